@@ -1,0 +1,46 @@
+# Loyalty Lab: `make report` and `make test` set everything up from a bare Python 3.11.
+.DEFAULT_GOAL := help
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## setup: create .venv and install the package with its dev tools
+setup: $(STAMP)
+
+## report: run every report in reports.yaml on the bundled data (HTML in reports/)
+report: $(STAMP)
+	$(BIN)/loyaltylab run
+
+## test: run the test suite (unit tests, notebooks, browser checks)
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+## lint: ruff on the package, tests, benchmarks and notebooks
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks notebooks
+
+## lab: JupyterLab on the notebooks
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+## bench: the performance benchmarks (prints seconds, peak memory and ratios)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/clv_pipeline.py
+
+## clean: remove the virtual environment and caches
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+## help: this list
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  make /'
+
+.PHONY: setup report test lint lab bench clean help
