@@ -21,7 +21,15 @@ from loyaltylab.params import (
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(True, True), (False, False), ("no", False), ("Yes", True), ("false", False), (1, True), ("0", False)],
+    [
+        (True, True),
+        (False, False),
+        ("no", False),
+        ("Yes", True),
+        ("false", False),
+        (1, True),
+        ("0", False),
+    ],
 )
 def test_as_bool_accepts_papermill_strings(raw, expected):
     # papermill passes `-p flag no` as the string "no" (reference/notebooks.md §2)

@@ -37,7 +37,9 @@ def test_lifetimes_datasets_is_never_imported():
     # lifetimes.datasets needs pkg_resources, gone from current setuptools (reference/clv.md §1b)
     for path in (ROOT / "src").rglob("*.py"):
         text = path.read_text()
-        assert "lifetimes.datasets import" not in text and "import lifetimes.datasets" not in text, path
+        assert (
+            "lifetimes.datasets import" not in text and "import lifetimes.datasets" not in text
+        ), path
 
 
 def _notebooks():

@@ -69,7 +69,9 @@ def to_jsonable(value: Any) -> Any:
     return str(value)
 
 
-def write_metrics(output_dir: str | os.PathLike[str], name: str, metrics: Mapping[str, Any]) -> Path:
+def write_metrics(
+    output_dir: str | os.PathLike[str], name: str, metrics: Mapping[str, Any]
+) -> Path:
     """Write ``metrics`` to ``{output_dir}/{name}.metrics.json`` atomically.
 
     The file is written to a temporary name and renamed, so a reader never sees half a file and a
