@@ -1,0 +1,833 @@
+"""SMART targets of a loyalty program and their progress: baseline → goal by a deadline.
+
+A target says *which* number should move (``metric``: a KPI name of :mod:`loyaltylab.kpi`, or a
+dotted key of another report's metrics file together with ``source``), *from where* (a baseline
+period and/or a baseline value), *how far* (an absolute ``target_value`` or a ``relative_change``
+such as ``+0.20`` for "+20 %"), *by when* (``deadline``) and *who* answers for it (``owner``).
+Targets live in the ``targets:`` section of ``reports.yaml`` and are read with :func:`load_targets`;
+:func:`evaluate_targets` turns them into a :class:`Scorecard` (baseline, current value, goal,
+progress, projection to the deadline, on/off track) and :func:`plot_scorecard` draws one chart per
+target.
+
+Method (documented once, used everywhere):
+
+* For a KPI target the scorecard receives the KPI's per-period series (one value per week / month /
+  quarter, complete periods only). The **baseline** is the mean of the periods that fall inside
+  ``[baseline_start, baseline_end]`` (unless ``baseline`` is given explicitly); the **current**
+  value is the last period. Each period is placed at its midpoint in time.
+* The **projection** is an ordinary least-squares straight line through the periods from
+  ``baseline_start`` onwards (all periods if no baseline period is set), evaluated at the deadline.
+  With fewer than two periods there is no trend and no projection.
+* A target read from another report (``source``) has one current value per run. Its trend is the
+  straight line through two points, ``(midpoint of the baseline period, baseline)`` (end day
+  included: 2024-01-01..2024-12-31 → 2024-07-02) and ``(as_of, current)``; without a baseline
+  period there is no projection.
+* **Progress** = ``(current − baseline) / (goal − baseline)``: 0 at the baseline, 1 when the goal is
+  reached, negative when the metric moved the wrong way (not clipped).
+* **On track** = the projection reaches the goal (``>=`` for a metric that should increase, ``<=``
+  for one that should decrease). Without a projection a target is on track only if the goal is
+  already met, otherwise unknown (``None``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from loyaltylab.errors import ConfigError, ParameterError
+from loyaltylab.metrics import get_metric
+
+__all__ = [
+    "KPI_METRICS",
+    "Scorecard",
+    "SmartTarget",
+    "TargetStatus",
+    "TrendProjection",
+    "evaluate_target",
+    "evaluate_targets",
+    "load_targets",
+    "plot_scorecard",
+    "plot_target",
+    "progress_toward",
+    "project_trend",
+]
+
+#: KPI names a target may use without ``source`` (the per-period KPIs of :mod:`loyaltylab.kpi`).
+KPI_METRICS: tuple[str, ...] = (
+    "active_customers",
+    "new_customers",
+    "retention_rate",
+    "churn_rate",
+    "repeat_purchase_rate",
+    "purchase_frequency",
+    "aov",
+    "revenue",
+    "revenue_per_customer",
+    "revenue_top10_share",
+    "revenue_top20_share",
+    "enrolment_rate",
+    "participation_rate",
+    "points_issued",
+    "points_redeemed",
+    "points_expired",
+    "points_outstanding",
+    "redemption_rate",
+    "breakage",
+    "reward_cost_share",
+)
+
+_REQUIRED = ("name", "metric", "deadline", "owner")
+_OPTIONAL = (
+    "baseline_start",
+    "baseline_end",
+    "baseline",
+    "target_value",
+    "relative_change",
+    "source",
+    "direction",
+    "description",
+)
+_DIRECTIONS = ("increase", "decrease")
+
+
+@dataclass(frozen=True)
+class SmartTarget:
+    """One SMART target: metric, baseline, goal, deadline and owner.
+
+    Attributes
+    ----------
+    name : str
+        Short identifier, e.g. ``"retention_plus_20"``.
+    metric : str
+        A KPI name (see :data:`KPI_METRICS`) or, with ``source``, a dotted key of that report's
+        metrics file (``"clv.total"``).
+    deadline : pandas.Timestamp
+        Date by which the goal should be reached.
+    owner : str
+        Who answers for the target.
+    baseline_start, baseline_end : pandas.Timestamp or None
+        The baseline period (inclusive); both or neither.
+    baseline : float or None
+        Baseline value given explicitly; otherwise computed over the baseline period.
+    target_value : float or None
+        Absolute goal (exactly one of ``target_value`` and ``relative_change`` is set).
+    relative_change : float or None
+        Goal relative to the baseline, ``0.20`` = +20 %.
+    source : str or None
+        Report name (``reports.yaml`` ``name``) whose metrics file holds ``metric``.
+    direction : {"increase", "decrease"} or None
+        Which way is better; inferred from the goal and baseline when ``None``.
+    description : str
+        Free text shown on the scorecard.
+    """
+
+    name: str
+    metric: str
+    deadline: pd.Timestamp
+    owner: str
+    baseline_start: pd.Timestamp | None = None
+    baseline_end: pd.Timestamp | None = None
+    baseline: float | None = None
+    target_value: float | None = None
+    relative_change: float | None = None
+    source: str | None = None
+    direction: str | None = None
+    description: str = ""
+
+    def goal(self, baseline: float | None = None) -> float | None:
+        """Return the goal value, given the baseline (needed for a relative target).
+
+        Parameters
+        ----------
+        baseline : float, optional
+            Baseline value; defaults to :attr:`baseline`.
+
+        Returns
+        -------
+        float or None
+            ``target_value``, or ``baseline * (1 + relative_change)``; ``None`` when a relative
+            target has no baseline value yet.
+
+        Examples
+        --------
+        >>> t = SmartTarget("aov", "aov", pd.Timestamp("2026-12-31"), "CRM", baseline=40.0,
+        ...                 relative_change=0.15)
+        >>> round(t.goal(), 6)
+        46.0
+        """
+        if self.target_value is not None:
+            return self.target_value
+        base = self.baseline if baseline is None else baseline
+        if base is None or self.relative_change is None:
+            return None
+        return base * (1.0 + self.relative_change)
+
+    def better_direction(self, baseline: float | None = None) -> str:
+        """Return ``"increase"`` or ``"decrease"``: which way the metric should move.
+
+        Parameters
+        ----------
+        baseline : float, optional
+            Baseline value used to infer the direction of an absolute target.
+
+        Returns
+        -------
+        str
+        """
+        if self.direction is not None:
+            return self.direction
+        if self.relative_change is not None:
+            return "decrease" if self.relative_change < 0 else "increase"
+        base = self.baseline if baseline is None else baseline
+        if base is not None and self.target_value is not None and self.target_value < base:
+            return "decrease"
+        return "increase"
+
+    def summary(self) -> pd.DataFrame:
+        """Return the target as a one-row DataFrame."""
+        return pd.DataFrame([{name: getattr(self, name) for name in self.__dataclass_fields__}])
+
+
+def load_targets(
+    config: str | Path | Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    *,
+    kpi_metrics: Sequence[str] = KPI_METRICS,
+) -> tuple[SmartTarget, ...]:
+    """Read and validate the ``targets:`` section of ``reports.yaml``.
+
+    Parameters
+    ----------
+    config : str, pathlib.Path, mapping or sequence of mappings
+        A path to a YAML file with a top-level ``targets:`` list, the parsed file (a mapping with
+        ``targets``), or the list itself. A file or mapping without ``targets`` gives ``()``.
+    kpi_metrics : sequence of str, default :data:`KPI_METRICS`
+        Metric names allowed without ``source``.
+
+    Returns
+    -------
+    tuple of SmartTarget
+
+    Raises
+    ------
+    ConfigError
+        Naming every invalid target (up to five) and the count: a missing or unknown key, an
+        unknown metric, a target given both or neither as a value and a relative change, a relative
+        target without a baseline (value or period; a ``source`` metric needs the value), a baseline
+        period given by one end only or ending before it starts, a deadline on or before the end of
+        the baseline period, an unparseable date or number, a duplicate name or metric.
+
+    Examples
+    --------
+    >>> targets = load_targets({"targets": [{
+    ...     "name": "retention_plus_20", "metric": "retention_rate", "relative_change": 0.2,
+    ...     "baseline_start": "2024-01-01", "baseline_end": "2024-12-31",
+    ...     "deadline": "2025-12-31", "owner": "CRM lead"}]})
+    >>> targets[0].relative_change
+    0.2
+    """
+    entries = _target_entries(config)
+    known = set(kpi_metrics)
+    targets: list[SmartTarget] = []
+    problems: list[str] = []
+    for index, entry in enumerate(entries):
+        label = f"targets[{index}]"
+        if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
+            label += f" {entry['name']!r}"
+        errors: list[str] = []
+        target = _parse_target(entry, known, errors)
+        if errors:
+            problems.extend(f"{label}: {error}" for error in errors)
+        elif target is not None:
+            targets.append(target)
+    for key in ("name", "metric"):
+        values = [getattr(target, key) for target in targets]
+        duplicates = sorted({value for value in values if values.count(value) > 1})
+        if duplicates:
+            problems.append(
+                f"duplicate target {key}(s) {duplicates[:5]} (the scorecard keys results by "
+                f"{key}; give one target per {key})"
+            )
+    if problems:
+        shown = "\n  ".join(problems[:5])
+        more = f"\n  ... and {len(problems) - 5} more" if len(problems) > 5 else ""
+        raise ConfigError(f"{len(problems)} problem(s) in the targets:\n  {shown}{more}")
+    return tuple(targets)
+
+
+def _target_entries(config: Any) -> list[Any]:
+    if isinstance(config, str | Path):
+        path = Path(config)
+        try:
+            config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as error:
+            raise ConfigError(f"cannot read targets from {path}: {error}") from None
+    if isinstance(config, Mapping):
+        entries = config.get("targets")
+        if entries is None:
+            return []
+    elif isinstance(config, Sequence):
+        entries = config
+    else:
+        raise ConfigError(f"targets config must be a path, a mapping or a list, got {config!r}")
+    if not isinstance(entries, Sequence) or isinstance(entries, str):
+        raise ConfigError(f"'targets' must be a list of targets, got {entries!r}")
+    return list(entries)
+
+
+def _parse_target(entry: Any, known: set[str], errors: list[str]) -> SmartTarget | None:
+    if not isinstance(entry, Mapping):
+        errors.append(f"must be a mapping of keys, got {entry!r}")
+        return None
+    missing = [key for key in _REQUIRED if entry.get(key) in (None, "")]
+    if missing:
+        errors.append(f"missing required key(s) {missing}")
+    unknown = sorted(str(key) for key in entry if key not in _REQUIRED + _OPTIONAL)
+    if unknown:
+        errors.append(f"unknown key(s) {unknown}; allowed: {list(_REQUIRED + _OPTIONAL)}")
+    name = str(entry.get("name", ""))
+    metric = str(entry.get("metric", ""))
+    owner = str(entry.get("owner", ""))
+    source = entry.get("source")
+    if source is not None and (not isinstance(source, str) or not source.strip()):
+        errors.append(f"'source' must be a report name, got {source!r}")
+        source = None
+    if metric and source is None and metric not in known:
+        errors.append(
+            f"unknown metric {metric!r}: use a KPI name {sorted(known)} or name the report "
+            f"whose metrics file holds it with 'source'"
+        )
+    deadline = _date(entry, "deadline", errors)
+    start = _date(entry, "baseline_start", errors)
+    end = _date(entry, "baseline_end", errors)
+    baseline = _number(entry, "baseline", errors)
+    target_value = _number(entry, "target_value", errors)
+    relative = _number(entry, "relative_change", errors)
+    direction = entry.get("direction")
+    if direction is not None and direction not in _DIRECTIONS:
+        errors.append(f"'direction' must be one of {list(_DIRECTIONS)}, got {direction!r}")
+    given = {key for key in ("baseline_start", "baseline_end") if entry.get(key) not in (None, "")}
+    if len(given) == 1:
+        errors.append("the baseline period needs both 'baseline_start' and 'baseline_end'")
+    if start is not None and end is not None and end < start:
+        errors.append(f"baseline_end {end.date()} is before baseline_start {start.date()}")
+    goals = {key for key in ("target_value", "relative_change") if entry.get(key) not in (None, "")}
+    if len(goals) != 1:
+        errors.append("give exactly one of 'target_value' and 'relative_change'")
+    if relative is not None:
+        if relative <= -1.0:
+            errors.append(
+                f"'relative_change' must be > -1 (a fraction: 0.2 = +20 %), got {relative}"
+            )
+        if baseline is None and (source is not None or start is None):
+            where = (
+                "a 'baseline' value (a metric read from another report has no per-period series)"
+                if source is not None
+                else "a 'baseline' value or a baseline period ('baseline_start', 'baseline_end')"
+            )
+            errors.append(f"relative target without baseline: give {where}")
+    if deadline is not None:
+        latest = end if end is not None else start
+        if latest is not None and deadline <= latest:
+            errors.append(
+                f"deadline {deadline.date()} is not after the baseline period "
+                f"ending {latest.date()}"
+            )
+    if errors:
+        return None
+    return SmartTarget(
+        name=name,
+        metric=metric,
+        deadline=deadline,  # type: ignore[arg-type]
+        owner=owner,
+        baseline_start=start,
+        baseline_end=end,
+        baseline=baseline,
+        target_value=target_value,
+        relative_change=relative,
+        source=source,
+        direction=direction,
+        description=str(entry.get("description", "")),
+    )
+
+
+def _date(entry: Mapping[str, Any], key: str, errors: list[str]) -> pd.Timestamp | None:
+    value = entry.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        errors.append(f"'{key}' is not a date: {value!r}")
+        return None
+    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+
+
+def _number(entry: Mapping[str, Any], key: str, errors: list[str]) -> float | None:
+    value = entry.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = float(value)
+    except (TypeError, ValueError):
+        errors.append(f"'{key}' must be a number, got {value!r}")
+        return None
+    if not math.isfinite(number):
+        errors.append(f"'{key}' must be finite, got {value!r}")
+        return None
+    return number
+
+
+@dataclass(frozen=True)
+class TrendProjection:
+    """A straight-line trend and its value at the deadline.
+
+    Attributes
+    ----------
+    intercept : float
+        Fitted value at ``origin``.
+    slope_per_day : float
+        Change of the metric per day.
+    origin : pandas.Timestamp
+        Time of the first point used (x = 0).
+    n_points : int
+        Number of points the line was fitted through.
+    deadline : pandas.Timestamp
+        Where the line is evaluated.
+    projected : float
+        Value of the line at the deadline.
+    """
+
+    intercept: float
+    slope_per_day: float
+    origin: pd.Timestamp
+    n_points: int
+    deadline: pd.Timestamp
+    projected: float
+
+    def value_at(self, when: pd.Timestamp | pd.DatetimeIndex) -> Any:
+        """Return the trend's value at one or more dates."""
+        days = (pd.to_datetime(when) - self.origin) / pd.Timedelta(days=1)
+        return self.intercept + self.slope_per_day * np.asarray(days, dtype=float)
+
+    def summary(self) -> pd.DataFrame:
+        """Return the trend as a one-row DataFrame."""
+        return pd.DataFrame([{name: getattr(self, name) for name in self.__dataclass_fields__}])
+
+
+def _period_times(index: pd.Index) -> pd.DatetimeIndex:
+    """Return the time of each period: the midpoint of a Period, the timestamp otherwise."""
+    if isinstance(index, pd.PeriodIndex):
+        start = index.start_time
+        end = index.end_time
+        return pd.DatetimeIndex(start + (end - start) / 2)
+    return pd.DatetimeIndex(pd.to_datetime(index))
+
+
+def project_trend(series: pd.Series, deadline: Any) -> TrendProjection | None:
+    """Fit a least-squares straight line through a per-period series and evaluate it at a date.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        Values indexed by a ``PeriodIndex`` (each period placed at its midpoint) or by dates.
+        Missing values are not allowed.
+    deadline : date-like
+        Where to evaluate the line.
+
+    Returns
+    -------
+    TrendProjection or None
+        ``None`` when fewer than two distinct times are given (no trend can be fitted).
+
+    Raises
+    ------
+    ParameterError
+        If the series holds missing values (the caller must decide what a missing period means).
+
+    Examples
+    --------
+    >>> s = pd.Series([0.30, 0.32, 0.34], index=pd.to_datetime(["2025-01-01", "2025-01-11",
+    ...                                                         "2025-01-21"]))
+    >>> round(project_trend(s, "2025-01-31").projected, 6)
+    0.36
+    """
+    if series.isna().any():
+        raise ParameterError(
+            f"series {series.name!r} has {int(series.isna().sum())} missing value(s)"
+        )
+    times = _period_times(series.index)
+    if len(series) < 2 or times.nunique() < 2:
+        return None
+    origin = times.min()
+    x = np.asarray((times - origin) / pd.Timedelta(days=1), dtype=float)
+    y = series.to_numpy(dtype=float)
+    slope, intercept = np.polyfit(x, y, deg=1)
+    when = pd.Timestamp(deadline)
+    projected = intercept + slope * (when - origin) / pd.Timedelta(days=1)
+    return TrendProjection(
+        intercept=float(intercept),
+        slope_per_day=float(slope),
+        origin=origin,
+        n_points=len(series),
+        deadline=when,
+        projected=float(projected),
+    )
+
+
+def progress_toward(
+    baseline: float | None, current: float | None, goal: float | None
+) -> float | None:
+    """Return the share of the way from baseline to goal covered by the current value.
+
+    Parameters
+    ----------
+    baseline, current, goal : float or None
+        The three values of a target.
+
+    Returns
+    -------
+    float or None
+        ``(current - baseline) / (goal - baseline)``; ``None`` if a value is missing or the goal
+        equals the baseline.
+
+    Examples
+    --------
+    >>> progress_toward(40.0, 43.0, 46.0)
+    0.5
+    """
+    if baseline is None or current is None or goal is None or goal == baseline:
+        return None
+    return (current - baseline) / (goal - baseline)
+
+
+@dataclass(frozen=True, eq=False)
+class TargetStatus:
+    """Where one target stands.
+
+    Attributes
+    ----------
+    target : SmartTarget
+    baseline, current, goal, projected, progress : float or None
+        See the module docstring for the method; ``None`` when it could not be computed.
+    on_track : bool or None
+        ``None`` when unknown.
+    missing : str
+        Empty, or which number is missing and why (e.g. the source report did not run).
+    series : pandas.Series or None
+        The per-period series behind a KPI target.
+    trend : TrendProjection or None
+        The fitted line.
+    as_of : pandas.Timestamp or None
+        Date of the current value.
+    """
+
+    target: SmartTarget
+    baseline: float | None
+    current: float | None
+    goal: float | None
+    projected: float | None
+    progress: float | None
+    on_track: bool | None
+    missing: str = ""
+    series: pd.Series | None = field(default=None, repr=False)
+    trend: TrendProjection | None = None
+    as_of: pd.Timestamp | None = None
+
+    def status_label(self) -> str:
+        """Return ``"on track"``, ``"off track"`` or ``"unknown"``."""
+        if self.on_track is None:
+            return "unknown"
+        return "on track" if self.on_track else "off track"
+
+
+@dataclass(frozen=True, eq=False)
+class Scorecard:
+    """The status of every target.
+
+    Attributes
+    ----------
+    statuses : tuple of TargetStatus
+    """
+
+    statuses: tuple[TargetStatus, ...]
+
+    def summary(self) -> pd.DataFrame:
+        """Return one row per target: baseline, current, goal, projection, progress, status."""
+        rows = [
+            {
+                "target": s.target.name,
+                "metric": s.target.metric,
+                "source": s.target.source or "kpi",
+                "owner": s.target.owner,
+                "baseline": s.baseline,
+                "current": s.current,
+                "target_value": s.goal,
+                "deadline": s.target.deadline.date(),
+                "projected": s.projected,
+                "progress": s.progress,
+                "status": s.status_label(),
+                "missing": s.missing,
+            }
+            for s in self.statuses
+        ]
+        columns = [
+            "target", "metric", "source", "owner", "baseline", "current", "target_value",
+            "deadline", "projected", "progress", "status", "missing",
+        ]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns)
+
+    def missing(self) -> pd.DataFrame:
+        """Return the targets with a missing number and the reason."""
+        table = self.summary()
+        return table.loc[table["missing"] != "", ["target", "metric", "source", "missing"]]
+
+    def to_metrics(self) -> dict[str, Any]:
+        """Return ``{"targets": {metric: {baseline, current, target, projected, on_track}}}``."""
+        return {
+            "targets": {
+                s.target.metric: {
+                    "name": s.target.name,
+                    "baseline": s.baseline,
+                    "current": s.current,
+                    "target": s.goal,
+                    "projected": s.projected,
+                    "progress": s.progress,
+                    "on_track": s.on_track,
+                    "deadline": s.target.deadline,
+                    "missing": s.missing,
+                }
+                for s in self.statuses
+            },
+            "n_targets": len(self.statuses),
+            "n_on_track": sum(s.on_track is True for s in self.statuses),
+            "n_missing": sum(bool(s.missing) for s in self.statuses),
+        }
+
+
+def evaluate_target(
+    target: SmartTarget,
+    *,
+    series: pd.Series | None = None,
+    current: float | None = None,
+    as_of: Any = None,
+    missing: str = "",
+) -> TargetStatus:
+    """Compute baseline, current value, goal, projection, progress and on/off track for a target.
+
+    Parameters
+    ----------
+    target : SmartTarget
+    series : pandas.Series, optional
+        The KPI's per-period values (complete periods only), indexed by ``PeriodIndex`` or dates.
+        Used for KPI targets.
+    current : float, optional
+        The current value of a ``source`` target, read from another report's metrics.
+    as_of : date-like, optional
+        Date of ``current`` (the run's observation end); needed for the two-point projection.
+    missing : str, default ""
+        Why a number is missing, if the caller knows (e.g. "report 'clv_cdnow' did not run").
+
+    Returns
+    -------
+    TargetStatus
+    """
+    baseline = target.baseline
+    trend: TrendProjection | None = None
+    notes = [missing] if missing else []
+    stamp = None if as_of in (None, "") else pd.Timestamp(as_of)
+    if series is not None and len(series) > 0:
+        series = series.dropna().sort_index()
+        times = _period_times(series.index)
+        if baseline is None and target.baseline_start is not None:
+            end_of_day = target.baseline_end + pd.Timedelta(days=1) - pd.Timedelta(1)
+            inside = (times >= target.baseline_start) & (times <= end_of_day)
+            if inside.any():
+                baseline = float(series[inside].mean())
+            else:
+                notes.append("no period of the data falls in the baseline period")
+        current = float(series.iloc[-1]) if len(series) else None
+        fit_on = series
+        if target.baseline_start is not None:
+            fit_on = series[times >= target.baseline_start]
+        trend = project_trend(fit_on, target.deadline)
+        if trend is None:
+            notes.append("fewer than two periods since the baseline start: no trend")
+        if stamp is None and len(series):
+            stamp = _period_times(series.index)[-1]
+    elif current is not None:
+        if baseline is not None and target.baseline_start is not None and stamp is not None:
+            period_end = target.baseline_end + pd.Timedelta(days=1)  # the end day is included
+            middle = target.baseline_start + (period_end - target.baseline_start) / 2
+            two_points = pd.Series([baseline, current], index=pd.DatetimeIndex([middle, stamp]))
+            trend = project_trend(two_points, target.deadline)
+        if trend is None:
+            notes.append("one value per run and no dated baseline: no trend")
+    elif not notes:
+        notes.append(f"no value for metric {target.metric!r}")
+    goal = target.goal(baseline)
+    if goal is None and target.relative_change is not None:
+        notes.append("relative goal needs a baseline")
+    projected = None if trend is None else trend.projected
+    direction = target.better_direction(baseline)
+    on_track: bool | None = None
+    if goal is not None:
+        reference = projected
+        if reference is None and current is not None and _meets(current, goal, direction):
+            reference = current
+        if reference is not None:
+            on_track = _meets(reference, goal, direction)
+    return TargetStatus(
+        target=target,
+        baseline=baseline,
+        current=current,
+        goal=goal,
+        projected=projected,
+        progress=progress_toward(baseline, current, goal),
+        on_track=on_track,
+        missing="; ".join(notes),
+        series=series,
+        trend=trend,
+        as_of=stamp,
+    )
+
+
+def _meets(value: float, goal: float, direction: str) -> bool:
+    return value >= goal if direction == "increase" else value <= goal
+
+
+def evaluate_targets(
+    targets: Sequence[SmartTarget],
+    *,
+    kpi_series: Mapping[str, pd.Series] | None = None,
+    run_metrics: Mapping[str, Mapping[str, Any]] | None = None,
+    as_of: Any = None,
+    failed_reports: Sequence[str] = (),
+) -> Scorecard:
+    """Evaluate every target against KPI series and the metrics of the other reports of a run.
+
+    Parameters
+    ----------
+    targets : sequence of SmartTarget
+        From :func:`load_targets`.
+    kpi_series : mapping of str to pandas.Series, optional
+        Per-period series of the KPI targets, keyed by KPI name.
+    run_metrics : mapping, optional
+        ``{report name: metrics}`` as returned by :func:`loyaltylab.metrics.read_run_metrics`.
+    as_of : date-like, optional
+        Date of the values read from ``run_metrics`` (the observation end).
+    failed_reports : sequence of str, default ()
+        Reports of the run that failed; named in the "missing" note of their targets.
+
+    Returns
+    -------
+    Scorecard
+        A target whose number is unavailable still gets a row, with ``missing`` saying why.
+    """
+    kpi_series = kpi_series or {}
+    run_metrics = run_metrics or {}
+    statuses = []
+    for target in targets:
+        if target.source is None:
+            series = kpi_series.get(target.metric)
+            note = "" if series is not None else f"KPI {target.metric!r} not computed"
+            statuses.append(evaluate_target(target, series=series, as_of=as_of, missing=note))
+            continue
+        report = run_metrics.get(target.source)
+        value = None if report is None else get_metric(report, target.metric)
+        if report is None:
+            why = "failed" if target.source in failed_reports else "did not run or wrote no metrics"
+            note = f"report {target.source!r} {why}"
+        elif not isinstance(value, int | float) or isinstance(value, bool):
+            note = f"report {target.source!r} has no number at {target.metric!r}"
+            value = None
+        else:
+            note = ""
+        statuses.append(evaluate_target(target, current=value, as_of=as_of, missing=note))
+    return Scorecard(statuses=tuple(statuses))
+
+
+def plot_target(status: TargetStatus, ax: Any = None, *, unit: str = "metric units") -> Any:
+    """Draw one target: the per-period values, baseline, goal, trend and deadline.
+
+    Parameters
+    ----------
+    status : TargetStatus
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is created when ``None``.
+    unit : str, default "metric units"
+        Unit of the metric for the y-axis label.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    target = status.target
+    if status.series is not None and len(status.series):
+        ax.plot(_period_times(status.series.index), status.series.to_numpy(dtype=float),
+                marker="o", label=f"{target.metric} per period")  # fmt: skip
+    elif status.current is not None and status.as_of is not None:
+        ax.plot([status.as_of], [status.current], marker="o", linestyle="", label="current")
+    if status.baseline is not None:
+        ax.axhline(status.baseline, color="grey", linestyle=":", label="baseline")
+    if status.goal is not None:
+        ax.axhline(status.goal, color="green", linestyle="--", label="target")
+    if status.trend is not None:
+        times = pd.DatetimeIndex([status.trend.origin, target.deadline])
+        ax.plot(times, status.trend.value_at(times), color="orange", label="trend to deadline")
+    ax.axvline(target.deadline, color="black", linewidth=0.8, label="deadline")
+    title = f"{target.name}: {status.status_label()}"
+    if status.missing:
+        title += " (numbers missing)"
+    ax.set_title(title)
+    ax.set_xlabel("date (period midpoint)")
+    ax.set_ylabel(f"{target.metric} ({unit})")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_scorecard(
+    scorecard: Scorecard, axes: Any = None, *, units: Mapping[str, str] | None = None
+) -> Any:
+    """Draw one chart per target (see :func:`plot_target`).
+
+    Parameters
+    ----------
+    scorecard : Scorecard
+    axes : sequence of matplotlib.axes.Axes, optional
+        One Axes per target; a new figure with one row per target is created when ``None``.
+    units : mapping of str to str, optional
+        Unit per metric name for the y-axis labels (default "metric units").
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    count = len(scorecard.statuses)
+    if axes is None:
+        _, axes = plt.subplots(max(count, 1), 1, figsize=(8, 3.2 * max(count, 1)), squeeze=False)
+    axes = np.asarray(axes).ravel()
+    if len(axes) < count:
+        raise ParameterError(f"plot_scorecard needs {count} axes, got {len(axes)}")
+    units = units or {}
+    for status, ax in zip(scorecard.statuses, axes, strict=False):
+        plot_target(status, ax=ax, unit=units.get(status.target.metric, "metric units"))
+    if count:
+        axes[0].figure.tight_layout()
+    return axes

@@ -1,0 +1,303 @@
+"""Tests of loyaltylab.targets: SMART targets from reports.yaml, progress and trend projection.
+
+Every expected number below is computed by hand in the comment next to it (least squares on a
+few points, progress as a fraction of the way from baseline to goal), never by the code under test.
+"""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd
+import pytest
+
+from loyaltylab.errors import ConfigError, ParameterError
+from loyaltylab.targets import (
+    KPI_METRICS,
+    SmartTarget,
+    evaluate_target,
+    evaluate_targets,
+    load_targets,
+    plot_scorecard,
+    progress_toward,
+    project_trend,
+)
+
+
+def _target(**overrides):
+    entry = {
+        "name": "retention_plus_20",
+        "metric": "retention_rate",
+        "baseline_start": "2024-01-01",
+        "baseline_end": "2024-01-28",
+        "relative_change": 0.20,
+        "deadline": "2024-12-30",
+        "owner": "CRM lead",
+    }
+    entry.update(overrides)
+    return {key: value for key, value in entry.items() if value is not None}
+
+
+def _load_error(**overrides) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_targets({"targets": [_target(**overrides)]})
+    return str(info.value)
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def test_load_targets_reads_the_reports_yaml_section(tmp_path):
+    path = tmp_path / "reports.yaml"
+    path.write_text(
+        "reports: []\n"
+        "targets:\n"
+        "  - name: retention_plus_20\n"
+        "    metric: retention_rate\n"
+        "    baseline_start: 2024-01-01\n"
+        "    baseline_end: 2024-12-31\n"
+        "    relative_change: 0.20\n"
+        "    deadline: 2025-12-31\n"
+        "    owner: CRM lead\n"
+        "  - name: clv_total\n"
+        "    metric: clv.total\n"
+        "    source: clv_cdnow\n"
+        "    target_value: 150000\n"
+        "    deadline: 2026-06-30\n"
+        "    owner: CFO\n"
+    )
+    retention, clv = load_targets(path)
+    assert retention.baseline_start == pd.Timestamp("2024-01-01")
+    assert retention.baseline_end == pd.Timestamp("2024-12-31")
+    assert retention.relative_change == 0.20 and retention.target_value is None
+    assert retention.deadline == pd.Timestamp("2025-12-31")
+    assert clv.source == "clv_cdnow" and clv.target_value == 150000.0
+    assert clv.baseline is None and clv.baseline_start is None
+
+
+def test_a_config_without_targets_gives_none():
+    assert load_targets({"reports": []}) == ()
+
+
+def test_the_projects_reports_yaml_targets_are_valid():
+    from loyaltylab.paths import reports_config
+
+    targets = load_targets(reports_config())
+    assert all(isinstance(target, SmartTarget) for target in targets)
+
+
+def test_unknown_metric_is_a_config_error():
+    message = _load_error(metric="retension_rate")
+    assert "unknown metric 'retension_rate'" in message and "retention_rate" in message
+    assert "targets[0] 'retention_plus_20'" in message
+
+
+def test_a_metric_from_another_report_needs_source_and_is_then_accepted():
+    assert "unknown metric 'clv.total'" in _load_error(metric="clv.total", relative_change=None,
+                                                      target_value=1.0)  # fmt: skip
+    (target,) = load_targets([_target(metric="clv.total", source="clv_cdnow", baseline=100.0)])
+    assert target.goal() == pytest.approx(120.0)  # 100 * (1 + 0.20)
+
+
+def test_relative_target_without_baseline_is_a_config_error():
+    message = _load_error(baseline_start=None, baseline_end=None)
+    assert "relative target without baseline" in message
+    # a metric from another report has no per-period series: the period alone is not enough
+    message = _load_error(metric="clv.total", source="clv_cdnow")
+    assert "relative target without baseline" in message and "'baseline' value" in message
+    # an absolute target needs no baseline
+    assert load_targets([_target(baseline_start=None, baseline_end=None, relative_change=None,
+                                 target_value=0.4)])  # fmt: skip
+
+
+def test_deadline_before_the_baseline_is_a_config_error():
+    message = _load_error(deadline="2024-01-15")
+    assert "deadline 2024-01-15 is not after the baseline period ending 2024-01-28" in message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"owner": None}, "missing required key(s) ['owner']"),
+        ({"target_value": 0.5}, "exactly one of 'target_value' and 'relative_change'"),
+        ({"relative_change": None}, "exactly one of 'target_value' and 'relative_change'"),
+        ({"deadline": "end of next year"}, "'deadline' is not a date"),
+        ({"relative_change": "twenty percent"}, "'relative_change' must be a number"),
+        ({"relative_change": -1.5}, "'relative_change' must be > -1"),
+        ({"baseline_end": None}, "needs both 'baseline_start' and 'baseline_end'"),
+        ({"baseline_end": "2023-12-01"}, "baseline_end 2023-12-01 is before baseline_start"),
+        ({"deadlne": "2025-01-01"}, "unknown key(s) ['deadlne']"),
+        ({"direction": "up"}, "'direction' must be one of"),
+    ],
+)
+def test_each_invalid_target_is_named(overrides, expected):
+    assert expected in _load_error(**overrides)
+
+
+def test_all_problems_are_reported_in_one_error_with_a_count():
+    entries = [_target(name="a", metric="nope"), _target(name="b", owner=None), "not a mapping"]
+    with pytest.raises(ConfigError) as info:
+        load_targets({"targets": entries})
+    message = str(info.value)
+    assert message.startswith("3 problem(s) in the targets")
+    assert "targets[0] 'a'" in message and "targets[1] 'b'" in message and "targets[2]" in message
+
+
+def test_duplicate_names_and_metrics_are_rejected():
+    with pytest.raises(ConfigError, match="duplicate target name"):
+        load_targets([_target(), _target(metric="aov")])
+    with pytest.raises(ConfigError, match="duplicate target metric"):
+        load_targets([_target(), _target(name="other")])
+
+
+def test_kpi_metrics_cover_the_issue_examples():
+    # issue 3: "retention +20 %, AOV +15 %, repeat purchases +10 %"
+    assert {"retention_rate", "aov", "repeat_purchase_rate"} <= set(KPI_METRICS)
+
+
+# --- projection and progress (hand computations) --------------------------------------------
+
+
+def test_project_trend_matches_a_hand_least_squares_fit():
+    # x = 0, 10, 20 days, y = 0.30, 0.34, 0.32: xbar = 10, ybar = 0.32,
+    # Sxy = (-10)(-0.02) + 0 + 10(0) = 0.2, Sxx = 200 -> slope 0.001/day, intercept 0.31;
+    # at day 40: 0.31 + 0.04 = 0.35
+    series = pd.Series(
+        [0.30, 0.34, 0.32], index=pd.to_datetime(["2025-01-01", "2025-01-11", "2025-01-21"])
+    )
+    trend = project_trend(series, "2025-02-10")
+    assert trend.slope_per_day == pytest.approx(0.001)
+    assert trend.intercept == pytest.approx(0.31)
+    assert trend.projected == pytest.approx(0.35)
+    assert trend.n_points == 3
+
+
+def test_project_trend_places_periods_at_their_midpoints():
+    # January's midpoint is day 15.5 after 2025-01-01, February's is 31 + 14 = day 45;
+    # values 1 and 2 -> slope 1/29.5 per day; 2025-03-31 is day 89:
+    # 1 + (89 - 15.5) / 29.5 = 3.491525...
+    series = pd.Series([1.0, 2.0], index=pd.period_range("2025-01", periods=2, freq="M"))
+    assert project_trend(series, "2025-03-31").projected == pytest.approx(1 + 73.5 / 29.5)
+
+
+def test_project_trend_needs_two_points_and_no_gaps():
+    assert (
+        project_trend(pd.Series([1.0], index=pd.to_datetime(["2025-01-01"])), "2026-01-01") is None
+    )
+    with pytest.raises(ParameterError, match="1 missing value"):
+        project_trend(pd.Series([1.0, None], index=pd.to_datetime(["2025-01-01", "2025-02-01"])),
+                      "2026-01-01")  # fmt: skip
+
+
+def test_progress_toward_hand_values():
+    assert progress_toward(40.0, 43.0, 46.0) == pytest.approx(0.5)
+    assert progress_toward(0.30, 0.27, 0.36) == pytest.approx(-0.5)  # moved the wrong way
+    assert progress_toward(0.30, 0.24, 0.20) == pytest.approx(0.6)  # a decrease target
+    assert progress_toward(None, 1.0, 2.0) is None
+    assert progress_toward(1.0, 1.0, 1.0) is None
+
+
+def _weekly_retention(weeks: int) -> pd.Series:
+    # exactly linear: 0.30 + 0.002 k for week k, dated 2024-01-01 + 7 k days
+    index = pd.date_range("2024-01-01", periods=weeks, freq="7D")
+    return pd.Series([0.30 + 0.002 * k for k in range(weeks)], index=index, name="retention_rate")
+
+
+def test_evaluate_kpi_target_by_hand():
+    (target,) = load_targets([_target()])
+    status = evaluate_target(target, series=_weekly_retention(10))
+    # baseline period 2024-01-01..2024-01-28 holds weeks 0..3: mean 0.30 + 0.002 * 1.5 = 0.303
+    assert status.baseline == pytest.approx(0.303)
+    assert status.goal == pytest.approx(0.3636)  # 0.303 * 1.2
+    assert status.current == pytest.approx(0.318)  # week 9
+    assert status.progress == pytest.approx(0.015 / 0.0606)  # (0.318 - 0.303) / (0.3636 - 0.303)
+    # the line is exact: 2024-12-30 is day 364 = week 52 -> 0.30 + 0.104 = 0.404 >= 0.3636
+    assert status.projected == pytest.approx(0.404)
+    assert status.on_track is True and status.missing == ""
+
+
+def test_evaluate_kpi_target_off_track_by_hand():
+    (target,) = load_targets([_target(deadline="2024-06-03")])
+    status = evaluate_target(target, series=_weekly_retention(10))
+    # 2024-06-03 is day 154 = week 22 -> 0.30 + 0.044 = 0.344 < 0.3636
+    assert status.projected == pytest.approx(0.344)
+    assert status.on_track is False
+
+
+def test_decrease_target_uses_the_other_comparison():
+    churn = _target(name="churn_down", metric="churn_rate", relative_change=-0.25)
+    (target,) = load_targets([churn])
+    series = pd.Series([0.40, 0.38, 0.36, 0.34, 0.32, 0.30],
+                       index=pd.date_range("2024-01-01", periods=6, freq="7D"))  # fmt: skip
+    status = evaluate_target(target, series=series)
+    # baseline weeks 0..3: 0.37; goal 0.37 * 0.75 = 0.2775; slope -0.02/week;
+    # 2024-12-30 = week 52 -> 0.40 - 1.04 = -0.64 <= 0.2775: on track
+    assert status.baseline == pytest.approx(0.37)
+    assert status.goal == pytest.approx(0.2775)
+    assert status.projected == pytest.approx(-0.64)
+    assert status.on_track is True
+    assert status.progress == pytest.approx((0.30 - 0.37) / (0.2775 - 0.37))
+
+
+def test_source_target_two_point_projection_by_hand():
+    entry = _target(name="clv_up", metric="clv.total", source="clv_cdnow", baseline=1000.0,
+                    baseline_start="2024-01-01", baseline_end="2024-12-31",
+                    relative_change=0.15, deadline="2026-07-02")  # fmt: skip
+    (target,) = load_targets([entry])
+    scorecard = evaluate_targets(
+        [target], run_metrics={"clv_cdnow": {"clv": {"total": 1100.0}}}, as_of="2025-07-02"
+    )
+    (status,) = scorecard.statuses
+    # baseline period midpoint 2024-07-02 (183 days after 2024-01-01), as_of 365 days later:
+    # +100 per 365 days; deadline another 365 days later -> 1200 >= goal 1150
+    assert status.goal == pytest.approx(1150.0)
+    assert status.projected == pytest.approx(1200.0)
+    assert status.progress == pytest.approx(100.0 / 150.0)
+    assert status.on_track is True
+    metrics = scorecard.to_metrics()["targets"]["clv.total"]
+    assert metrics["baseline"] == 1000.0 and metrics["current"] == 1100.0
+    assert metrics["target"] == pytest.approx(1150.0) and metrics["on_track"] is True
+
+
+def test_missing_numbers_are_named_not_dropped():
+    targets = load_targets([
+        _target(),
+        _target(name="clv_abs", metric="clv.total", source="clv_cdnow", relative_change=None,
+                target_value=5.0),
+        _target(name="aov_abs", metric="aov", source="customers", relative_change=None,
+                target_value=50.0),
+    ])  # fmt: skip
+    scorecard = evaluate_targets(
+        targets, kpi_series={}, run_metrics={"customers": {"kpi": {}}}, failed_reports=["clv_cdnow"]
+    )
+    table = scorecard.summary()
+    assert list(table["target"]) == ["retention_plus_20", "clv_abs", "aov_abs"]
+    assert list(table["status"]) == ["unknown"] * 3
+    notes = dict(zip(table["target"], table["missing"], strict=True))
+    assert "KPI 'retention_rate' not computed" in notes["retention_plus_20"]
+    assert "report 'clv_cdnow' failed" in notes["clv_abs"]
+    assert "report 'customers' has no number at 'aov'" in notes["aov_abs"]
+    assert len(scorecard.missing()) == 3
+    metrics = scorecard.to_metrics()
+    assert metrics["n_missing"] == 3 and metrics["targets"]["aov"]["current"] is None
+
+
+def test_an_absolute_goal_already_met_without_trend_is_on_track():
+    (target,) = load_targets([_target(metric="clv.total", source="r", baseline_start=None,
+                                      baseline_end=None, relative_change=None,
+                                      target_value=10.0)])  # fmt: skip
+    status = evaluate_target(target, current=12.0)
+    assert status.projected is None and status.on_track is True
+    assert evaluate_target(target, current=8.0).on_track is None
+
+
+def test_plot_scorecard_draws_one_labelled_chart_per_target():
+    targets = load_targets([_target(), _target(name="aov_up", metric="aov", relative_change=0.15)])
+    series = {"retention_rate": _weekly_retention(10)}
+    scorecard = evaluate_targets(targets, kpi_series=series)
+    axes = plot_scorecard(scorecard, units={"retention_rate": "share of customers"})
+    assert len(axes) == 2
+    assert axes[0].get_title() == "retention_plus_20: on track"
+    assert axes[0].get_ylabel() == "retention_rate (share of customers)"
+    assert axes[1].get_title().endswith("(numbers missing)")
+    assert all(ax.get_xlabel() for ax in axes)
