@@ -1,0 +1,314 @@
+"""Stakeholder HTML of an executed notebook: narrative, tables and figures, no code.
+
+:func:`export_html` converts an executed notebook with nbconvert's ``HTMLExporter`` (``lab``
+template) and
+
+- drops every input and prompt (``exclude_input``), and whole cells tagged ``remove-cell``,
+  ``parameters`` or ``injected-parameters`` (``TagRemovePreprocessor``), so neither code nor the
+  parameters cell reaches the reader; ``hide-input`` / ``remove-input`` cells keep their output;
+- adds a header with the report title, run id, status, data source and parameters, and a table
+  of contents built from the headings (``h1``-``h3``) nbconvert rendered;
+- leaves out every external ``<script>`` (require.js, MathJax, mermaid, widgets from a CDN): the
+  page is a single file that renders offline. Figures are inlined as ``data:`` URIs.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import os
+import re
+from collections.abc import Mapping
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import nbformat
+
+from loyaltylab.errors import ReportError
+
+__all__ = [
+    "DATA_SOURCE_PARAMETERS",
+    "HIDDEN_PARAMETERS",
+    "REMOVE_CELL_TAGS",
+    "export_html",
+    "notebook_to_html",
+    "table_of_contents",
+]
+
+REMOVE_CELL_TAGS = frozenset({"remove-cell", "parameters", "injected-parameters"})
+"""Cells with any of these tags are left out of the HTML, output included."""
+
+REMOVE_INPUT_TAGS = frozenset({"hide-input", "remove-input"})
+
+DATA_SOURCE_PARAMETERS = ("transactions", "data")
+"""Parameters naming the data a report reads, shown as "Data source" in the header."""
+
+HIDDEN_PARAMETERS = frozenset({"output_dir", "run_dir"})
+"""Parameters not shown to readers (folders on the machine that ran the report)."""
+
+_TOC_MARK = "<!-- loyaltylab:toc -->"
+
+_TEMPLATE = r"""{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}
+<style type="text/css">
+.ll-header { font-family: var(--jp-ui-font-family, sans-serif); margin: 1em 0 1.5em 0;
+  padding: 0.8em 1.2em; border: 1px solid #d0d7de; border-radius: 6px; background: #f6f8fa; }
+.ll-title { margin: 0 0 0.3em 0; font-size: 1.7em; font-weight: 600; }
+.ll-header dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em;
+  margin: 0.4em 0; }
+.ll-header dt { font-weight: 600; color: #57606a; }
+.ll-header dd { margin: 0; }
+.ll-header table { border-collapse: collapse; font-size: 0.9em; }
+.ll-header td, .ll-header th { border: 1px solid #d0d7de; padding: 0.15em 0.6em;
+  text-align: left; }
+.ll-status-ok { color: #1a7f37; font-weight: 600; }
+.ll-status-failed { color: #cf222e; font-weight: 600; }
+.ll-failure { border: 2px solid #cf222e; background: #ffebe9; padding: 0.6em 1em;
+  border-radius: 6px; margin: 0.6em 0; }
+.ll-toc { font-family: var(--jp-ui-font-family, sans-serif); margin: 0 0 1.5em 0; }
+.ll-toc ul { margin: 0.2em 0; }
+.ll-toc .ll-toc-3 { margin-left: 1.5em; }
+</style>
+{%- endblock html_head_css -%}
+{%- block body_header -%}
+{{ super() }}
+{{ resources.loyaltylab_header }}
+""" + _TOC_MARK + r"""
+{%- endblock body_header -%}
+"""
+
+
+def notebook_to_html(
+    notebook: nbformat.NotebookNode,
+    *,
+    title: str,
+    run_id: str | None = None,
+    status: str | None = None,
+    error: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> str:
+    """Render an executed notebook as stakeholder HTML (see the module notes).
+
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+        The executed notebook (it is not modified).
+    title : str
+        Page title and header.
+    run_id : str, optional
+        Run the report belongs to, shown in the header.
+    status : {"ok", "failed"}, optional
+        Outcome shown in the header.
+    error : str, optional
+        Error message shown in a red box under the header (for failed reports).
+    parameters : mapping, optional
+        Parameters shown in the header (default: those papermill recorded in the notebook
+        metadata, defaults overlaid with the injected values).
+
+    Returns
+    -------
+    str
+        A complete HTML document.
+    """
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    if parameters is None:
+        parameters = recorded_parameters(notebook)
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
+    config.TagRemovePreprocessor.remove_input_tags = set(REMOVE_INPUT_TAGS)
+    exporter = HTMLExporter(
+        config=config,
+        template_name="lab",
+        extra_loaders=[jinja2.DictLoader({"loyaltylab_report.html.j2": _TEMPLATE})],
+        template_file="loyaltylab_report.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    copy = nbformat.from_dict(nbformat.v4.upgrade(nbformat.from_dict(dict(notebook))))
+    copy.metadata["title"] = title
+    resources = {
+        "loyaltylab_header": _header_html(title, run_id, status, error, parameters),
+        "metadata": {"name": title},
+    }
+    try:
+        body, _ = exporter.from_notebook_node(copy, resources=resources)
+    except Exception as error_:  # noqa: BLE001 - any nbconvert failure is a report failure
+        raise ReportError(f"cannot convert report {title!r} to HTML: {error_}") from error_
+    return body.replace(_TOC_MARK, _toc_html(table_of_contents(body)), 1)
+
+
+def export_html(
+    executed_notebook: str | os.PathLike[str],
+    html_path: str | os.PathLike[str],
+    **options: Any,
+) -> Path:
+    """Write the stakeholder HTML of an executed notebook file.
+
+    Parameters
+    ----------
+    executed_notebook : path-like
+        The ``.ipynb`` papermill wrote.
+    html_path : path-like
+        Where to write the ``.html``.
+    **options
+        Passed to :func:`notebook_to_html` (``title`` is required).
+
+    Returns
+    -------
+    pathlib.Path
+        ``html_path``.
+    """
+    try:
+        notebook = nbformat.read(str(executed_notebook), as_version=4)
+    except (OSError, ValueError) as error:
+        raise ReportError(f"cannot read executed notebook {executed_notebook}: {error}") from None
+    path = Path(html_path)
+    path.write_text(notebook_to_html(notebook, **options), encoding="utf-8")
+    return path
+
+
+def recorded_parameters(notebook: nbformat.NotebookNode) -> dict[str, Any]:
+    """Return the parameters papermill recorded: defaults overlaid with the injected values.
+
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+        A notebook executed by papermill.
+
+    Returns
+    -------
+    dict
+    """
+    meta = notebook.get("metadata", {}).get("papermill", {})
+    merged: dict[str, Any] = {}
+    for name, info in (meta.get("default_parameters") or {}).items():
+        source = info.get("default") if isinstance(info, Mapping) else info
+        try:
+            merged[name] = ast.literal_eval(source) if isinstance(source, str) else source
+        except (ValueError, SyntaxError):
+            merged[name] = source
+    merged.update(meta.get("parameters") or {})
+    return merged
+
+
+class _HeadingCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.headings: list[tuple[int, str, str]] = []
+        self._current: tuple[int, str] | None = None
+        self._text: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        level = re.fullmatch(r"h([1-3])", tag)
+        if level and self._current is None:
+            ident = dict(attrs).get("id")
+            if ident:
+                self._current = (int(level.group(1)), ident)
+                self._text = []
+        elif tag == "a" and self._current is not None:
+            if "anchor-link" in (dict(attrs).get("class") or ""):
+                self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._skip:
+            self._skip -= 1
+        elif self._current is not None and tag == f"h{self._current[0]}":
+            text = " ".join("".join(self._text).split())
+            if text:
+                self.headings.append((self._current[0], self._current[1], text))
+            self._current = None
+
+    def handle_data(self, data: str) -> None:
+        if self._current is not None and not self._skip:
+            self._text.append(data)
+
+
+def table_of_contents(page: str) -> list[tuple[int, str, str]]:
+    """Return the headings of a rendered notebook page as ``(level, id, text)``.
+
+    Only ``h1``-``h3`` headings with an ``id`` (nbconvert gives every markdown heading one) inside
+    the page body count; the header this module adds has no ids and is skipped.
+
+    Parameters
+    ----------
+    page : str
+        HTML produced by nbconvert.
+
+    Returns
+    -------
+    list of tuple
+    """
+    collector = _HeadingCollector()
+    collector.feed(page)
+    return collector.headings
+
+
+def _toc_html(headings: list[tuple[int, str, str]]) -> str:
+    entries = [(level, ident, text) for level, ident, text in headings if level >= 2]
+    if not entries:
+        return ""
+    items = "\n".join(
+        f'<li class="ll-toc-{level}"><a href="#{html.escape(ident, quote=True)}">'
+        f"{html.escape(text)}</a></li>"
+        for level, ident, text in entries
+    )
+    return f'<nav class="ll-toc"><strong>Contents</strong>\n<ul>\n{items}\n</ul></nav>'
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return repr(value)
+
+
+def _header_html(
+    title: str,
+    run_id: str | None,
+    status: str | None,
+    error: str | None,
+    parameters: Mapping[str, Any],
+) -> str:
+    shown = {k: v for k, v in parameters.items() if k not in HIDDEN_PARAMETERS}
+    source = next((shown[k] for k in DATA_SOURCE_PARAMETERS if k in shown), None)
+    facts: list[tuple[str, str]] = []
+    if run_id:
+        facts.append(("Run", html.escape(run_id)))
+    if status:
+        label = "completed" if status == "ok" else "failed"
+        facts.append(("Status", f'<span class="ll-status-{html.escape(status)}">{label}</span>'))
+    facts.append(
+        ("Data source", html.escape(_format_value(source)) if source is not None else "—")
+    )
+    fact_html = "\n".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in facts)
+    rows = "\n".join(
+        f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_format_value(v))}</td></tr>"
+        for k, v in shown.items()
+    )
+    table = (
+        f"<details><summary>Parameters ({len(shown)})</summary>\n<table>\n"
+        f"<tr><th>Parameter</th><th>Value</th></tr>\n{rows}\n</table></details>"
+        if shown
+        else ""
+    )
+    failure = (
+        f'<div class="ll-failure"><strong>This report did not finish.</strong> '
+        f"{html.escape(error)}</div>"
+        if error
+        else ""
+    )
+    return (
+        f'<header class="ll-header"><div class="ll-title">{html.escape(title)}</div>\n'
+        f"<dl>\n{fact_html}\n</dl>\n{table}\n{failure}</header>"
+    )
