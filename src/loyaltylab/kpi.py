@@ -292,7 +292,7 @@ def _window(
 def _period_floor(stamp: pd.Timestamp, period: str) -> pd.Timestamp:
     day = stamp.normalize()
     if period == "W":
-        return day - pd.Timedelta(days=day.dayofweek)
+        return day - pd.Timedelta(days=day.day_of_week)
     if period == "M":
         return day.replace(day=1)
     return day.replace(day=1, month=3 * ((day.month - 1) // 3) + 1)
