@@ -55,6 +55,7 @@ __all__ = [
     "fit_transaction_model",
     "fit_spend_model",
     "validate_summary",
+    "lifetimes_fitter",
 ]
 
 TRANSACTION_MODELS: tuple[str, ...] = ("bgnbd", "pareto_nbd", "mbgnbd")
@@ -688,3 +689,25 @@ def fit_spend_model(summary: pd.DataFrame, *, q_constraint: bool = True) -> Spen
         frequency_spend_correlation=correlation,
         attempts=attempts,
     )
+
+
+def lifetimes_fitter(fit: TransactionModelFit) -> Any:
+    """Return a lifetimes fitter object carrying ``fit.params`` (for lifetimes' own formulas).
+
+    Parameters
+    ----------
+    fit : TransactionModelFit
+        A fitted transaction model.
+
+    Returns
+    -------
+    lifetimes.BetaGeoFitter, lifetimes.ParetoNBDFitter or lifetimes.ModifiedBetaGeoFitter
+    """
+    fitter_class = {
+        "bgnbd": BetaGeoFitter,
+        "mbgnbd": ModifiedBetaGeoFitter,
+        "pareto_nbd": ParetoNBDFitter,
+    }[fit.model]
+    fitter = fitter_class()
+    fitter.params_ = pd.Series(fit.params)
+    return fitter
