@@ -93,8 +93,9 @@ def test_unknown_metric_is_a_config_error():
 
 
 def test_a_metric_from_another_report_needs_source_and_is_then_accepted():
-    assert "unknown metric 'clv.total'" in _load_error(metric="clv.total", relative_change=None,
-                                                      target_value=1.0)  # fmt: skip
+    assert "unknown metric 'clv.total'" in _load_error(
+        metric="clv.total", relative_change=None, target_value=1.0
+    )
     (target,) = load_targets([_target(metric="clv.total", source="clv_cdnow", baseline=100.0)])
     assert target.goal() == pytest.approx(120.0)  # 100 * (1 + 0.20)
 
@@ -106,8 +107,9 @@ def test_relative_target_without_baseline_is_a_config_error():
     message = _load_error(metric="clv.total", source="clv_cdnow")
     assert "relative target without baseline" in message and "'baseline' value" in message
     # an absolute target needs no baseline
-    assert load_targets([_target(baseline_start=None, baseline_end=None, relative_change=None,
-                                 target_value=0.4)])  # fmt: skip
+    assert load_targets(
+        [_target(baseline_start=None, baseline_end=None, relative_change=None, target_value=0.4)]
+    )
 
 
 def test_deadline_before_the_baseline_is_a_config_error():
@@ -185,8 +187,9 @@ def test_project_trend_needs_two_points_and_no_gaps():
         project_trend(pd.Series([1.0], index=pd.to_datetime(["2025-01-01"])), "2026-01-01") is None
     )
     with pytest.raises(ParameterError, match="1 missing value"):
-        project_trend(pd.Series([1.0, None], index=pd.to_datetime(["2025-01-01", "2025-02-01"])),
-                      "2026-01-01")  # fmt: skip
+        project_trend(
+            pd.Series([1.0, None], index=pd.to_datetime(["2025-01-01", "2025-02-01"])), "2026-01-01"
+        )
 
 
 def test_progress_toward_hand_values():
@@ -227,8 +230,10 @@ def test_evaluate_kpi_target_off_track_by_hand():
 def test_decrease_target_uses_the_other_comparison():
     churn = _target(name="churn_down", metric="churn_rate", relative_change=-0.25)
     (target,) = load_targets([churn])
-    series = pd.Series([0.40, 0.38, 0.36, 0.34, 0.32, 0.30],
-                       index=pd.date_range("2024-01-01", periods=6, freq="7D"))  # fmt: skip
+    series = pd.Series(
+        [0.40, 0.38, 0.36, 0.34, 0.32, 0.30],
+        index=pd.date_range("2024-01-01", periods=6, freq="7D"),
+    )
     status = evaluate_target(target, series=series)
     # baseline weeks 0..3: 0.37; goal 0.37 * 0.75 = 0.2775; slope -0.02/week;
     # 2024-12-30 = week 52 -> 0.40 - 1.04 = -0.64 <= 0.2775: on track
@@ -240,9 +245,16 @@ def test_decrease_target_uses_the_other_comparison():
 
 
 def test_source_target_two_point_projection_by_hand():
-    entry = _target(name="clv_up", metric="clv.total", source="clv_cdnow", baseline=1000.0,
-                    baseline_start="2024-01-01", baseline_end="2024-12-31",
-                    relative_change=0.15, deadline="2026-07-02")  # fmt: skip
+    entry = _target(
+        name="clv_up",
+        metric="clv.total",
+        source="clv_cdnow",
+        baseline=1000.0,
+        baseline_start="2024-01-01",
+        baseline_end="2024-12-31",
+        relative_change=0.15,
+        deadline="2026-07-02",
+    )
     (target,) = load_targets([entry])
     scorecard = evaluate_targets(
         [target], run_metrics={"clv_cdnow": {"clv": {"total": 1100.0}}}, as_of="2025-07-02"
@@ -260,13 +272,25 @@ def test_source_target_two_point_projection_by_hand():
 
 
 def test_missing_numbers_are_named_not_dropped():
-    targets = load_targets([
-        _target(),
-        _target(name="clv_abs", metric="clv.total", source="clv_cdnow", relative_change=None,
-                target_value=5.0),
-        _target(name="aov_abs", metric="aov", source="customers", relative_change=None,
-                target_value=50.0),
-    ])  # fmt: skip
+    targets = load_targets(
+        [
+            _target(),
+            _target(
+                name="clv_abs",
+                metric="clv.total",
+                source="clv_cdnow",
+                relative_change=None,
+                target_value=5.0,
+            ),
+            _target(
+                name="aov_abs",
+                metric="aov",
+                source="customers",
+                relative_change=None,
+                target_value=50.0,
+            ),
+        ]
+    )
     scorecard = evaluate_targets(
         targets, kpi_series={}, run_metrics={"customers": {"kpi": {}}}, failed_reports=["clv_cdnow"]
     )
@@ -283,9 +307,18 @@ def test_missing_numbers_are_named_not_dropped():
 
 
 def test_an_absolute_goal_already_met_without_trend_is_on_track():
-    (target,) = load_targets([_target(metric="clv.total", source="r", baseline_start=None,
-                                      baseline_end=None, relative_change=None,
-                                      target_value=10.0)])  # fmt: skip
+    (target,) = load_targets(
+        [
+            _target(
+                metric="clv.total",
+                source="r",
+                baseline_start=None,
+                baseline_end=None,
+                relative_change=None,
+                target_value=10.0,
+            )
+        ]
+    )
     status = evaluate_target(target, current=12.0)
     assert status.projected is None and status.on_track is True
     assert evaluate_target(target, current=8.0).on_track is None

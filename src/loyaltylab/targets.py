@@ -582,9 +582,19 @@ class Scorecard:
             for s in self.statuses
         ]
         columns = [
-            "target", "metric", "source", "owner", "baseline", "current", "target_value",
-            "deadline", "projected", "progress", "status", "missing",
-        ]  # fmt: skip
+            "target",
+            "metric",
+            "source",
+            "owner",
+            "baseline",
+            "current",
+            "target_value",
+            "deadline",
+            "projected",
+            "progress",
+            "status",
+            "missing",
+        ]
         return pd.DataFrame(rows, columns=columns)
 
     def missing(self) -> pd.DataFrame:
@@ -778,8 +788,12 @@ def plot_target(status: TargetStatus, ax: Any = None, *, unit: str = "metric uni
         _, ax = plt.subplots(figsize=(7, 3.5))
     target = status.target
     if status.series is not None and len(status.series):
-        ax.plot(_period_times(status.series.index), status.series.to_numpy(dtype=float),
-                marker="o", label=f"{target.metric} per period")  # fmt: skip
+        ax.plot(
+            _period_times(status.series.index),
+            status.series.to_numpy(dtype=float),
+            marker="o",
+            label=f"{target.metric} per period",
+        )
     elif status.current is not None and status.as_of is not None:
         ax.plot([status.as_of], [status.current], marker="o", linestyle="", label="current")
     if status.baseline is not None:
