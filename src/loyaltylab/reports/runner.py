@@ -35,7 +35,7 @@ from typing import Any
 import nbformat
 import pandas as pd
 
-from loyaltylab.errors import ReportError
+from loyaltylab.errors import ConfigError, ReportError
 from loyaltylab.metrics import METRICS_SUFFIX, to_jsonable
 from loyaltylab.reports.config import ReportsConfig, ReportSpec, load_config, parse_overrides
 from loyaltylab.reports.html import export_html
@@ -228,7 +228,7 @@ def run_reports(
         skipped = [name for name in overrides if name in config.names and name not in chosen]
         config = config.with_overrides(overrides)
         if skipped:
-            raise ReportError(
+            raise ConfigError(
                 f"-p sets parameters of {skipped} but --only does not select them; "
                 f"selected: {[spec.name for spec in selected]}"
             )
