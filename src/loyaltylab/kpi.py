@@ -46,10 +46,12 @@ __all__ = [
     "ProgramKPIs",
     "cohort_retention",
     "customer_kpis",
+    "customer_orders",
     "kpi_definitions",
     "kpis_by_period",
     "kpis_by_segment",
     "member_comparison",
+    "order_table",
     "plot_cohort_retention",
     "plot_kpi_trend",
     "plot_revenue_concentration",
@@ -666,6 +668,89 @@ def customer_kpis(
         clv_total=clv_total,
         transactions_outside_window=int(outside),
     )
+
+
+def customer_orders(
+    transactions: pd.DataFrame,
+    *,
+    observation_start: Any = None,
+    observation_end: Any = None,
+) -> pd.DataFrame:
+    """Return one row per active customer of the window with their orders and revenue.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Canonical transactions.
+    observation_start, observation_end : date-like, optional
+        The window, as in :func:`customer_kpis`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``customer_id``, ``orders``, ``revenue``, ``first_order`` and ``last_order``
+        (times of the first and last order in the window), ``first_purchase`` (first purchase
+        ever, up to the window end), sorted by ``customer_id``.
+    """
+    frame = _validate_transactions(transactions)
+    window = _window(frame, observation_start, observation_end, "M")
+    con = _connect(frame, window)
+    try:
+        table = con.execute(
+            """
+            SELECT o.customer_id, COUNT(*) AS orders, SUM(o.amount) AS revenue,
+                   MIN(o.ts) AS first_order, MAX(o.ts) AS last_order,
+                   MIN(f.first_ts) AS first_purchase
+            FROM orders o JOIN firsts f USING (customer_id)
+            GROUP BY o.customer_id ORDER BY o.customer_id
+            """
+        ).df()
+    finally:
+        con.close()
+    table["customer_id"] = table["customer_id"].astype(str)
+    table["orders"] = table["orders"].astype("int64")
+    table["revenue"] = table["revenue"].astype(float)
+    table.attrs["observation_start"] = window.start
+    table.attrs["observation_end"] = window.end
+    return table
+
+
+def order_table(
+    transactions: pd.DataFrame,
+    *,
+    observation_start: Any = None,
+    observation_end: Any = None,
+) -> pd.DataFrame:
+    """Return the orders of the window: one row per order (see the module's definition).
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Canonical transactions.
+    observation_start, observation_end : date-like, optional
+        The window, as in :func:`customer_kpis`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``customer_id``, ``timestamp`` (time of the order's first row), ``amount``
+        (order value) and ``lines`` (rows in the order), sorted by customer and time.
+    """
+    frame = _validate_transactions(transactions)
+    window = _window(frame, observation_start, observation_end, "M")
+    con = _connect(frame, window)
+    try:
+        table = con.execute(
+            "SELECT customer_id, ts AS timestamp, amount, lines FROM orders "
+            "ORDER BY customer_id, ts"
+        ).df()
+    finally:
+        con.close()
+    table["customer_id"] = table["customer_id"].astype(str)
+    table["lines"] = table["lines"].astype("int64")
+    table.attrs["observation_start"] = window.start
+    table.attrs["observation_end"] = window.end
+    return table
 
 
 # ---------------------------------------------------------------------------------------------
