@@ -6,6 +6,10 @@ lifetimes (archived, 0.11.3) is imported only inside this package. The public AP
   summed log-likelihoods, log-parameter covariance, convergence retries);
 * predictions: :func:`expected_purchases`, :func:`probability_alive`, :func:`expected_spend`,
   :func:`customer_lifetime_value` (discounted), :func:`clv_tiers`, :func:`clv_by_segment`;
+* validation: :func:`validate_holdout` (cumulative tracking, conditional expectations by
+  frequency, holdout error), :func:`compare_models` (table + default model);
+* uncertainty: :func:`clv_intervals` (per-customer and total intervals from parameter draws);
+* plots: ``plot_*`` functions taking ``ax=None`` and returning the Axes.
 """
 
 from loyaltylab.clv.fitting import (
@@ -19,6 +23,14 @@ from loyaltylab.clv.fitting import (
     fit_transaction_model,
     validate_summary,
 )
+from loyaltylab.clv.plots import (
+    plot_clv_by_segment,
+    plot_clv_distribution,
+    plot_conditional_expectation,
+    plot_probability_alive,
+    plot_probability_alive_matrix,
+    plot_tracking,
+)
 from loyaltylab.clv.predictions import (
     TIME_UNIT_DAYS,
     CLVResult,
@@ -30,8 +42,34 @@ from loyaltylab.clv.predictions import (
     expected_spend,
     probability_alive,
 )
+from loyaltylab.clv.uncertainty import CLVIntervals, clv_intervals, draw_parameters
+from loyaltylab.clv.validation import (
+    HoldoutValidation,
+    ModelComparison,
+    compare_models,
+    conditional_expectation_by_frequency,
+    cumulative_tracking,
+    holdout_forecast,
+    validate_holdout,
+)
 
 __all__ = [
+    "CLVIntervals",
+    "HoldoutValidation",
+    "ModelComparison",
+    "clv_intervals",
+    "compare_models",
+    "conditional_expectation_by_frequency",
+    "cumulative_tracking",
+    "draw_parameters",
+    "holdout_forecast",
+    "plot_clv_by_segment",
+    "plot_clv_distribution",
+    "plot_conditional_expectation",
+    "plot_probability_alive",
+    "plot_probability_alive_matrix",
+    "plot_tracking",
+    "validate_holdout",
     "TIME_UNIT_DAYS",
     "CLVResult",
     "clv_by_segment",

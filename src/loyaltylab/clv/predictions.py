@@ -456,7 +456,8 @@ def clv_by_segment(
     Returns
     -------
     pandas.DataFrame
-        One row per segment, sorted by total CLV descending.
+        One row per segment: in category order for categorical segments (e.g. CLV tiers),
+        otherwise sorted by total CLV descending.
 
     Raises
     ------
@@ -481,7 +482,8 @@ def clv_by_segment(
             f"parameter 'segments': {int(missing.sum())} customer(s) have no segment, e.g. "
             f"{list(examples)}"
         )
-    labelled = frame.assign(segment=np.asarray(labels))
+    ordered = isinstance(labels.dtype, pd.CategoricalDtype)
+    labelled = frame.assign(segment=labels.to_numpy() if not ordered else labels.values)
     table = labelled.groupby("segment", observed=True).agg(
         n_customers=("clv", "size"),
         clv_total=("clv", "sum"),
@@ -492,4 +494,6 @@ def clv_by_segment(
     )
     total = frame["clv"].sum()
     table["clv_share"] = table["clv_total"] / total if total else np.nan
-    return table.sort_values("clv_total", ascending=False).reset_index()
+    if not ordered:
+        table = table.sort_values("clv_total", ascending=False)
+    return table.reset_index()
