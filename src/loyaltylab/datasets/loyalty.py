@@ -1,0 +1,642 @@
+"""Synthetic loyalty-program data: a member base and a points ledger, with the truth stored.
+
+Built on the synthetic transactions of :func:`loyaltylab.datasets.generate_transactions` (BG/NBD
+purchasing, Gamma-Gamma spend), :func:`generate_loyalty` adds
+
+* **enrolment, self-selected**: customer *i* enrols with probability
+  ``logistic(logit(enrol_base) + enrol_slope * log(lam_i / median(lam)))``, so heavier buyers enrol
+  more (a customer with the median purchase rate enrols with probability ``enrol_base``). A customer
+  enrols at the till, at their first purchase on or after the program launch (customers without
+  one cannot enrol). Enrolment has **no effect** on buying here: any member/non-member gap in the
+  data is pure self-selection (``truth["program_effect"] == 0``).
+* a **simple points program** (:class:`PointsProgram`): a member earns ``floor(amount * earn_rate)``
+  points on every purchase from enrolment on; right after a purchase that brings the balance to at
+  least ``redemption_threshold`` points the member redeems, with probability
+  ``redeem_probability``, as many whole rewards of ``redemption_threshold`` points as the balance
+  covers; points **expire on inactivity**: when a member makes no purchase for ``expiry_days`` days,
+  the whole balance expires ``expiry_days`` days after their last purchase (also after the last
+  purchase, if that date is before the observation end).
+* **tiers** by points earned to date (``tier_thresholds``), and an enrolment **channel**.
+
+The simulation is vectorised over members (it loops over the *k*-th purchase of every member, not
+over rows), seeded, and its truth - true enrolment rate, points issued / redeemed / expired /
+outstanding, realised breakage, redemption rate, reward cost - is returned in
+:attr:`SyntheticLoyalty.truth` and stored beside the snapshot in ``data/synthetic_loyalty``
+(``truth.json``). Regenerate the snapshot with::
+
+    .venv/bin/python -m loyaltylab.datasets.loyalty data/synthetic_loyalty
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from loyaltylab.data.loyalty import LoadedLedger, LoadedMembers, load_ledger, load_members
+from loyaltylab.errors import ParameterError
+
+__all__ = [
+    "SNAPSHOT_FILES",
+    "SNAPSHOT_SETTINGS",
+    "SYNTHETIC_LOYALTY",
+    "PointsProgram",
+    "SyntheticLoyalty",
+    "generate_loyalty",
+    "load_synthetic_loyalty",
+    "resolve_ledger",
+    "resolve_members",
+    "simulate_program",
+    "write_snapshot",
+]
+
+#: The name notebooks use for the bundled snapshot.
+SYNTHETIC_LOYALTY = "synthetic_loyalty"
+#: Files of the snapshot in ``data/synthetic_loyalty``.
+SNAPSHOT_FILES: tuple[str, ...] = ("transactions.csv", "members.csv", "ledger.csv", "truth.json")
+#: The settings the committed snapshot was generated with.
+SNAPSHOT_SETTINGS: dict[str, Any] = {
+    "n_customers": 1500,
+    "seed": 2024,
+    "start": "2024-01-01",
+    "end": "2025-12-31",
+    "program_start": "2024-07-01",
+}
+_CHANNELS = ("store", "app", "web")
+_CHANNEL_SHARES = (0.6, 0.3, 0.1)
+
+
+@dataclass(frozen=True)
+class PointsProgram:
+    """A simple points program.
+
+    Attributes
+    ----------
+    earn_rate : float, default 1.0
+        Points per currency unit spent (rounded down per purchase).
+    redemption_threshold : float, default 200.0
+        Points per reward; redemptions are whole multiples of it.
+    redeem_probability : float, default 0.5
+        Chance that a member with enough points redeems right after a purchase.
+    expiry_days : int, default 365
+        Inactivity (days without a purchase) after which the whole balance expires.
+    point_value : float, default 0.01
+        Cost to the firm of one redeemed point, in currency.
+    tier_thresholds : mapping of str to float
+        Tier name → points earned to date needed for it (the lowest must be 0).
+    """
+
+    earn_rate: float = 1.0
+    redemption_threshold: float = 200.0
+    redeem_probability: float = 0.5
+    expiry_days: int = 365
+    point_value: float = 0.01
+    tier_thresholds: Mapping[str, float] = field(
+        default_factory=lambda: {"base": 0.0, "silver": 500.0, "gold": 1500.0}
+    )
+
+    def __post_init__(self) -> None:
+        checks = {
+            "earn_rate": self.earn_rate > 0,
+            "redemption_threshold": self.redemption_threshold > 0,
+            "redeem_probability": 0 <= self.redeem_probability <= 1,
+            "expiry_days": self.expiry_days >= 1,
+            "point_value": self.point_value >= 0,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise ParameterError(
+                    f"PointsProgram {name!r} is out of range: {getattr(self, name)}"
+                )
+        if not self.tier_thresholds or min(self.tier_thresholds.values()) != 0:
+            raise ParameterError(
+                f"PointsProgram 'tier_thresholds' needs a tier at 0 points, got "
+                f"{dict(self.tier_thresholds)}"
+            )
+
+    @property
+    def tiers(self) -> tuple[str, ...]:
+        """Tier names from lowest to highest threshold."""
+        return tuple(sorted(self.tier_thresholds, key=self.tier_thresholds.__getitem__))
+
+    def summary(self) -> pd.DataFrame:
+        """Return the program's settings as a two-column table (``setting``, ``value``)."""
+        values = asdict(self)
+        values["tier_thresholds"] = dict(self.tier_thresholds)
+        return pd.DataFrame(list(values.items()), columns=["setting", "value"])
+
+
+@dataclass(frozen=True, eq=False)
+class SyntheticLoyalty:
+    """Synthetic transactions, members and points ledger with their truth.
+
+    Attributes
+    ----------
+    transactions : pandas.DataFrame
+        Canonical transactions plus ``order_id`` and ``member`` (bought as a member).
+    members : pandas.DataFrame
+        ``customer_id``, ``enrolled_at``, ``tier``, ``channel``.
+    ledger : pandas.DataFrame
+        ``customer_id``, ``timestamp``, ``kind``, ``points`` (signed), ``order_id``.
+    customers : pandas.DataFrame
+        Per-customer truth: the transaction generator's columns plus ``enrol_probability``,
+        ``enrolled``, ``enrolled_at``, ``points_issued``, ``points_redeemed``, ``points_expired``,
+        ``points_balance``, ``tier``.
+    truth : dict
+        Program-level truth (see :func:`simulate_program`), with the transaction generator's
+        truth under ``"transactions"``.
+    """
+
+    transactions: pd.DataFrame
+    members: pd.DataFrame
+    ledger: pd.DataFrame
+    customers: pd.DataFrame
+    truth: dict[str, Any]
+
+    def summary(self) -> pd.DataFrame:
+        """Return the key truth values as a two-column table (``quantity``, ``value``)."""
+        keys = [
+            "n_customers",
+            "n_members",
+            "enrolment_rate",
+            "points_issued",
+            "points_redeemed",
+            "points_expired",
+            "points_outstanding",
+            "redemption_rate",
+            "breakage_rate",
+            "reward_cost",
+            "reward_cost_share",
+        ]
+        return pd.DataFrame([(key, self.truth[key]) for key in keys], columns=["quantity", "value"])
+
+
+def _logit(probability: float) -> float:
+    return math.log(probability / (1.0 - probability))
+
+
+def simulate_program(
+    transactions: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    program: PointsProgram | None = None,
+    program_start: Any = None,
+    observation_end: Any = None,
+    enrol_base: float = 0.3,
+    enrol_slope: float = 1.0,
+    seed: int = 0,
+) -> SyntheticLoyalty:
+    """Run a points program over existing transactions: enrolment, ledger and truth.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Canonical transactions (``customer_id``, ``timestamp``, ``amount``; ``order_id`` is made
+        when absent).
+    customers : pandas.DataFrame
+        One row per customer with ``customer_id`` and ``lam`` (true purchase rate), e.g.
+        ``SyntheticTransactions.customers``.
+    program : PointsProgram, optional
+        The program (default settings when ``None``).
+    program_start : date-like, optional
+        Launch date; default the first transaction's day.
+    observation_end : date-like, optional
+        Last day observed (expiries after it are not in the ledger); default the last
+        transaction's day.
+    enrol_base : float, default 0.3
+        Enrolment probability of a customer with the median ``lam``.
+    enrol_slope : float, default 1.0
+        Log-odds of enrolment per unit of ``log(lam / median(lam))`` (0 = no self-selection).
+    seed : int, default 0
+        Seed of the random numbers (enrolment, channel, redemption decisions).
+
+    Returns
+    -------
+    SyntheticLoyalty
+        ``truth`` holds ``n_customers`` (customers with a transaction), ``n_members``,
+        ``enrolment_rate`` (members / customers), ``expected_enrolment_rate`` (mean enrolment
+        probability over customers who could enrol), ``points_issued``, ``points_redeemed``,
+        ``points_expired`` (positive amounts), ``points_outstanding`` (balance at the observation
+        end), ``redemption_rate`` (redeemed / issued), ``breakage_rate`` (expired / issued),
+        ``reward_cost`` (redeemed x point value), ``revenue``, ``reward_cost_share``
+        (reward cost / revenue), ``program_effect`` (0: enrolment does not change buying) and the
+        settings used.
+    """
+    program = program or PointsProgram()
+    if not 0 < enrol_base < 1:
+        raise ParameterError(f"parameter 'enrol_base' must be in (0, 1), got {enrol_base}")
+    missing = {"customer_id", "lam"} - set(customers.columns)
+    if missing:
+        raise ParameterError(f"parameter 'customers' lacks column(s) {sorted(missing)}")
+    rng = np.random.default_rng(seed)
+    tx = transactions.sort_values(["customer_id", "timestamp"], kind="stable").reset_index(
+        drop=True
+    )
+    if "order_id" not in tx.columns:
+        tx["order_id"] = [f"o{index:07d}" for index in range(len(tx))]
+    first_day = tx["timestamp"].min().normalize()
+    launch = first_day if program_start in (None, "") else pd.Timestamp(program_start)
+    end = (
+        tx["timestamp"].max().normalize()
+        if observation_end in (None, "")
+        else pd.Timestamp(observation_end)
+    )
+    end_exclusive = end + pd.Timedelta(days=1)
+
+    # --- enrolment: self-selected on the true purchase rate ------------------------------------
+    truth_frame = customers.copy()
+    truth_frame["customer_id"] = truth_frame["customer_id"].astype(str)
+    lam = truth_frame["lam"].to_numpy(dtype=float)
+    log_ratio = np.log(lam / np.median(lam))
+    probability = 1.0 / (1.0 + np.exp(-(_logit(enrol_base) + enrol_slope * log_ratio)))
+    draws = rng.random(len(truth_frame))
+    channel_draws = rng.choice(len(_CHANNELS), size=len(truth_frame), p=_CHANNEL_SHARES)
+    truth_frame["enrol_probability"] = probability
+    after_launch = tx.loc[tx["timestamp"] >= launch]
+    first_after = after_launch.groupby("customer_id", sort=False)["timestamp"].min()
+    can_enrol = truth_frame["customer_id"].map(first_after)
+    enrolled = can_enrol.notna().to_numpy() & (draws < probability)
+    truth_frame["enrolled"] = enrolled
+    truth_frame["enrolled_at"] = can_enrol.where(enrolled)
+    truth_frame["channel"] = np.asarray(_CHANNELS)[channel_draws]
+
+    enrolled_at = truth_frame.set_index("customer_id")["enrolled_at"]
+    joined = tx["customer_id"].map(enrolled_at)
+    tx["member"] = (joined.notna() & (tx["timestamp"] >= joined)).to_numpy()
+
+    # --- points: earn, redeem, expire, one purchase rank at a time -----------------------------
+    ledger, balances = _run_ledger(tx.loc[tx["member"]], program, end_exclusive, rng)
+    truth_frame = truth_frame.merge(balances, on="customer_id", how="left")
+    for column in ("points_issued", "points_redeemed", "points_expired", "points_balance"):
+        truth_frame[column] = truth_frame[column].fillna(0.0)
+    thresholds = [program.tier_thresholds[tier] for tier in program.tiers]
+    tier_index = np.searchsorted(thresholds, truth_frame["points_issued"].to_numpy(), side="right")
+    truth_frame["tier"] = np.where(
+        truth_frame["enrolled"], np.asarray(program.tiers)[np.maximum(tier_index - 1, 0)], None
+    )
+
+    members = (
+        truth_frame.loc[truth_frame["enrolled"], ["customer_id", "enrolled_at", "tier", "channel"]]
+        .sort_values("customer_id")
+        .reset_index(drop=True)
+    )
+    members["enrolled_at"] = members["enrolled_at"].astype("datetime64[ns]")
+    buyers = tx["customer_id"].unique()
+    issued = float(truth_frame["points_issued"].sum())
+    redeemed = float(truth_frame["points_redeemed"].sum())
+    expired = float(truth_frame["points_expired"].sum())
+    revenue = float(tx["amount"].sum())
+    active_start = end_exclusive - pd.Timedelta(days=90)
+    active_members = tx.loc[tx["member"] & (tx["timestamp"] >= active_start), "customer_id"]
+    truth: dict[str, Any] = {
+        "n_customers": int(len(buyers)),
+        "n_members": int(len(members)),
+        "enrolment_rate": len(members) / len(buyers),
+        "expected_enrolment_rate": float(probability[can_enrol.notna().to_numpy()].mean()),
+        "participation_rate_90d": active_members.nunique() / max(len(members), 1),
+        "points_issued": issued,
+        "points_redeemed": redeemed,
+        "points_expired": expired,
+        "points_outstanding": issued - redeemed - expired,
+        "redemption_rate": redeemed / issued if issued else float("nan"),
+        "breakage_rate": expired / issued if issued else float("nan"),
+        "reward_cost": redeemed * program.point_value,
+        "revenue": revenue,
+        "reward_cost_share": redeemed * program.point_value / revenue,
+        "program_effect": 0.0,
+        "program": {
+            **asdict(program),
+            "tier_thresholds": dict(program.tier_thresholds),
+        },
+        "program_start": launch.date().isoformat(),
+        "observation_end": end.date().isoformat(),
+        "enrol_base": enrol_base,
+        "enrol_slope": enrol_slope,
+        "seed": seed,
+    }
+    return SyntheticLoyalty(
+        transactions=tx,
+        members=members,
+        ledger=ledger,
+        customers=truth_frame,
+        truth=truth,
+    )
+
+
+def _run_ledger(
+    purchases: pd.DataFrame,
+    program: PointsProgram,
+    end_exclusive: pd.Timestamp,
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulate the points of members' purchases (sorted by customer and time)."""
+    ids, member_index = np.unique(purchases["customer_id"].to_numpy(), return_inverse=True)
+    times = purchases["timestamp"].to_numpy(dtype="datetime64[ns]")
+    earn = np.floor(purchases["amount"].to_numpy(dtype=float) * program.earn_rate)
+    orders = purchases["order_id"].astype(str).to_numpy()
+    redeem_draws = rng.random(len(purchases))
+    rank = purchases.groupby("customer_id", sort=False).cumcount().to_numpy()
+    by_rank = np.argsort(rank, kind="stable")
+    bounds = np.searchsorted(rank[by_rank], np.arange(rank.max(initial=-1) + 2))
+    expiry = np.timedelta64(int(program.expiry_days), "D")
+    threshold = program.redemption_threshold
+
+    balance = np.zeros(len(ids))
+    last_time = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]")
+    issued = np.zeros(len(ids))
+    redeemed = np.zeros(len(ids))
+    expired = np.zeros(len(ids))
+    events: list[tuple[np.ndarray, np.ndarray, str, np.ndarray, np.ndarray]] = []
+    for k in range(len(bounds) - 1):
+        rows = by_rank[bounds[k] : bounds[k + 1]]
+        who = member_index[rows]
+        if k > 0:
+            lapsed = (times[rows] - last_time[who] > expiry) & (balance[who] > 0)
+            if lapsed.any():
+                gone = who[lapsed]
+                events.append(
+                    (
+                        gone,
+                        last_time[gone] + expiry,
+                        "expire",
+                        -balance[gone],
+                        np.full(len(gone), None),
+                    )
+                )
+                expired[gone] += balance[gone]
+                balance[gone] = 0.0
+        earned = earn[rows]
+        positive = earned > 0
+        events.append(
+            (who[positive], times[rows][positive], "earn", earned[positive], orders[rows][positive])
+        )
+        balance[who] += earned
+        issued[who] += earned
+        redeem = (balance[who] >= threshold) & (redeem_draws[rows] < program.redeem_probability)
+        if redeem.any():
+            spenders = who[redeem]
+            amount = np.floor(balance[spenders] / threshold) * threshold
+            events.append(
+                (spenders, times[rows][redeem], "redeem", -amount, np.full(len(spenders), None))
+            )
+            balance[spenders] -= amount
+            redeemed[spenders] += amount
+        last_time[who] = times[rows]
+    final = (balance > 0) & (last_time + expiry < np.datetime64(end_exclusive, "ns"))
+    if final.any():
+        gone = np.flatnonzero(final)
+        events.append(
+            (gone, last_time[gone] + expiry, "expire", -balance[gone], np.full(len(gone), None))
+        )
+        expired[gone] += balance[gone]
+        balance[gone] = 0.0
+
+    columns = ["customer_id", "timestamp", "kind", "points", "order_id"]
+    if events:
+        ledger = pd.DataFrame(
+            {
+                "customer_id": np.concatenate([ids[e[0]] for e in events]),
+                "timestamp": np.concatenate([e[1] for e in events]),
+                "kind": np.concatenate([np.full(len(e[0]), e[2]) for e in events]),
+                "points": np.concatenate([e[3] for e in events]).astype(float),
+                "order_id": np.concatenate([e[4] for e in events]),
+            }
+        )
+    else:
+        ledger = pd.DataFrame(columns=columns)
+    order = ledger["kind"].map({"earn": 0, "adjust": 1, "redeem": 2, "expire": 3})
+    ledger = (
+        ledger.assign(_order=order)
+        .sort_values(["customer_id", "timestamp", "_order"], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
+    ledger["timestamp"] = ledger["timestamp"].astype("datetime64[ns]")
+    balances = pd.DataFrame(
+        {
+            "customer_id": ids.astype(str),
+            "points_issued": issued,
+            "points_redeemed": redeemed,
+            "points_expired": expired,
+            "points_balance": balance,
+        }
+    )
+    return ledger[columns], balances
+
+
+def generate_loyalty(
+    n_customers: int,
+    *,
+    seed: int = 0,
+    start: Any = "2024-01-01",
+    end: Any = "2025-12-31",
+    program: PointsProgram | None = None,
+    program_start: Any = None,
+    enrol_base: float = 0.3,
+    enrol_slope: float = 1.0,
+    **transaction_options: Any,
+) -> SyntheticLoyalty:
+    """Generate synthetic transactions with a member base and a points ledger, truth included.
+
+    Parameters
+    ----------
+    n_customers : int
+        Customers of the transaction generator.
+    seed : int, default 0
+        Seeds the transactions (``seed``) and the program (``seed + 1``).
+    start, end : date-like
+        The observation window of the transactions; ``end`` is also the observation end of the
+        ledger.
+    program : PointsProgram, optional
+        The points program (defaults when ``None``).
+    program_start : date-like, optional
+        Launch date (default ``start``); a later launch leaves a pre-program baseline.
+    enrol_base, enrol_slope : float
+        Self-selected enrolment (see the module docstring).
+    **transaction_options
+        Passed to :func:`loyaltylab.datasets.generate_transactions` (e.g. ``r``, ``alpha``).
+
+    Returns
+    -------
+    SyntheticLoyalty
+
+    Examples
+    --------
+    >>> data = generate_loyalty(300, seed=1)
+    >>> data.truth["points_outstanding"] == (data.truth["points_issued"]
+    ...     - data.truth["points_redeemed"] - data.truth["points_expired"])
+    True
+    """
+    from loyaltylab.datasets import generate_transactions
+
+    base = generate_transactions(
+        n_customers, seed=seed, start=start, end=end, **transaction_options
+    )
+    result = simulate_program(
+        base.transactions,
+        base.customers,
+        program=program,
+        program_start=program_start or start,
+        observation_end=end,
+        enrol_base=enrol_base,
+        enrol_slope=enrol_slope,
+        seed=seed + 1,
+    )
+    truth = {**result.truth, "transactions": dict(base.truth)}
+    customers = base.customers.assign(customer_id=base.customers["customer_id"].astype(str))
+    extra = result.customers.drop(columns=[c for c in customers.columns if c != "customer_id"])
+    return SyntheticLoyalty(
+        transactions=result.transactions,
+        members=result.members,
+        ledger=result.ledger,
+        customers=customers.merge(extra, on="customer_id", how="left"),
+        truth=truth,
+    )
+
+
+def write_snapshot(data: SyntheticLoyalty, directory: str | Path) -> tuple[Path, ...]:
+    """Write transactions, members, ledger (CSV) and truth (JSON) to ``directory``.
+
+    Parameters
+    ----------
+    data : SyntheticLoyalty
+    directory : str or pathlib.Path
+        Created if missing.
+
+    Returns
+    -------
+    tuple of pathlib.Path
+        The files written, in :data:`SNAPSHOT_FILES` order.
+    """
+    from loyaltylab.metrics import to_jsonable
+
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = "%Y-%m-%d %H:%M:%S"
+    tx = data.transactions[["customer_id", "timestamp", "amount", "order_id", "member"]]
+    tx.to_csv(folder / "transactions.csv", index=False, date_format=stamp, float_format="%.2f")
+    data.members.to_csv(folder / "members.csv", index=False, date_format=stamp)
+    data.ledger.to_csv(folder / "ledger.csv", index=False, date_format=stamp, float_format="%.0f")
+    text = json.dumps(to_jsonable(data.truth), indent=2, sort_keys=True, allow_nan=False)
+    (folder / "truth.json").write_text(text + "\n", encoding="utf-8")
+    return tuple(folder / name for name in SNAPSHOT_FILES)
+
+
+def load_synthetic_loyalty(directory: str | Path | None = None) -> SyntheticLoyalty:
+    """Read the committed snapshot (``data/synthetic_loyalty``) as canonical frames.
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path, optional
+        Snapshot folder; default ``<project root>/data/synthetic_loyalty``.
+
+    Returns
+    -------
+    SyntheticLoyalty
+        ``truth`` is ``truth.json``; ``customers`` is empty (the per-customer truth is not part
+        of the snapshot: call :func:`generate_loyalty` with :data:`SNAPSHOT_SETTINGS` for it).
+    """
+    from loyaltylab.paths import data_dir
+
+    folder = Path(directory) if directory is not None else data_dir() / SYNTHETIC_LOYALTY
+    missing = [name for name in SNAPSHOT_FILES if not (folder / name).is_file()]
+    if missing:
+        raise ParameterError(
+            f"synthetic loyalty snapshot in {folder} lacks {missing}; regenerate it with "
+            f"`python -m loyaltylab.datasets.loyalty {folder}`"
+        )
+    tx = pd.read_csv(
+        folder / "transactions.csv",
+        dtype={"customer_id": str, "order_id": str},
+        parse_dates=["timestamp"],
+    )
+    members = pd.read_csv(
+        folder / "members.csv", dtype={"customer_id": str}, parse_dates=["enrolled_at"]
+    )
+    ledger = pd.read_csv(
+        folder / "ledger.csv",
+        dtype={"customer_id": str, "order_id": str},
+        parse_dates=["timestamp"],
+    )
+    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    return SyntheticLoyalty(
+        transactions=tx,
+        members=members,
+        ledger=ledger,
+        customers=pd.DataFrame(),
+        truth=truth,
+    )
+
+
+def resolve_members(
+    source: str | Path | pd.DataFrame, columns: Mapping[str, str] | None = None, **policy: Any
+) -> LoadedMembers:
+    """Load a member table by name (``"synthetic_loyalty"``) or like :func:`load_members`.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or pandas.DataFrame
+        ``"synthetic_loyalty"`` (the committed snapshot), a CSV/Parquet path or a DataFrame.
+    columns : mapping, optional
+        Canonical name → your column name.
+    **policy
+        Passed to :func:`loyaltylab.data.loyalty.load_members` (``tiers``, ``observation_end``,
+        ``duplicates``).
+
+    Returns
+    -------
+    LoadedMembers
+    """
+    if isinstance(source, str) and source.strip() == SYNTHETIC_LOYALTY:
+        data = load_synthetic_loyalty()
+        policy.setdefault("tiers", list(data.truth["program"]["tier_thresholds"]))
+        loaded = load_members(data.members, **policy)
+        return replace(loaded, source=SYNTHETIC_LOYALTY)
+    return load_members(source, columns, **policy)
+
+
+def resolve_ledger(
+    source: str | Path | pd.DataFrame, columns: Mapping[str, str] | None = None, **policy: Any
+) -> LoadedLedger:
+    """Load a points ledger by name (``"synthetic_loyalty"``) or like :func:`load_ledger`.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or pandas.DataFrame
+        ``"synthetic_loyalty"`` (the committed snapshot), a CSV/Parquet path or a DataFrame.
+    columns : mapping, optional
+        Canonical name → your column name.
+    **policy
+        Passed to :func:`loyaltylab.data.loyalty.load_ledger` (``members``, ``observation_end``,
+        ``overdraft``, ...).
+
+    Returns
+    -------
+    LoadedLedger
+    """
+    if isinstance(source, str) and source.strip() == SYNTHETIC_LOYALTY:
+        loaded = load_ledger(load_synthetic_loyalty().ledger, **policy)
+        return replace(loaded, source=SYNTHETIC_LOYALTY)
+    return load_ledger(source, columns, **policy)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Regenerate the snapshot: ``python -m loyaltylab.datasets.loyalty data/synthetic_loyalty``."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("directory", help="where to write the snapshot files")
+    args = parser.parse_args(argv)
+    settings = dict(SNAPSHOT_SETTINGS)
+    data = generate_loyalty(settings.pop("n_customers"), **settings)
+    for path in write_snapshot(data, args.directory):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
