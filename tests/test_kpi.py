@@ -359,3 +359,17 @@ def test_plots_return_labelled_axes(tx: pd.DataFrame) -> None:
     for ax in axes:
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     plt.close("all")
+
+
+def test_period_series_round_trip(tx: pd.DataFrame) -> None:
+    table = kpi.kpis_by_period(
+        tx, "M", observation_start="2024-01-01", observation_end="2024-03-20"
+    )
+    section = kpi.period_series_metrics(table, ["retention_rate", "aov"])
+    # hand: March is incomplete and January has no retention -> only February's 0.5
+    assert section["retention_rate"] == {"freq": "M", "periods": ["2024-02-01"], "values": [0.5]}
+    assert section["aov"]["values"] == pytest.approx([57.5, 85 / 3])
+    series = kpi.read_period_series(section)
+    assert str(series["aov"].index[1]) == "2024-02"
+    with pytest.raises(ParameterError, match="unknown KPI"):
+        kpi.period_series_metrics(table, ["nope"])

@@ -176,3 +176,19 @@ def test_plots_return_labelled_axes(tx: pd.DataFrame) -> None:
     for ax in axes:
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     plt.close("all")
+
+
+def test_value_risk_reads_probability_alive_from_clv_frame(tx: pd.DataFrame) -> None:
+    rfm = segments.rfm_segments(tx, **WINDOW)
+    per_customer = pd.DataFrame(
+        {
+            "customer_id": list("abcde"),
+            "clv": [1.0, 5.0, 2.0, 3.0, 4.0],
+            "probability_alive": [0.9, 0.2, 0.5, 0.1, 0.7],
+        }
+    )
+    out = segments.value_risk_segments(rfm, per_customer, high_value_share=0.4)
+    # hand: as above, b is the only high-value customer at risk
+    assert out.loc[out["value_risk"] == "high value, at risk", "customer_id"].tolist() == ["b"]
+    with pytest.raises(ParameterError, match="'p_alive' is needed"):
+        segments.value_risk_segments(rfm, per_customer.drop(columns="probability_alive"))

@@ -27,6 +27,7 @@ file), so the same code serves a 1,000-row sample and 10 M transactions.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +41,9 @@ from loyaltylab.errors import DataValidationError, ParameterError
 
 __all__ = [
     "KPI_DEFINITIONS",
+    "PANDAS_PERIOD_FREQ",
     "PERIODS",
+    "SELF_SELECTION_NOTE",
     "CohortRetention",
     "CustomerKPIs",
     "ProgramKPIs",
@@ -52,10 +55,12 @@ __all__ = [
     "kpis_by_segment",
     "member_comparison",
     "order_table",
+    "period_series_metrics",
     "plot_cohort_retention",
     "plot_kpi_trend",
     "plot_revenue_concentration",
     "program_kpis",
+    "read_period_series",
 ]
 
 #: Period codes accepted by the per-period functions, with the DuckDB unit and pandas frequency.
@@ -825,6 +830,86 @@ def kpis_by_period(
     complete = set(_complete_periods(window).astype("datetime64[ns]"))
     out["complete"] = [start in complete for start in out.index]
     out.index.name = "period_start"
+    out.attrs["period"] = period
+    return out
+
+
+#: pandas Period frequencies of the period codes (weeks Monday-Sunday, calendar quarters).
+PANDAS_PERIOD_FREQ: dict[str, str] = {"W": "W-SUN", "M": "M", "Q": "Q-DEC"}
+
+
+def period_series_metrics(
+    by_period: pd.DataFrame, kpis: list[str] | tuple[str, ...] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Turn :func:`kpis_by_period` output into the ``kpi_by_period`` section of a metrics file.
+
+    Only complete periods with a value enter (a series never holds NaN).
+
+    Parameters
+    ----------
+    by_period : pandas.DataFrame
+        Output of :func:`kpis_by_period`.
+    kpis : sequence of str, optional
+        KPI columns to include (default: every customer KPI).
+
+    Returns
+    -------
+    dict
+        ``{kpi: {"freq": "M", "periods": ["1997-01-01", ...], "values": [...]}}``; ``periods``
+        are period start dates, ``freq`` the pandas Period frequency (``"W-SUN"``, ``"M"``,
+        ``"Q-DEC"``), so ``pd.PeriodIndex(periods, freq=freq)`` rebuilds the periods
+        (:func:`read_period_series` does).
+    """
+    period = by_period.attrs.get("period")
+    if period not in PANDAS_PERIOD_FREQ:
+        raise ParameterError(
+            "parameter 'by_period' must be the output of kpis_by_period (its attrs['period'] "
+            f"is {period!r})"
+        )
+    names = list(kpis) if kpis is not None else list(_CUSTOMER_KPIS)
+    unknown = [name for name in names if name not in by_period.columns]
+    if unknown:
+        raise ParameterError(f"parameter 'kpis' names unknown KPI column(s) {unknown}")
+    complete = by_period.loc[by_period["complete"]]
+    out: dict[str, dict[str, Any]] = {}
+    for name in names:
+        series = complete[name].dropna()
+        out[name] = {
+            "freq": PANDAS_PERIOD_FREQ[period],
+            "periods": [stamp.date().isoformat() for stamp in series.index],
+            "values": [float(value) for value in series.to_numpy()],
+        }
+    return out
+
+
+def read_period_series(section: Mapping[str, Any]) -> dict[str, pd.Series]:
+    """Read a ``kpi_by_period`` metrics section back into Series indexed by ``PeriodIndex``.
+
+    Parameters
+    ----------
+    section : mapping
+        ``metrics["kpi_by_period"]`` as written from :func:`period_series_metrics`.
+
+    Returns
+    -------
+    dict of str to pandas.Series
+        One Series per KPI, named after it.
+
+    Examples
+    --------
+    >>> read_period_series({"aov": {"freq": "M", "periods": ["2024-01-01"], "values": [5.0]}})
+    {'aov': period
+    2024-01    5.0
+    Freq: M, Name: aov, dtype: float64}
+    """
+    out: dict[str, pd.Series] = {}
+    for name, entry in section.items():
+        if not isinstance(entry, Mapping) or not {"freq", "periods", "values"} <= set(entry):
+            raise ParameterError(
+                f"kpi_by_period entry {name!r} needs 'freq', 'periods' and 'values', got {entry!r}"
+            )
+        index = pd.PeriodIndex(entry["periods"], freq=entry["freq"], name="period")
+        out[name] = pd.Series(entry["values"], index=index, name=name, dtype=float)
     return out
 
 

@@ -444,7 +444,7 @@ def _per_customer(values: Any, name: str) -> pd.Series:
 def value_risk_segments(
     segments: RFMSegments | pd.Series,
     clv: pd.Series | pd.DataFrame,
-    p_alive: pd.Series | pd.DataFrame,
+    p_alive: pd.Series | pd.DataFrame | None = None,
     *,
     high_value_share: float = 0.2,
     at_risk_below: float = 0.5,
@@ -459,9 +459,13 @@ def value_risk_segments(
     ----------
     segments : RFMSegments or pandas.Series
         Segment label per customer (Series indexed by ``customer_id``).
-    clv, p_alive : pandas.Series or pandas.DataFrame
-        From :mod:`loyaltylab.clv`: Series indexed by ``customer_id`` or frames with
-        ``customer_id`` and ``clv`` / ``p_alive``. Every segmented customer needs both.
+    clv : pandas.Series or pandas.DataFrame
+        From :mod:`loyaltylab.clv`: a Series indexed by ``customer_id`` or a frame with
+        ``customer_id`` and ``clv`` (e.g. ``CLVResult.per_customer``).
+    p_alive : pandas.Series or pandas.DataFrame, optional
+        A Series indexed by ``customer_id`` or a frame with ``customer_id`` and ``p_alive``;
+        default: the ``probability_alive`` column of the ``clv`` frame. Every segmented customer
+        needs a CLV and a P(alive).
     high_value_share : float, default 0.2
         Share of customers (by CLV) called high value, in (0, 1).
     at_risk_below : float, default 0.5
@@ -482,6 +486,13 @@ def value_risk_segments(
     labels = segments.segments if isinstance(segments, RFMSegments) else segments
     labels = pd.Series(labels.to_numpy(), index=labels.index.astype(str), name="segment")
     clv_values = _per_customer(clv, "clv")
+    if p_alive is None:
+        if not isinstance(clv, pd.DataFrame) or "probability_alive" not in clv.columns:
+            raise ParameterError(
+                "parameter 'p_alive' is needed unless 'clv' is a frame with a "
+                "'probability_alive' column (CLVResult.per_customer)"
+            )
+        p_alive = clv.set_index("customer_id")["probability_alive"]
     alive = _per_customer(p_alive, "p_alive")
     outside = (alive < 0) | (alive > 1)
     if outside.any():
