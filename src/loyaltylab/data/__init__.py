@@ -3,6 +3,7 @@
 This package imports nothing of Loyalty Lab except :mod:`loyaltylab.errors`.
 """
 
+from loyaltylab.data.loyalty import LoadedLedger, LoadedMembers, load_ledger, load_members
 from loyaltylab.data.transactions import (
     CANONICAL_COLUMNS,
     OPTIONAL_COLUMNS,
@@ -13,6 +14,10 @@ from loyaltylab.data.transactions import (
 )
 
 __all__ = [
+    "LoadedLedger",
+    "LoadedMembers",
+    "load_ledger",
+    "load_members",
     "CANONICAL_COLUMNS",
     "OPTIONAL_COLUMNS",
     "QUALITY_COLUMNS",

@@ -10,8 +10,9 @@ Two optional inputs, validated to the same standard as transactions (DESIGN.md "
 
 A problem either raises one :class:`~loyaltylab.errors.DataValidationError` naming the problem, the
 column, the count and up to five example rows, or - where a policy parameter allows it - is
-handled and counted in the data-quality table (one row per check: ``check``, ``reason``,
-``rows``, ``action``). Nothing is dropped silently.
+handled and counted in the data-quality table, which has the shape of the transactions' table
+(one row per check, also when nothing was found: ``check``, ``reason``, ``column``, ``rows``,
+``amount`` = signed points of those rows, ``action``). Nothing is dropped silently.
 
 Ledger checks, in order: required columns; parseable timestamps; known ``kind``; numeric, finite
 ``points``; signs per kind (or signs derived from ``kind`` with ``signs="unsigned"``); exact
@@ -32,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from loyaltylab.data.transactions import QUALITY_COLUMNS
 from loyaltylab.errors import DataValidationError, ParameterError
 
 __all__ = [
@@ -47,9 +49,8 @@ __all__ = [
 #: Kinds of points movements, in the order they are applied within one timestamp.
 LEDGER_KINDS: tuple[str, ...] = ("earn", "adjust", "redeem", "expire")
 _SIGN = {"earn": 1.0, "redeem": -1.0, "expire": -1.0}
-#: Columns of the data-quality tables, the same as for transactions (``loyaltylab.data``);
-#: ``amount`` holds the signed points of the rows concerned (0 for the member table).
-QUALITY_COLUMNS: tuple[str, ...] = ("check", "reason", "column", "rows", "amount", "action")
+# The quality tables have the columns of the transactions' table (QUALITY_COLUMNS); ``amount``
+# holds the signed points of the rows concerned (0 for the member table).
 _TOLERANCE = 1e-9
 
 

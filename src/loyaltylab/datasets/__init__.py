@@ -1,6 +1,13 @@
 """Data sets by name: CDNOW (bundled with lifetimes) and reproducible synthetic logs with truth."""
 
 from loyaltylab.datasets.cdnow import load_cdnow
+from loyaltylab.datasets.loyalty import (
+    SYNTHETIC_LOYALTY,
+    generate_loyalty,
+    resolve_ledger,
+    resolve_loyalty_transactions,
+    resolve_members,
+)
 from loyaltylab.datasets.resolve import (
     BUNDLED,
     DATASET_NAMES,
@@ -16,6 +23,11 @@ from loyaltylab.datasets.synthetic import (
 )
 
 __all__ = [
+    "SYNTHETIC_LOYALTY",
+    "generate_loyalty",
+    "resolve_ledger",
+    "resolve_loyalty_transactions",
+    "resolve_members",
     "BUNDLED",
     "DATASET_NAMES",
     "SYNTHETIC",

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from loyaltylab.data import LoadedTransactions, load_transactions
 from loyaltylab.data.loyalty import LoadedLedger, LoadedMembers, load_ledger, load_members
 from loyaltylab.errors import ParameterError
 
@@ -52,6 +53,7 @@ __all__ = [
     "generate_loyalty",
     "load_synthetic_loyalty",
     "resolve_ledger",
+    "resolve_loyalty_transactions",
     "resolve_members",
     "simulate_program",
     "write_snapshot",
@@ -63,7 +65,7 @@ SYNTHETIC_LOYALTY = "synthetic_loyalty"
 SNAPSHOT_FILES: tuple[str, ...] = ("transactions.csv", "members.csv", "ledger.csv", "truth.json")
 #: The settings the committed snapshot was generated with.
 SNAPSHOT_SETTINGS: dict[str, Any] = {
-    "n_customers": 1500,
+    "n_customers": 3000,
     "seed": 2024,
     "start": "2024-01-01",
     "end": "2025-12-31",
@@ -221,8 +223,10 @@ def simulate_program(
     -------
     SyntheticLoyalty
         ``truth`` holds ``n_customers`` (customers with a transaction), ``n_members``,
-        ``enrolment_rate`` (members / customers), ``expected_enrolment_rate`` (mean enrolment
-        probability over customers who could enrol), ``points_issued``, ``points_redeemed``,
+        ``enrolment_rate`` (members / customers), ``expected_enrolment_rate`` (its expectation:
+        the enrolment probabilities of the customers who could enrol, summed, / customers),
+        ``participation_rate_90d`` (members with a purchase in the last 90 days / members),
+        ``points_issued``, ``points_redeemed``,
         ``points_expired`` (positive amounts), ``points_outstanding`` (balance at the observation
         end), ``redemption_rate`` (redeemed / issued), ``breakage_rate`` (expired / issued),
         ``reward_cost`` (redeemed x point value), ``revenue``, ``reward_cost_share``
@@ -289,6 +293,7 @@ def simulate_program(
     )
     members["enrolled_at"] = members["enrolled_at"].astype("datetime64[ns]")
     buyers = tx["customer_id"].unique()
+    eligible = can_enrol.notna().to_numpy()
     issued = float(truth_frame["points_issued"].sum())
     redeemed = float(truth_frame["points_redeemed"].sum())
     expired = float(truth_frame["points_expired"].sum())
@@ -299,7 +304,7 @@ def simulate_program(
         "n_customers": int(len(buyers)),
         "n_members": int(len(members)),
         "enrolment_rate": len(members) / len(buyers),
-        "expected_enrolment_rate": float(probability[can_enrol.notna().to_numpy()].mean()),
+        "expected_enrolment_rate": float(probability[eligible].sum()) / len(buyers),
         "participation_rate_90d": active_members.nunique() / max(len(members), 1),
         "points_issued": issued,
         "points_redeemed": redeemed,
@@ -489,7 +494,8 @@ def generate_loyalty(
         enrol_slope=enrol_slope,
         seed=seed + 1,
     )
-    truth = {**result.truth, "transactions": dict(base.truth)}
+    truth = {**result.truth, "seed": seed, "program_seed": seed + 1}
+    truth["transactions"] = dict(base.truth)
     customers = base.customers.assign(customer_id=base.customers["customer_id"].astype(str))
     extra = result.customers.drop(columns=[c for c in customers.columns if c != "customer_id"])
     return SyntheticLoyalty(
@@ -523,10 +529,16 @@ def write_snapshot(data: SyntheticLoyalty, directory: str | Path) -> tuple[Path,
     tx = data.transactions[["customer_id", "timestamp", "amount", "order_id", "member"]]
     tx.to_csv(folder / "transactions.csv", index=False, date_format=stamp, float_format="%.2f")
     data.members.to_csv(folder / "members.csv", index=False, date_format=stamp)
-    data.ledger.to_csv(folder / "ledger.csv", index=False, date_format=stamp, float_format="%.0f")
+    data.ledger.to_csv(folder / "ledger.csv", index=False, date_format=stamp)
     text = json.dumps(to_jsonable(data.truth), indent=2, sort_keys=True, allow_nan=False)
     (folder / "truth.json").write_text(text + "\n", encoding="utf-8")
     return tuple(folder / name for name in SNAPSHOT_FILES)
+
+
+def _snapshot_dir() -> Path:
+    from loyaltylab.paths import data_dir
+
+    return data_dir() / SYNTHETIC_LOYALTY
 
 
 def load_synthetic_loyalty(directory: str | Path | None = None) -> SyntheticLoyalty:
@@ -543,9 +555,7 @@ def load_synthetic_loyalty(directory: str | Path | None = None) -> SyntheticLoya
         ``truth`` is ``truth.json``; ``customers`` is empty (the per-customer truth is not part
         of the snapshot: call :func:`generate_loyalty` with :data:`SNAPSHOT_SETTINGS` for it).
     """
-    from loyaltylab.paths import data_dir
-
-    folder = Path(directory) if directory is not None else data_dir() / SYNTHETIC_LOYALTY
+    folder = Path(directory) if directory is not None else _snapshot_dir()
     missing = [name for name in SNAPSHOT_FILES if not (folder / name).is_file()]
     if missing:
         raise ParameterError(
@@ -573,6 +583,38 @@ def load_synthetic_loyalty(directory: str | Path | None = None) -> SyntheticLoya
         customers=pd.DataFrame(),
         truth=truth,
     )
+
+
+def resolve_loyalty_transactions(
+    source: str | Path | pd.DataFrame, columns: Mapping[str, str] | None = None, **policy: Any
+) -> LoadedTransactions:
+    """Load transactions by name, including ``"synthetic_loyalty"``.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or pandas.DataFrame
+        ``"synthetic_loyalty"`` (the committed snapshot's transactions, with ``order_id`` and
+        ``member``), or anything :func:`loyaltylab.datasets.resolve_transactions` accepts.
+    columns : mapping, optional
+        Canonical name → your column name (not with a data set name).
+    **policy
+        Passed to :func:`loyaltylab.data.load_transactions`.
+
+    Returns
+    -------
+    loyaltylab.data.LoadedTransactions
+    """
+    from loyaltylab.datasets.resolve import resolve_transactions
+
+    if isinstance(source, str) and source.strip() == SYNTHETIC_LOYALTY:
+        if columns:
+            raise ParameterError(
+                f"parameter 'columns' does not apply to the data set {SYNTHETIC_LOYALTY!r} "
+                "(its columns are canonical already)"
+            )
+        path = _snapshot_dir() / "transactions.csv"
+        return load_transactions(path, source_name=SYNTHETIC_LOYALTY, **policy)
+    return resolve_transactions(source, columns, **policy)
 
 
 def resolve_members(

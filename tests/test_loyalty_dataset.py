@@ -1,0 +1,238 @@
+"""Tests of loyaltylab.datasets.loyalty: self-selected enrolment, the points program, the snapshot.
+
+The points mechanics are checked against ledgers worked out by hand; enrolment against the
+binomial distribution implied by the enrolment probabilities it was generated with.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from loyaltylab.data.loyalty import load_ledger, load_members, points_balances
+from loyaltylab.datasets.loyalty import (
+    SNAPSHOT_FILES,
+    SNAPSHOT_SETTINGS,
+    PointsProgram,
+    load_synthetic_loyalty,
+    resolve_ledger,
+    resolve_members,
+    simulate_program,
+)
+from loyaltylab.errors import ParameterError
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAPSHOT = ROOT / "data" / "synthetic_loyalty"
+CERTAIN = 1 - 1e-12  # enrolment probability that makes every customer a member
+
+
+def _tx(rows):
+    frame = pd.DataFrame(rows, columns=["customer_id", "timestamp", "amount"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"])
+    return frame
+
+
+def _hand_case(**program):
+    tx = _tx(
+        [
+            ("A", "2024-01-01", 60.7),
+            ("A", "2024-01-10", 50.0),
+            ("A", "2024-03-01", 20.99),
+            ("B", "2024-01-05", 250.0),
+        ]
+    )
+    customers = pd.DataFrame({"customer_id": ["A", "B"], "lam": [1.0, 1.0]})
+    settings = {
+        "earn_rate": 1.0,
+        "redemption_threshold": 100.0,
+        "redeem_probability": 1.0,
+        "expiry_days": 30,
+    }
+    settings.update(program)
+    return simulate_program(
+        tx,
+        customers,
+        program=PointsProgram(**settings),
+        observation_end="2024-03-15",
+        enrol_base=CERTAIN,
+        seed=3,
+    )
+
+
+def test_points_ledger_matches_a_hand_worked_example():
+    data = _hand_case()
+    rows = [
+        tuple(r) for r in data.ledger[["customer_id", "timestamp", "kind", "points"]].to_numpy()
+    ]
+    expected = [
+        # A: earn floor(60.7) = 60; earn 50 -> 110 >= 100: redeem one reward (100), balance 10;
+        # no purchase for 51 > 30 days: the 10 points expire on 2024-01-10 + 30 = 2024-02-09;
+        # earn floor(20.99) = 20 on 2024-03-01; 2024-03-31 is after the end: 20 outstanding
+        ("A", pd.Timestamp("2024-01-01"), "earn", 60.0),
+        ("A", pd.Timestamp("2024-01-10"), "earn", 50.0),
+        ("A", pd.Timestamp("2024-01-10"), "redeem", -100.0),
+        ("A", pd.Timestamp("2024-02-09"), "expire", -10.0),
+        ("A", pd.Timestamp("2024-03-01"), "earn", 20.0),
+        # B: earn 250, redeem two rewards (200), 50 left expire on 2024-01-05 + 30 = 2024-02-04
+        ("B", pd.Timestamp("2024-01-05"), "earn", 250.0),
+        ("B", pd.Timestamp("2024-01-05"), "redeem", -200.0),
+        ("B", pd.Timestamp("2024-02-04"), "expire", -50.0),
+    ]
+    assert rows == expected
+    truth = data.truth
+    assert truth["points_issued"] == 380.0 and truth["points_redeemed"] == 300.0
+    assert truth["points_expired"] == 60.0 and truth["points_outstanding"] == 20.0
+    assert truth["breakage_rate"] == pytest.approx(60 / 380)
+    assert truth["redemption_rate"] == pytest.approx(300 / 380)
+    assert truth["reward_cost"] == pytest.approx(3.0)  # 300 points x 0.01
+    assert truth["reward_cost_share"] == pytest.approx(3.0 / (60.7 + 50 + 20.99 + 250))
+    assert truth["enrolment_rate"] == 1.0 and truth["program_effect"] == 0.0
+    # tiers by points earned: A 130 and B 250 are both below silver (500)
+    assert data.members["tier"].tolist() == ["base", "base"]
+
+
+def test_no_redemptions_without_redeem_probability_and_everything_expires():
+    data = _hand_case(redeem_probability=0.0, expiry_days=10)
+    truth = data.truth
+    # expiry after 10 idle days: A's 110 points lapse before 2024-03-01, its 20 on 2024-03-11,
+    # B's 250 on 2024-01-15 -> nothing redeemed, nothing outstanding
+    assert truth["points_redeemed"] == 0.0 and truth["points_outstanding"] == 0.0
+    assert truth["breakage_rate"] == 1.0
+
+
+def test_members_enrol_at_their_first_purchase_after_launch():
+    tx = _tx([("C", "2023-12-01", 100.0), ("C", "2024-02-01", 30.0), ("D", "2023-11-01", 10.0)])
+    customers = pd.DataFrame({"customer_id": ["C", "D"], "lam": [1.0, 1.0]})
+    data = simulate_program(tx, customers, program_start="2024-01-01", enrol_base=CERTAIN)
+    assert data.members["customer_id"].tolist() == ["C"]  # D never bought after the launch
+    assert data.members["enrolled_at"].tolist() == [pd.Timestamp("2024-02-01")]
+    assert data.ledger["points"].tolist() == [30.0]  # the pre-launch purchase earns nothing
+    assert data.transactions["member"].tolist() == [False, True, False]
+    assert data.truth["enrolment_rate"] == 0.5  # 1 member / 2 customers
+
+
+def _population(n, seed=0):
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(0.8, 1 / 2.0, size=n)
+    ids = [f"c{i:05d}" for i in range(n)]
+    tx = _tx([(i, "2024-01-02", 10.0) for i in ids])
+    return tx, pd.DataFrame({"customer_id": ids, "lam": lam})
+
+
+def test_enrolment_rate_without_self_selection_is_the_base_rate():
+    tx, customers = _population(20000)
+    data = simulate_program(tx, customers, enrol_base=0.3, enrol_slope=0.0, seed=5)
+    # binomial: sd = sqrt(0.3 * 0.7 / 20000) = 0.00324; allow 4 sd
+    assert abs(data.truth["enrolment_rate"] - 0.3) < 4 * np.sqrt(0.3 * 0.7 / 20000)
+    assert data.truth["expected_enrolment_rate"] == pytest.approx(0.3)
+
+
+def test_heavier_buyers_enrol_more_as_generated():
+    tx, customers = _population(20000, seed=1)
+    data = simulate_program(tx, customers, enrol_base=0.3, enrol_slope=1.0, seed=6)
+    frame = data.customers
+    quartile = pd.qcut(frame["lam"], 4, labels=False)
+    rates = frame.groupby(quartile)["enrolled"].mean()
+    assert rates.is_monotonic_increasing and rates.iloc[3] - rates.iloc[0] > 0.2
+    # the realised rate agrees with the mean of the probabilities it was drawn with
+    p = frame["enrol_probability"]
+    sd = np.sqrt((p * (1 - p)).sum()) / len(p)
+    assert abs(data.truth["enrolment_rate"] - p.mean()) < 4 * sd
+    # logistic(logit(0.3) + 1 * log(lam / median)): the median customer enrols with 0.3
+    median_row = (frame["lam"] - frame["lam"].median()).abs().idxmin()
+    assert frame.loc[median_row, "enrol_probability"] == pytest.approx(0.3, abs=1e-3)
+
+
+def test_generated_tables_pass_the_loaders_and_balances_agree_with_the_truth():
+    tx, customers = _population(300, seed=2)
+    more = _tx(
+        [
+            (c, d, 80.0)
+            for c in customers["customer_id"][:150]
+            for d in ("2024-02-01", "2024-03-01", "2024-08-01")
+        ]
+    )
+    data = simulate_program(
+        pd.concat([tx, more]),
+        customers,
+        enrol_base=0.6,
+        seed=7,
+        program=PointsProgram(expiry_days=60),
+    )
+    members = load_members(data.members, tiers=["base", "silver", "gold"])
+    loaded = load_ledger(data.ledger, members=members, observation_end="2024-08-01")
+    assert (loaded.quality["rows"] == 0).all()  # no overdraft, no points before enrolment
+    balances = points_balances(loaded.ledger).set_index("customer_id")
+    truth = data.customers.set_index("customer_id").loc[balances.index]
+    np.testing.assert_allclose(balances["balance"], truth["points_balance"])
+    np.testing.assert_allclose(balances["issued"], truth["points_issued"])
+    assert balances["expired"].sum() == data.truth["points_expired"]
+
+
+def test_simulation_is_seeded():
+    tx, customers = _population(500, seed=3)
+    first = simulate_program(tx, customers, seed=11)
+    second = simulate_program(tx, customers, seed=11)
+    pd.testing.assert_frame_equal(first.members, second.members)
+    other = simulate_program(tx, customers, seed=12)
+    assert not np.array_equal(other.customers["enrolled"], first.customers["enrolled"])
+
+
+def test_invalid_program_settings_raise():
+    with pytest.raises(ParameterError, match="'redeem_probability'"):
+        PointsProgram(redeem_probability=1.5)
+    with pytest.raises(ParameterError, match="tier at 0 points"):
+        PointsProgram(tier_thresholds={"silver": 100.0})
+    tx, customers = _population(10)
+    with pytest.raises(ParameterError, match="'enrol_base'"):
+        simulate_program(tx, customers, enrol_base=1.0)
+    with pytest.raises(ParameterError, match=r"lacks column\(s\) \['lam'\]"):
+        simulate_program(tx, customers.drop(columns="lam"))
+
+
+# --- the committed snapshot ---------------------------------------------------------------------
+
+
+def test_snapshot_regenerates_identically(tmp_path):
+    from loyaltylab.datasets.loyalty import main
+
+    main([str(tmp_path)])
+    for name in SNAPSHOT_FILES:
+        assert (tmp_path / name).read_bytes() == (SNAPSHOT / name).read_bytes(), name
+
+
+def test_snapshot_truth_matches_its_tables():
+    data = load_synthetic_loyalty(SNAPSHOT)
+    truth = data.truth
+    assert truth["seed"] == SNAPSHOT_SETTINGS["seed"]
+    ledger = data.ledger
+    assert ledger.loc[ledger["kind"] == "earn", "points"].sum() == truth["points_issued"]
+    assert -ledger.loc[ledger["kind"] == "redeem", "points"].sum() == truth["points_redeemed"]
+    assert -ledger.loc[ledger["kind"] == "expire", "points"].sum() == truth["points_expired"]
+    assert ledger["points"].sum() == truth["points_outstanding"]
+    assert len(data.members) == truth["n_members"]
+    assert data.transactions["customer_id"].nunique() == truth["n_customers"]
+    assert truth["enrolment_rate"] == pytest.approx(truth["n_members"] / truth["n_customers"])
+    assert json.loads((SNAPSHOT / "truth.json").read_text())["program"]["earn_rate"] == 1.0
+
+
+def test_snapshot_is_found_by_name():
+    members = resolve_members("synthetic_loyalty")
+    ledger = resolve_ledger("synthetic_loyalty", members=members, observation_end="2025-12-31")
+    assert members.source == ledger.source == "synthetic_loyalty"
+    assert (ledger.quality["rows"] == 0).all()
+    assert set(members.members["tier"]) <= {"base", "silver", "gold"}
+
+
+def test_snapshot_transactions_are_found_by_name():
+    from loyaltylab.datasets import resolve_loyalty_transactions
+
+    loaded = resolve_loyalty_transactions("synthetic_loyalty", observation_end="2025-12-31")
+    assert loaded.source == "synthetic_loyalty" and loaded.rows_removed == 0
+    assert loaded.transactions["amount"].sum() == pytest.approx(
+        json.loads((SNAPSHOT / "truth.json").read_text())["revenue"]
+    )
+    with pytest.raises(ParameterError, match="'columns' does not apply"):
+        resolve_loyalty_transactions("synthetic_loyalty", {"amount": "sales"})
