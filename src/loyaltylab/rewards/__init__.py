@@ -1,0 +1,71 @@
+"""Reward-model simulator: points, tiers, cashback, paid membership, coalition and campaigns.
+
+Configure programs (:mod:`~loyaltylab.rewards.config`, or the ``programs:`` section of
+``reports.yaml``), draw customers from a fitted BG/NBD or Pareto/NBD + Gamma-Gamma model
+(:mod:`~loyaltylab.rewards.population`), simulate each customer without and with every program
+with common random numbers (:func:`simulate_programs`), and read exact incremental effects, the
+points ledger, tiers and IFRS 15 liability (:class:`SimulationResult`); Monte Carlo over the
+behavioural assumptions and a tornado chart live in :mod:`~loyaltylab.rewards.uncertainty`.
+Sources [Sx] refer to reference/rewards.md.
+"""
+
+from loyaltylab.rewards.accounting import (
+    allocate_to_points,
+    ifrs15_schedule,
+    points_revenue_to_date,
+)
+from loyaltylab.rewards.behaviour import ASSUMPTIONS, Behaviour, assumptions_table
+from loyaltylab.rewards.config import (
+    Campaign,
+    Cashback,
+    Coalition,
+    Economics,
+    PaidMembership,
+    PointsRules,
+    ProgramConfig,
+    Reward,
+    Tier,
+    TierRules,
+    load_programs,
+    program_from_mapping,
+)
+from loyaltylab.rewards.ledger import PointsLedger
+from loyaltylab.rewards.population import (
+    Population,
+    PopulationModel,
+    draw_population,
+    fit_population,
+)
+from loyaltylab.rewards.results import KEY_METRICS, SimulationResult
+from loyaltylab.rewards.simulate import simulate_programs
+from loyaltylab.rewards.tiers import TierState
+
+__all__ = [
+    "ASSUMPTIONS",
+    "KEY_METRICS",
+    "Behaviour",
+    "Campaign",
+    "Cashback",
+    "Coalition",
+    "Economics",
+    "PaidMembership",
+    "PointsLedger",
+    "PointsRules",
+    "Population",
+    "PopulationModel",
+    "ProgramConfig",
+    "Reward",
+    "SimulationResult",
+    "Tier",
+    "TierRules",
+    "TierState",
+    "allocate_to_points",
+    "assumptions_table",
+    "draw_population",
+    "fit_population",
+    "ifrs15_schedule",
+    "load_programs",
+    "points_revenue_to_date",
+    "program_from_mapping",
+    "simulate_programs",
+]

@@ -1,0 +1,675 @@
+"""Twin simulation of reward programs: every customer without and with each program, weekly.
+
+Each customer of a :class:`~loyaltylab.rewards.population.Population` is simulated twice with
+common random numbers - once in a world without any program (the baseline twin) and once with the
+program - so the incremental effect of a program is exact, customer by customer, and the naive
+member vs non-member comparison (biased by self-selection [S16][S19]) can be shown beside it
+(reference/rewards.md §4 items 1-14). All programs share the baseline twin and the random numbers
+of a week; everything is vectorised over customers (numpy), the only Python loops run over weeks
+and programs.
+
+One week ``t`` of the program twin of a member:
+
+1. purchase rate ``lambda_i * m_i(t)`` with ``m = (1 + delta(t)) * G(d) * L * R * D * C * F``:
+   base uplift ``delta`` decaying with a half-life [S14][S16] (cashback [S21], paid [S34]),
+   goal gradient ``G = 1 + beta (1 - d)`` on the distance to the next reward or tier [S1][S2],
+   learning per completed goal [S9], redemption momentum [S11][S12], demotion [S28], campaign
+   uplift with pull-forward [S51]; all scaled by the segment response (heavy buyers barely change
+   [S14][S15]);
+2. purchases ``n ~ Poisson(lambda m)`` by inverting the Poisson CDF at the week's shared uniform,
+   so the twins' counts are monotonically coupled; basket value Gamma-Gamma [S110] from the shared
+   normal (Wilson-Hilferty), unchanged by the program [S17][S32];
+3. points, tiers, redemption (ledger, oldest first), cashback, discounts, fees;
+4. dropout: BG/NBD after each purchase with ``p_i * (1 - kappa) * status * demotion *
+   commitment / m`` - dividing by ``m`` keeps a frequency uplift from adding dropout chances
+   (reference/rewards.md §4 item 5); Pareto/NBD with the weekly hazard ``mu_i`` times the same
+   factors (without the division).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from loyaltylab.errors import ParameterError
+from loyaltylab.rewards.behaviour import (
+    Behaviour,
+    enrolment_probability,
+    goal_commitment_factor,
+    segment_labels,
+)
+from loyaltylab.rewards.config import ProgramConfig
+from loyaltylab.rewards.ledger import WEEKS_PER_YEAR, PointsLedger
+from loyaltylab.rewards.population import Population
+from loyaltylab.rewards.results import SimulationResult
+from loyaltylab.rewards.tiers import TierState
+
+__all__ = ["WEEKLY_COLUMNS", "poisson_inverse", "simulate_programs"]
+
+ACTIVE_WEEKS = 13  # "active member" = bought in the last 90 days (rewards.md §4 item 14)
+MAX_LEARNING_GOALS = 5
+
+WEEKLY_COLUMNS = (
+    "members",
+    "active_members",
+    "alive_members",
+    "alive_members_baseline",
+    "alive_customers",
+    "alive_customers_baseline",
+    "purchases",
+    "purchases_baseline",
+    "revenue",
+    "revenue_baseline",
+    "member_revenue",
+    "discount_cost",
+    "cashback_cost",
+    "redemption_cost",
+    "reward_value_to_customers",
+    "reward_cost",
+    "program_cost",
+    "fee_income",
+    "partner_income",
+    "points_issued",
+    "partner_points",
+    "points_redeemed",
+    "points_expired",
+    "points_outstanding",
+    "redemptions",
+    "upgrades",
+    "downgrades",
+    "margin",
+    "margin_baseline",
+)
+
+
+def poisson_inverse(uniform: np.ndarray, mean: np.ndarray, max_count: int = 60) -> np.ndarray:
+    """Return Poisson counts with the given means at the given uniforms (inverse CDF).
+
+    Using the same uniform for two means gives counts that are monotone in the mean: the coupling
+    behind common random numbers.
+
+    Parameters
+    ----------
+    uniform : numpy.ndarray
+        Uniforms in [0, 1).
+    mean : numpy.ndarray
+        Poisson means (same shape).
+    max_count : int, default 60
+        Counts are capped here.
+
+    Returns
+    -------
+    numpy.ndarray of int32
+
+    Examples
+    --------
+    >>> poisson_inverse(np.array([0.1, 0.5, 0.99]), np.array([1.0, 1.0, 1.0])).tolist()
+    [0, 1, 4]
+    """
+    mean = mean.astype(np.float64)
+    term = np.exp(-mean)
+    cdf = term.copy()
+    count = np.zeros(mean.shape, dtype=np.int32)
+    open_ = uniform > cdf
+    k = 0
+    while open_.any() and k < max_count:
+        k += 1
+        term = term * mean / k
+        cdf = cdf + term
+        count += open_
+        open_ = open_ & (uniform > cdf)
+    return count
+
+
+@dataclass
+class _Twin:
+    """Mutable state of one program twin (internal)."""
+
+    program: ProgramConfig
+    behaviour: Behaviour
+    alive: np.ndarray
+    member: np.ndarray
+    active_member: np.ndarray
+    response: np.ndarray
+    last_buy: np.ndarray
+    goals: np.ndarray
+    momentum_until: np.ndarray
+    demoted_until: np.ndarray
+    demotion_factor: np.ndarray
+    ledger: PointsLedger | None
+    tiers: TierState | None
+    rewards_points: np.ndarray
+    rewards_cost: np.ndarray
+    rewards_value: np.ndarray
+    value: np.ndarray
+    value_baseline: np.ndarray
+    margin: np.ndarray
+    margin_baseline: np.ndarray
+    sales: np.ndarray
+    sales_baseline: np.ndarray
+    redeemed_any: np.ndarray
+    alive_at_year: np.ndarray | None
+    weekly: dict[str, np.ndarray]
+    goal_exposure: np.ndarray
+    goal_purchases: np.ndarray
+    tier_counts: np.ndarray
+
+
+def _campaign_factors(
+    program: ProgramConfig, horizon: int, response: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return per-week visit multipliers and earn multipliers of the program's campaigns."""
+    visit = np.ones(horizon, dtype=np.float64)
+    earn = np.ones(horizon, dtype=np.float64)
+    for campaign in program.campaigns:
+        start, end = campaign.start_week, min(campaign.end_week, horizon)
+        if start >= horizon:
+            continue
+        length = end - start
+        uplift = campaign.visit_uplift * response
+        visit[start:end] *= 1 + uplift
+        earn[start:end] *= campaign.earn_multiplier
+        after = slice(end, min(end + length, horizon))
+        visit[after] *= max(0.0, 1 - uplift * campaign.pull_forward)
+    return visit, earn
+
+
+def _bonus_weeks(program: ProgramConfig, horizon: int) -> list[tuple[int, int, float, float]]:
+    return [
+        (c.start_week, min(c.end_week, horizon), c.bonus_points, c.bonus_min_spend)
+        for c in program.campaigns
+        if c.bonus_points > 0
+    ]
+
+
+def simulate_programs(
+    programs: Sequence[ProgramConfig],
+    population: Population,
+    *,
+    horizon_weeks: int = 156,
+    behaviour: Behaviour | None = None,
+    seed: int = 0,
+    progress: bool = False,
+    track_goals: bool = False,
+) -> SimulationResult:
+    """Simulate each customer without and with every program (common random numbers), weekly.
+
+    Parameters
+    ----------
+    programs : sequence of ProgramConfig
+        The designs to compare (unique names).
+    population : Population
+        Customers from :func:`~loyaltylab.rewards.population.draw_population`.
+    horizon_weeks : int, default 156
+        Weeks to simulate (3 years).
+    behaviour : Behaviour, optional
+        Effect sizes (default: :class:`Behaviour` defaults); each program's ``behaviour``
+        overrides are applied on top.
+    seed : int, default 0
+        Seed of the weekly random numbers.
+    progress : bool, default False
+        Show a tqdm progress bar over weeks.
+    track_goals : bool, default False
+        Record member exposure and purchases by distance to the next reward (tenths), for the
+        goal-gradient diagnostics.
+
+    Returns
+    -------
+    SimulationResult
+
+    Examples
+    --------
+    >>> from loyaltylab.rewards.config import Cashback, ProgramConfig
+    >>> from loyaltylab.rewards.population import PopulationModel, draw_population
+    >>> people = draw_population(PopulationModel.cdnow_published(), 500, seed=1)
+    >>> program = ProgramConfig("cash", "cashback", cashback=Cashback(0.01))
+    >>> result = simulate_programs([program], people, horizon_weeks=52)
+    >>> list(result.summary().index)
+    ['cash']
+    """
+    programs = tuple(programs)
+    if not programs:
+        raise ParameterError("simulate_programs needs at least one program")
+    names = [program.name for program in programs]
+    if len(set(names)) != len(names):
+        raise ParameterError(f"program names must be unique, got {names}")
+    if not isinstance(horizon_weeks, int) or horizon_weeks < 1:
+        raise ParameterError(f"horizon_weeks must be a whole number >= 1, got {horizon_weeks!r}")
+    base_behaviour = behaviour or Behaviour()
+    n = population.size
+    rate = population.rate
+    dropout = population.dropout
+    spend_mean = population.mean_spend
+    bgnbd = population.model.model == "bgnbd"
+    gg_p = population.model.p
+    segments = segment_labels(rate)
+    heavy = segments == "heavy"
+    rng = np.random.default_rng([seed, 104729])
+    enrol_uniform = rng.random(n)
+    twins = [
+        _make_twin(
+            program, base_behaviour, population, heavy, enrol_uniform, horizon_weeks, track_goals
+        )
+        for program in programs
+    ]
+    alive0 = np.ones(n, dtype=bool)
+    wh_shift = 1 - 1 / (9 * gg_p)
+    wh_scale = 1 / (3 * math.sqrt(gg_p))
+    wh_mean = _wilson_hilferty_mean(gg_p)
+    campaigns = {
+        twin.program.name: _campaign_factors(
+            twin.program, horizon_weeks, twin.behaviour.campaign_response
+        )
+        for twin in twins
+    }
+    weeks = range(horizon_weeks)
+    if progress:
+        from tqdm.auto import tqdm
+
+        weeks = tqdm(weeks, desc="simulating weeks", unit="week")
+    for week in weeks:
+        u_buy = rng.random(n, dtype=np.float32)
+        u_drop = rng.random(n, dtype=np.float32)
+        u_aux = rng.random(n, dtype=np.float32)
+        z_spend = rng.standard_normal(n, dtype=np.float32)
+        # --- baseline twin --------------------------------------------------------------
+        buyers0, counts0 = _purchases(u_buy, rate, alive0)
+        basket0 = _basket(z_spend, buyers0, spend_mean, wh_shift, wh_scale, wh_mean)
+        spend0 = counts0 * basket0
+        if bgnbd:
+            p0 = dropout[buyers0]
+            dropped0 = u_drop[buyers0] < 1 - np.power(1 - p0, counts0)
+            alive0[buyers0[dropped0]] = False
+        else:
+            hazard = 1 - np.exp(-dropout)
+            alive0 &= ~(u_drop < hazard)
+        discount_factor = None
+        for twin in twins:
+            rate_discount = twin.program.economics.annual_discount_rate
+            discount_factor = (1 + rate_discount) ** (-week / WEEKS_PER_YEAR)
+            _step(
+                twin,
+                week,
+                u_buy,
+                u_drop,
+                u_aux,
+                z_spend,
+                rate,
+                dropout,
+                spend_mean,
+                bgnbd,
+                (wh_shift, wh_scale, wh_mean),
+                buyers0,
+                spend0,
+                counts0,
+                alive0,
+                campaigns[twin.program.name],
+                discount_factor,
+            )
+    return SimulationResult.from_twins(
+        twins=twins,
+        population=population,
+        behaviour=base_behaviour,
+        horizon_weeks=horizon_weeks,
+        seed=seed,
+        segments=segments,
+    )
+
+
+def _wilson_hilferty_mean(shape: float) -> float:
+    z = np.random.default_rng(0).standard_normal(200_000)
+    values = np.maximum(1 - 1 / (9 * shape) + z / (3 * math.sqrt(shape)), 0.0) ** 3
+    return float(values.mean())
+
+
+def _purchases(u: np.ndarray, mean: np.ndarray, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return positions of buyers and their purchase counts this week."""
+    threshold = np.exp(-mean)
+    buyers = np.flatnonzero((u > threshold) & alive)
+    counts = poisson_inverse(u[buyers], mean[buyers])
+    keep = counts > 0
+    return buyers[keep], counts[keep]
+
+
+def _basket(
+    z: np.ndarray,
+    buyers: np.ndarray,
+    spend_mean: np.ndarray,
+    shift: float,
+    scale: float,
+    mean: float,
+) -> np.ndarray:
+    """Basket value per purchase: Gamma(p, nu_i) via Wilson-Hilferty on the shared normal."""
+    noise = np.maximum(shift + z[buyers] * scale, 0.0) ** 3 / mean
+    return spend_mean[buyers] * noise
+
+
+def _make_twin(
+    program: ProgramConfig,
+    base: Behaviour,
+    population: Population,
+    heavy: np.ndarray,
+    enrol_uniform: np.ndarray,
+    horizon: int,
+    track_goals: bool,
+) -> _Twin:
+    behaviour = base.with_overrides(**program.behaviour) if program.behaviour else base
+    n = population.size
+    rate = population.rate
+    if program.auto_enrol:
+        member = np.ones(n, dtype=bool)
+    else:
+        if program.paid is not None:
+            share = program.paid.uptake()
+        elif program.enrolment_rate is not None:
+            share = program.enrolment_rate
+        else:
+            share = behaviour.enrolment_rate
+        member = enrol_uniform < enrolment_probability(rate, share, behaviour.self_selection)
+    response = np.where(heavy, behaviour.heavy_response, 1.0).astype(np.float32)
+    if program.kind == "coalition" and program.coalition is not None:
+        response *= program.coalition.focal_effect_factor
+    ledger = PointsLedger(program.points, n) if program.points is not None else None
+    tiers = TierState(program.tiers, n) if program.tiers is not None else None
+    reward_cost_ratio = program.economics.reward_cost_ratio
+    catalogue = program.points.rewards(reward_cost_ratio) if program.points is not None else ()
+    if ledger is not None and program.points.endowed_points > 0:
+        ledger.start_week(0)
+        index = np.flatnonzero(member)
+        ledger.earn(index, np.full(index.size, program.points.endowed_points))
+        ledger.week = -1
+    n_tiers = tiers.n_tiers if tiers is not None else 1
+    return _Twin(
+        program=program,
+        behaviour=behaviour,
+        alive=np.ones(n, dtype=bool),
+        member=member,
+        active_member=member.copy(),
+        response=response,
+        last_buy=np.full(n, -10_000, dtype=np.int32),
+        goals=np.zeros(n, dtype=np.int16),
+        momentum_until=np.full(n, -1, dtype=np.int32),
+        demoted_until=np.full(n, -1, dtype=np.int32),
+        demotion_factor=np.ones(n, dtype=np.float32),
+        ledger=ledger,
+        tiers=tiers,
+        rewards_points=np.array([r.points for r in catalogue], dtype=np.float64),
+        rewards_cost=np.array([r.cost_to_firm for r in catalogue], dtype=np.float64),
+        rewards_value=np.array([r.value_to_customer for r in catalogue], dtype=np.float64),
+        value=np.zeros(n),
+        value_baseline=np.zeros(n),
+        margin=np.zeros(n),
+        margin_baseline=np.zeros(n),
+        sales=np.zeros(n),
+        sales_baseline=np.zeros(n),
+        redeemed_any=np.zeros(n, dtype=bool),
+        alive_at_year=None,
+        weekly={column: np.zeros(horizon) for column in WEEKLY_COLUMNS},
+        goal_exposure=np.zeros(11) if track_goals else np.zeros(0),
+        goal_purchases=np.zeros(11) if track_goals else np.zeros(0),
+        tier_counts=np.zeros((horizon, n_tiers)),
+    )
+
+
+def _step(
+    twin: _Twin,
+    week: int,
+    u_buy: np.ndarray,
+    u_drop: np.ndarray,
+    u_aux: np.ndarray,
+    z_spend: np.ndarray,
+    rate: np.ndarray,
+    dropout: np.ndarray,
+    spend_mean: np.ndarray,
+    bgnbd: bool,
+    wilson: tuple[float, float, float],
+    buyers0: np.ndarray,
+    spend0: np.ndarray,
+    counts0: np.ndarray,
+    alive0: np.ndarray,
+    campaign: tuple[np.ndarray, np.ndarray],
+    discount_factor: float,
+) -> None:
+    program, b, out = twin.program, twin.behaviour, twin.weekly
+    economics = program.economics
+    gm = economics.gross_margin
+    ledger, tiers = twin.ledger, twin.tiers
+    # ---- start of week: paid churn, ledger clock, tier downgrades -----------------------
+    if program.paid is not None:
+        monthly = program.paid.monthly_churn
+        monthly = b.paid_monthly_churn if monthly is None else monthly
+        weekly_churn = 1 - (1 - monthly) ** (12 / WEEKS_PER_YEAR)
+        # u_aux is also the redemption uniform; use its mirror image so the two are independent
+        # enough for a weekly hazard of a few percent
+        churn = twin.active_member & (1.0 - u_aux < weekly_churn) & (week > 0)
+        twin.active_member &= ~churn
+    expired = ledger.start_week(week) if ledger is not None else 0.0
+    downgrades = 0
+    if tiers is not None:
+        down, previous = tiers.start_week(week)
+        downgrades = int(down.size)
+        if down.size:
+            twin.demoted_until[down] = week + b.demotion_weeks
+            twin.demotion_factor[down] = 1 + b.demotion_penalty * previous.astype(np.float32)
+    member_now = twin.active_member & twin.alive
+    # ---- goal distance -------------------------------------------------------------------
+    distance = None
+    if ledger is not None and twin.rewards_points.size:
+        smallest = twin.rewards_points[0]
+        progress_points = np.mod(ledger.balance, smallest)
+        distance = ((smallest - progress_points) / smallest).astype(np.float32)
+    if tiers is not None and (b.goal_gradient > 0 or b.goal_commitment > 0):
+        tier_distance = tiers.distance_to_next()
+        distance = tier_distance if distance is None else np.minimum(distance, tier_distance)
+    # ---- rate multiplier -----------------------------------------------------------------
+    response = twin.response
+    visit_factor, earn_factor = campaign
+    if program.kind == "paid":
+        base_uplift = b.paid_uplift
+    elif program.kind == "cashback":
+        base_uplift = b.cashback_uplift * 0.5 ** (week / b.uplift_half_life_weeks)
+    else:
+        base_uplift = b.frequency_uplift * 0.5 ** (week / b.uplift_half_life_weeks)
+    multiplier = 1 + response * np.float32(base_uplift)
+    if distance is not None and b.goal_gradient > 0:
+        multiplier *= 1 + response * np.float32(b.goal_gradient) * (1 - distance)
+    if b.learning > 0:
+        multiplier *= 1 + response * np.float32(b.learning) * np.minimum(
+            twin.goals, MAX_LEARNING_GOALS
+        )
+    if b.redemption_uplift > 0:
+        multiplier *= np.where(
+            twin.momentum_until > week, 1 + response * np.float32(b.redemption_uplift), 1
+        )
+    if b.demotion_rate_drop > 0 and tiers is not None:
+        multiplier *= np.where(
+            twin.demoted_until > week, 1 - response * np.float32(b.demotion_rate_drop), 1
+        )
+    if visit_factor[week] != 1:
+        multiplier *= 1 + response * np.float32(visit_factor[week] - 1)
+    multiplier = np.where(member_now, multiplier, np.float32(1.0)).astype(np.float32)
+    # ---- purchases ----------------------------------------------------------------------
+    buyers, counts = _purchases(u_buy, rate * multiplier, twin.alive)
+    basket = _basket(z_spend, buyers, spend_mean, *wilson)
+    spend = counts * basket
+    is_member = member_now[buyers]
+    twin.last_buy[buyers] = week
+    if twin.goal_exposure.size and distance is not None:
+        bins = np.rint(distance * 10).astype(np.intp)
+        twin.goal_exposure += np.bincount(bins[member_now], minlength=11)[:11]
+        twin.goal_purchases += np.bincount(
+            bins[buyers[is_member]], weights=counts[is_member], minlength=11
+        )[:11]
+    # ---- discounts, cashback ---------------------------------------------------------------
+    discount_rate = np.zeros(buyers.size)
+    if tiers is not None:
+        tier_discount = np.array([tier.discount for tier in program.tiers.tiers])
+        discount_rate += tier_discount[tiers.rank[buyers]]
+    if program.paid is not None:
+        discount_rate += program.paid.discount
+    cashback_cost = 0.0
+    if program.cashback is not None:
+        if program.cashback.instant:
+            discount_rate += program.cashback.rate
+        else:
+            cashback_cost = float((spend * is_member).sum() * program.cashback.rate)
+    discount_rate = np.minimum(discount_rate, 0.9) * is_member
+    discounts = spend * discount_rate
+    paid_amount = spend - discounts
+    # ---- points ----------------------------------------------------------------------------
+    issued = 0.0
+    partner_points = 0.0
+    redeemed = 0.0
+    redemption_cost = 0.0
+    reward_value = 0.0
+    n_redemptions = 0
+    if ledger is not None:
+        rules = program.points
+        multiplier_earn = np.full(buyers.size, earn_factor[week])
+        if tiers is not None:
+            tier_mult = np.array([tier.earn_multiplier for tier in program.tiers.tiers])
+            multiplier_earn *= tier_mult[tiers.rank[buyers]]
+        if program.paid is not None:
+            multiplier_earn *= program.paid.earn_multiplier
+        points = (
+            rules.earn_rate * paid_amount + rules.points_per_purchase * counts
+        ) * multiplier_earn
+        for start, end, bonus, min_spend in _bonus_weeks(program, len(earn_factor)):
+            if start <= week < end:
+                points = points + bonus * (spend >= min_spend)
+        points = points * is_member
+        earners = buyers[is_member]
+        ledger.earn(earners, points[is_member])
+        issued = float(points.sum())
+        if program.coalition is not None:
+            partners = np.flatnonzero(member_now)
+            amount = program.coalition.partner_points_per_week
+            ledger.earn(partners, np.full(partners.size, amount, dtype=np.float32))
+            partner_points = amount * partners.size
+            issued += partner_points
+        # redemption: members who can afford the cheapest reward, at the weekly propensity
+        if twin.rewards_points.size:
+            can = member_now & (ledger.balance >= twin.rewards_points[0] - 1e-4)
+            redeemers = np.flatnonzero(can & (u_aux < b.redemption_propensity))
+            if redeemers.size:
+                choice = (
+                    np.searchsorted(
+                        twin.rewards_points, ledger.balance[redeemers] + 1e-4, side="right"
+                    )
+                    - 1
+                )
+                redeemed = ledger.redeem(redeemers, twin.rewards_points[choice])
+                redemption_cost = float(twin.rewards_cost[choice].sum())
+                reward_value = float(twin.rewards_value[choice].sum())
+                n_redemptions = int(redeemers.size)
+                twin.goals[redeemers] += 1
+                twin.redeemed_any[redeemers] = True
+                twin.momentum_until[redeemers] = week + 1 + b.redemption_window_weeks
+                np.add.at(twin.margin, redeemers, -twin.rewards_cost[choice] * discount_factor)
+    # ---- tiers ---------------------------------------------------------------------------
+    upgrades = 0
+    if tiers is not None:
+        qualifying = (
+            spend if program.tiers.metric == "spend" else (points if ledger is not None else spend)
+        )
+        members_buying = buyers[is_member]
+        tiers.add(members_buying, qualifying[is_member])
+        upgrades = tiers.upgrade(members_buying)
+        alive_members = np.flatnonzero(member_now)
+        twin.tier_counts[week] = np.bincount(tiers.rank[alive_members], minlength=tiers.n_tiers)
+    # ---- dropout ---------------------------------------------------------------------------
+    factor = 1 - response * np.float32(b.dropout_reduction)
+    if tiers is not None and b.status_effect > 0:
+        status = np.array(
+            [t.status_dropout_reduction for t in program.tiers.tiers], dtype=np.float32
+        )
+        factor = factor * (1 - response * np.float32(b.status_effect) * status[tiers.rank])
+    if tiers is not None and b.demotion_penalty > 0:
+        factor = factor * np.where(twin.demoted_until > week, twin.demotion_factor, np.float32(1.0))
+    if distance is not None and b.goal_commitment > 0:
+        factor = factor * (
+            1 - response + response * goal_commitment_factor(distance, b.goal_commitment)
+        )
+    if bgnbd:
+        chosen = factor[buyers] / multiplier[buyers]
+        p_eff = np.where(is_member, dropout[buyers] * chosen, dropout[buyers])
+        dropped = u_drop[buyers] < 1 - np.power(1 - p_eff, counts)
+        twin.alive[buyers[dropped]] = False
+    else:
+        mu = np.where(member_now, dropout * factor, dropout)
+        twin.alive &= ~(u_drop < 1 - np.exp(-mu))
+    # ---- money -----------------------------------------------------------------------------
+    members_alive = int(member_now.sum())
+    program_cost = economics.fixed_cost_per_year / WEEKS_PER_YEAR + (
+        economics.cost_per_member_per_year / WEEKS_PER_YEAR * members_alive
+    )
+    fee_income = 0.0
+    if program.paid is not None:
+        period_weeks = max(1, round(program.paid.period_days / 7))
+        if week % period_weeks == 0:
+            payers = np.flatnonzero(member_now)
+            fee_income = program.paid.fee * payers.size
+            np.add.at(twin.margin, payers, program.paid.fee * discount_factor)
+    partner_income = (
+        partner_points * program.coalition.partner_funding_per_point if program.coalition else 0.0
+    )
+    if program.coalition is not None and partner_points:
+        twin.margin[np.flatnonzero(member_now)] += (
+            program.coalition.partner_points_per_week
+            * program.coalition.partner_funding_per_point
+            * discount_factor
+        )
+    per_customer_cost = (
+        gm * spend
+        - discounts
+        - spend
+        * is_member
+        * (program.cashback.rate if program.cashback and not program.cashback.instant else 0.0)
+    )
+    np.add.at(twin.margin, buyers, per_customer_cost * discount_factor)
+    if economics.cost_per_member_per_year:
+        twin.margin[member_now] -= (
+            economics.cost_per_member_per_year / WEEKS_PER_YEAR * discount_factor
+        )
+    np.add.at(twin.value, buyers, spend * discount_factor)
+    np.add.at(twin.sales, buyers, spend)
+    np.add.at(twin.value_baseline, buyers0, spend0 * discount_factor)
+    np.add.at(twin.sales_baseline, buyers0, spend0)
+    np.add.at(twin.margin_baseline, buyers0, gm * spend0 * discount_factor)
+    if week == WEEKS_PER_YEAR - 1:
+        twin.alive_at_year = np.stack([twin.alive.copy(), alive0.copy()])
+    revenue = float(spend.sum())
+    revenue0 = float(spend0.sum())
+    reward_cost = float(discounts.sum()) + cashback_cost + redemption_cost
+    out["members"][week] = twin.member.sum() if program.paid is None else twin.active_member.sum()
+    out["alive_members"][week] = members_alive
+    out["active_members"][week] = int((member_now & (week - twin.last_buy < ACTIVE_WEEKS)).sum())
+    out["alive_members_baseline"][week] = int((twin.member & alive0).sum())
+    out["alive_customers"][week] = int(twin.alive.sum())
+    out["alive_customers_baseline"][week] = int(alive0.sum())
+    out["purchases"][week] = counts.sum()
+    out["purchases_baseline"][week] = counts0.sum()
+    out["revenue"][week] = revenue
+    out["revenue_baseline"][week] = revenue0
+    out["member_revenue"][week] = float(paid_amount[is_member].sum())
+    out["discount_cost"][week] = float(discounts.sum())
+    out["cashback_cost"][week] = cashback_cost
+    out["redemption_cost"][week] = redemption_cost
+    out["reward_value_to_customers"][week] = reward_value + float(discounts.sum()) + cashback_cost
+    out["reward_cost"][week] = reward_cost
+    out["program_cost"][week] = program_cost
+    out["fee_income"][week] = fee_income
+    out["partner_income"][week] = partner_income
+    out["points_issued"][week] = issued
+    out["partner_points"][week] = partner_points
+    out["points_redeemed"][week] = redeemed
+    out["points_expired"][week] = expired
+    out["points_outstanding"][week] = ledger.outstanding() if ledger is not None else 0.0
+    out["redemptions"][week] = n_redemptions
+    out["upgrades"][week] = upgrades
+    out["downgrades"][week] = downgrades
+    out["margin"][week] = gm * revenue - reward_cost - program_cost + fee_income + partner_income
+    out["margin_baseline"][week] = gm * revenue0
