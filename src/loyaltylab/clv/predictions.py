@@ -389,7 +389,7 @@ def customer_lifetime_value(
     frame["expected_purchases"] = purchases[codes]
     frame["expected_spend"] = spend
     frame["clv"] = discounted[codes] * spend
-    frame["clv_tier"] = clv_tiers(frame["clv"]).to_numpy()
+    frame["clv_tier"] = clv_tiers(frame["clv"]).values
     return CLVResult(
         per_customer=frame.reset_index(drop=True),
         model=transaction_fit.model,
@@ -456,8 +456,8 @@ def clv_by_segment(
     Returns
     -------
     pandas.DataFrame
-        One row per segment: in category order for categorical segments (e.g. CLV tiers),
-        otherwise sorted by total CLV descending.
+        One row per segment: CLV tiers from the best down; categorical segments in category
+        order; other segments sorted by total CLV descending.
 
     Raises
     ------
@@ -494,6 +494,8 @@ def clv_by_segment(
     )
     total = frame["clv"].sum()
     table["clv_share"] = table["clv_total"] / total if total else np.nan
-    if not ordered:
+    if segments is None:
+        table = table.sort_values("clv_mean", ascending=False)
+    elif not ordered:
         table = table.sort_values("clv_total", ascending=False)
     return table.reset_index()
