@@ -156,6 +156,18 @@ class RFMSegments:
         """Segment label per customer (Series indexed by ``customer_id``)."""
         return self.table.set_index("customer_id")["segment"]
 
+    def to_metrics(self) -> dict[str, dict[str, float]]:
+        """Return ``{segment: {customers, customer_share, revenue_share}}`` for a metrics file."""
+        summary = self.summary()
+        return {
+            str(name): {
+                "customers": int(row["customers"]),
+                "customer_share": float(row["customer_share"]),
+                "revenue_share": float(row["revenue_share"]),
+            }
+            for name, row in summary.iterrows()
+        }
+
     def summary(self) -> pd.DataFrame:
         """Return one row per named segment (all seven, in rule order).
 
