@@ -117,8 +117,8 @@ def generate_transactions(
     start, end : str or pandas.Timestamp
         First and last day (inclusive) of the observation window.
     acquisition_end : str or pandas.Timestamp, optional
-        Last day (inclusive) on which first purchases happen; default: the end of the first
-        quarter of the window.
+        Last day (inclusive) on which first purchases happen; default: the last day of the first
+        quarter of the window (whole days, rounded down).
     r, alpha : float
         Gamma heterogeneity of the purchase rate per week (shape, rate).
     a, b : float
@@ -151,7 +151,7 @@ def generate_transactions(
         raise ParameterError(f"parameter 'end' ({end_day.date()}) is before 'start'")
     window_end = end_day + pd.Timedelta(days=1)
     if acquisition_end is None:
-        acquisition_stop = start_day + (window_end - start_day) / 4
+        acquisition_stop = start_day + pd.Timedelta(days=(window_end - start_day).days // 4)
     else:
         acquisition_stop = _day(acquisition_end, "acquisition_end") + pd.Timedelta(days=1)
         if not start_day < acquisition_stop <= window_end:
