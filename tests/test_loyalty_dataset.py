@@ -16,6 +16,7 @@ from loyaltylab.datasets.loyalty import (
     SNAPSHOT_FILES,
     SNAPSHOT_SETTINGS,
     PointsProgram,
+    generate_loyalty,
     load_synthetic_loyalty,
     resolve_ledger,
     resolve_members,
@@ -207,15 +208,27 @@ def test_snapshot_truth_matches_its_tables():
     data = load_synthetic_loyalty(SNAPSHOT)
     truth = data.truth
     assert truth["seed"] == SNAPSHOT_SETTINGS["seed"]
+    assert truth["program_start"] == SNAPSHOT_SETTINGS["program_start"]
     ledger = data.ledger
     assert ledger.loc[ledger["kind"] == "earn", "points"].sum() == truth["points_issued"]
     assert -ledger.loc[ledger["kind"] == "redeem", "points"].sum() == truth["points_redeemed"]
     assert -ledger.loc[ledger["kind"] == "expire", "points"].sum() == truth["points_expired"]
     assert ledger["points"].sum() == truth["points_outstanding"]
     assert len(data.members) == truth["n_members"]
-    assert data.transactions["customer_id"].nunique() == truth["n_customers"]
+    assert data.transactions["customer_id"].nunique() == truth["n_customers"] == 5000
     assert truth["enrolment_rate"] == pytest.approx(truth["n_members"] / truth["n_customers"])
+    assert data.transactions["amount"].sum() == pytest.approx(truth["revenue"])
+    assert not data.transactions.loc[data.transactions["timestamp"] < "2024-07-01", "member"].any()
     assert json.loads((SNAPSHOT / "truth.json").read_text())["program"]["earn_rate"] == 1.0
+
+
+def test_snapshot_equals_the_generator_run_from_scratch():
+    # data/synthetic is generate_transactions(5000, seed=0); the program uses seed + 1
+    fresh = generate_loyalty(5000, seed=0, program_start=SNAPSHOT_SETTINGS["program_start"])
+    stored = load_synthetic_loyalty(SNAPSHOT)
+    assert fresh.members["customer_id"].tolist() == stored.members["customer_id"].tolist()
+    assert fresh.truth["points_issued"] == stored.truth["points_issued"]
+    assert fresh.truth["points_expired"] == stored.truth["points_expired"]
 
 
 def test_snapshot_is_found_by_name():
@@ -230,9 +243,7 @@ def test_snapshot_transactions_are_found_by_name():
     from loyaltylab.datasets import resolve_loyalty_transactions
 
     loaded = resolve_loyalty_transactions("synthetic_loyalty", observation_end="2025-12-31")
-    assert loaded.source == "synthetic_loyalty" and loaded.rows_removed == 0
+    assert loaded.rows_removed == 0
     assert loaded.transactions["amount"].sum() == pytest.approx(
         json.loads((SNAPSHOT / "truth.json").read_text())["revenue"]
     )
-    with pytest.raises(ParameterError, match="'columns' does not apply"):
-        resolve_loyalty_transactions("synthetic_loyalty", {"amount": "sales"})

@@ -31,9 +31,10 @@ Method (documented once, used everywhere):
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,22 @@ import pandas as pd
 import yaml
 
 from loyaltylab.errors import ConfigError, ParameterError
-from loyaltylab.metrics import get_metric
+from loyaltylab.kpi import (
+    KPI_DEFINITIONS,
+    PANDAS_PERIOD_FREQ,
+    ProgramKPIs,
+    kpis_by_period,
+    program_kpis,
+    read_period_series,
+)
+from loyaltylab.metrics import get_metric, read_run_metrics
 
 __all__ = [
     "KPI_METRICS",
+    "RunMetrics",
+    "build_scorecard",
+    "kpi_series",
+    "read_run",
     "Scorecard",
     "SmartTarget",
     "TargetStatus",
@@ -59,29 +72,15 @@ __all__ = [
     "project_trend",
 ]
 
-#: KPI names a target may use without ``source`` (the per-period KPIs of :mod:`loyaltylab.kpi`).
-KPI_METRICS: tuple[str, ...] = (
-    "active_customers",
-    "new_customers",
-    "retention_rate",
-    "churn_rate",
-    "repeat_purchase_rate",
-    "purchase_frequency",
-    "aov",
-    "revenue",
-    "revenue_per_customer",
-    "revenue_top10_share",
-    "revenue_top20_share",
-    "enrolment_rate",
-    "participation_rate",
-    "points_issued",
-    "points_redeemed",
-    "points_expired",
-    "points_outstanding",
-    "redemption_rate",
-    "breakage",
-    "reward_cost_share",
+#: KPI names a target may use without ``source``: every KPI of
+#: :data:`loyaltylab.kpi.KPI_DEFINITIONS` the scorecard can compute per period (customer KPIs
+#: with :func:`loyaltylab.kpi.kpis_by_period`, program KPIs with
+#: :func:`loyaltylab.kpi.program_kpis` per period). CLV KPIs need ``source``.
+KPI_METRICS: tuple[str, ...] = tuple(
+    name for name, _, _ in KPI_DEFINITIONS if not name.startswith("clv_")
 )
+_PROGRAM_FIELDS = frozenset(f.name for f in fields(ProgramKPIs))
+_SERIES_KEYS = frozenset({"freq", "periods", "values"})
 
 _REQUIRED = ("name", "metric", "deadline", "owner")
 _OPTIONAL = (
@@ -723,6 +722,7 @@ def evaluate_targets(
     run_metrics: Mapping[str, Mapping[str, Any]] | None = None,
     as_of: Any = None,
     failed_reports: Sequence[str] = (),
+    kpi_notes: Mapping[str, str] | None = None,
 ) -> Scorecard:
     """Evaluate every target against KPI series and the metrics of the other reports of a run.
 
@@ -734,10 +734,15 @@ def evaluate_targets(
         Per-period series of the KPI targets, keyed by KPI name.
     run_metrics : mapping, optional
         ``{report name: metrics}`` as returned by :func:`loyaltylab.metrics.read_run_metrics`.
+        A ``source`` target reads the number at its dotted ``metric`` key; if that key holds a
+        per-period series (``{"freq", "periods", "values"}``, as in the ``kpi_by_period``
+        section of :func:`loyaltylab.kpi.period_series_metrics`), the series is used.
     as_of : date-like, optional
         Date of the values read from ``run_metrics`` (the observation end).
     failed_reports : sequence of str, default ()
         Reports of the run that failed; named in the "missing" note of their targets.
+    kpi_notes : mapping of str to str, optional
+        Why a KPI has no series (e.g. "needs members and ledger"), by KPI name.
 
     Returns
     -------
@@ -746,25 +751,246 @@ def evaluate_targets(
     """
     kpi_series = kpi_series or {}
     run_metrics = run_metrics or {}
+    kpi_notes = kpi_notes or {}
     statuses = []
     for target in targets:
         if target.source is None:
             series = kpi_series.get(target.metric)
-            note = "" if series is not None else f"KPI {target.metric!r} not computed"
+            note = ""
+            if series is None:
+                note = kpi_notes.get(target.metric, f"KPI {target.metric!r} not computed")
             statuses.append(evaluate_target(target, series=series, as_of=as_of, missing=note))
             continue
         report = run_metrics.get(target.source)
         value = None if report is None else get_metric(report, target.metric)
+        series = None
+        note = ""
         if report is None:
             why = "failed" if target.source in failed_reports else "did not run or wrote no metrics"
             note = f"report {target.source!r} {why}"
+        elif isinstance(value, Mapping) and _SERIES_KEYS <= set(value):
+            series = read_period_series({target.metric: value})[target.metric]
+            value = None
         elif not isinstance(value, int | float) or isinstance(value, bool):
             note = f"report {target.source!r} has no number at {target.metric!r}"
             value = None
-        else:
-            note = ""
-        statuses.append(evaluate_target(target, current=value, as_of=as_of, missing=note))
+        statuses.append(
+            evaluate_target(target, series=series, current=value, as_of=as_of, missing=note)
+        )
     return Scorecard(statuses=tuple(statuses))
+
+
+@dataclass(frozen=True)
+class RunMetrics:
+    """The metrics the other reports of a run wrote, and which reports failed.
+
+    Attributes
+    ----------
+    run_dir : str
+        The run folder ("" when none was given).
+    metrics : dict
+        ``{report name: metrics}`` (:func:`loyaltylab.metrics.read_run_metrics`), without the
+        scorecard's own folder.
+    failed : tuple of str
+        Reports whose status in ``status.json`` is not ``"ok"``.
+    ran : tuple of str
+        Reports listed in ``status.json`` so far (the scorecard runs last).
+    """
+
+    run_dir: str
+    metrics: dict[str, dict[str, Any]]
+    failed: tuple[str, ...] = ()
+    ran: tuple[str, ...] = ()
+
+    def summary(self) -> pd.DataFrame:
+        """Return one row per report: whether it ran, its status and whether it wrote metrics."""
+        names = list(dict.fromkeys([*self.ran, *self.metrics]))
+        rows = [
+            {
+                "report": name,
+                "status": "failed" if name in self.failed else ("ok" if name in self.ran else "?"),
+                "metrics": name in self.metrics,
+            }
+            for name in names
+        ]
+        return pd.DataFrame(rows, columns=["report", "status", "metrics"])
+
+
+def read_run(run_dir: Any, *, output_dir: Any = None) -> RunMetrics:
+    """Read the metrics and the report statuses of a run folder.
+
+    Parameters
+    ----------
+    run_dir : str or pathlib.Path
+        ``reports/runs/<run-id>``; ``""`` or ``None`` gives an empty :class:`RunMetrics` (the
+        scorecard then shows only the KPIs it computes itself).
+    output_dir : str or pathlib.Path, optional
+        The scorecard's own output folder; its metrics (from an earlier run of the scorecard)
+        are left out.
+
+    Returns
+    -------
+    RunMetrics
+
+    Raises
+    ------
+    ParameterError
+        If ``run_dir`` is given but is not a folder.
+    """
+    if run_dir is None or not str(run_dir).strip():
+        return RunMetrics(run_dir="", metrics={})
+    folder = Path(run_dir)
+    if not folder.is_dir():
+        raise ParameterError(f"parameter 'run_dir' is not a folder: {run_dir!r}")
+    metrics = read_run_metrics(folder)
+    if output_dir is not None and str(output_dir).strip():
+        own = Path(output_dir).resolve()
+        if own.parent == folder.resolve():
+            metrics.pop(own.name, None)
+    ran: list[str] = []
+    failed: list[str] = []
+    status_path = folder / "status.json"
+    if status_path.is_file():
+        try:
+            records = json.loads(status_path.read_text(encoding="utf-8")).get("reports", [])
+        except (OSError, json.JSONDecodeError, AttributeError):
+            records = []
+        for record in records:
+            if isinstance(record, Mapping) and isinstance(record.get("name"), str):
+                ran.append(record["name"])
+                if record.get("status") != "ok":
+                    failed.append(record["name"])
+    return RunMetrics(run_dir=str(folder), metrics=metrics, failed=tuple(failed), ran=tuple(ran))
+
+
+def kpi_series(
+    transactions: pd.DataFrame,
+    names: Sequence[str],
+    *,
+    period: str = "M",
+    observation_end: Any = None,
+    members: pd.DataFrame | None = None,
+    ledger: pd.DataFrame | None = None,
+    point_value: float = 0.01,
+) -> dict[str, pd.Series]:
+    """Compute the per-period series of KPIs with :mod:`loyaltylab.kpi` (complete periods only).
+
+    Customer KPIs come from :func:`loyaltylab.kpi.kpis_by_period`; program KPIs
+    (``enrolment_rate``, ``breakage_rate``, ...) from :func:`loyaltylab.kpi.program_kpis` run on
+    each complete period (members and ledger counted up to the period's end), and only when
+    ``members`` and ``ledger`` are given.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Canonical transactions.
+    names : sequence of str
+        KPI names (see :data:`KPI_METRICS`); names that cannot be computed are left out.
+    period : {"W", "M", "Q"}, default "M"
+        Period of the series.
+    observation_end : date-like, optional
+        Last day observed (default: the last transaction's day).
+    members, ledger : pandas.DataFrame, optional
+        Canonical member table and points ledger, for program KPIs.
+    point_value : float, default 0.01
+        Cost of a redeemed point (for ``reward_cost`` and ``reward_cost_share``).
+
+    Returns
+    -------
+    dict of str to pandas.Series
+        One Series per computable KPI, indexed by ``PeriodIndex``, without missing values.
+    """
+    by_period = kpis_by_period(transactions, period, observation_end=observation_end)
+    complete = by_period.loc[by_period["complete"]]
+    periods = pd.PeriodIndex(complete.index, freq=PANDAS_PERIOD_FREQ[by_period.attrs["period"]])
+    out: dict[str, pd.Series] = {}
+    for name in dict.fromkeys(names):
+        if name in complete.columns:
+            values = pd.Series(complete[name].to_numpy(dtype=float), index=periods, name=name)
+            out[name] = values.dropna()
+    wanted = [n for n in dict.fromkeys(names) if n not in out and n in _PROGRAM_FIELDS]
+    if wanted and members is not None and ledger is not None:
+        rows = [
+            program_kpis(
+                transactions,
+                members,
+                ledger,
+                observation_start=when.start_time,
+                observation_end=when.end_time.normalize(),
+                point_value=point_value,
+            )
+            for when in periods
+        ]
+        for name in wanted:
+            values = pd.Series([float(getattr(row, name)) for row in rows], index=periods)
+            out[name] = values.rename(name).dropna()
+    return out
+
+
+def build_scorecard(
+    targets: Sequence[SmartTarget],
+    *,
+    transactions: pd.DataFrame | None = None,
+    members: pd.DataFrame | None = None,
+    ledger: pd.DataFrame | None = None,
+    run: RunMetrics | None = None,
+    period: str = "M",
+    observation_end: Any = None,
+    point_value: float = 0.01,
+) -> Scorecard:
+    """Compute the KPI series the targets need and evaluate every target (the scorecard).
+
+    Parameters
+    ----------
+    targets : sequence of SmartTarget
+        From :func:`load_targets`.
+    transactions : pandas.DataFrame, optional
+        Canonical transactions for the KPI targets; without them KPI targets are "missing".
+    members, ledger : pandas.DataFrame, optional
+        For program KPI targets.
+    run : RunMetrics, optional
+        The other reports' metrics (:func:`read_run`) for ``source`` targets.
+    period : {"W", "M", "Q"}, default "M"
+        Period of the KPI series (and so of the trend).
+    observation_end : date-like, optional
+        Last day observed; also the date of the values read from other reports.
+    point_value : float, default 0.01
+        Cost of a redeemed point.
+
+    Returns
+    -------
+    Scorecard
+    """
+    run = run or RunMetrics(run_dir="", metrics={})
+    names = [target.metric for target in targets if target.source is None]
+    notes: dict[str, str] = {}
+    series: dict[str, pd.Series] = {}
+    if names and transactions is None:
+        notes = {name: "no transactions given to compute the KPI" for name in names}
+    elif names:
+        series = kpi_series(
+            transactions,
+            names,
+            period=period,
+            observation_end=observation_end,
+            members=members,
+            ledger=ledger,
+            point_value=point_value,
+        )
+        for name in names:
+            if name not in series and name in _PROGRAM_FIELDS:
+                notes[name] = f"program KPI {name!r} needs the members and ledger tables"
+    as_of = observation_end
+    if as_of in (None, "") and transactions is not None and len(transactions):
+        as_of = pd.Timestamp(transactions["timestamp"].max()).normalize()
+    return evaluate_targets(
+        targets,
+        kpi_series=series,
+        run_metrics=run.metrics,
+        as_of=as_of,
+        failed_reports=run.failed,
+        kpi_notes=notes,
+    )
 
 
 def plot_target(status: TargetStatus, ax: Any = None, *, unit: str = "metric units") -> Any:

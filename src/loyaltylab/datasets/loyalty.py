@@ -21,8 +21,12 @@ purchasing, Gamma-Gamma spend), :func:`generate_loyalty` adds
 The simulation is vectorised over members (it loops over the *k*-th purchase of every member, not
 over rows), seeded, and its truth - true enrolment rate, points issued / redeemed / expired /
 outstanding, realised breakage, redemption rate, reward cost - is returned in
-:attr:`SyntheticLoyalty.truth` and stored beside the snapshot in ``data/synthetic_loyalty``
-(``truth.json``). Regenerate the snapshot with::
+:attr:`SyntheticLoyalty.truth`.
+
+The committed snapshot ``data/synthetic_loyalty`` (``members.csv``, ``ledger.csv``,
+``truth.json``) is this program (:data:`SNAPSHOT_SETTINGS`: launch 2024-07-01, seed 1) run on the
+``synthetic`` transactions snapshot (``data/synthetic``, 5,000 customers), so the data set
+``synthetic_loyalty`` = ``synthetic`` transactions + these members and ledger. Regenerate it with::
 
     .venv/bin/python -m loyaltylab.datasets.loyalty data/synthetic_loyalty
 """
@@ -40,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loyaltylab.data import LoadedTransactions, load_transactions
+from loyaltylab.data import LoadedTransactions
 from loyaltylab.data.loyalty import LoadedLedger, LoadedMembers, load_ledger, load_members
 from loyaltylab.errors import ParameterError
 
@@ -56,20 +60,21 @@ __all__ = [
     "resolve_loyalty_transactions",
     "resolve_members",
     "simulate_program",
+    "snapshot_program",
     "write_snapshot",
 ]
 
 #: The name notebooks use for the bundled snapshot.
 SYNTHETIC_LOYALTY = "synthetic_loyalty"
 #: Files of the snapshot in ``data/synthetic_loyalty``.
-SNAPSHOT_FILES: tuple[str, ...] = ("transactions.csv", "members.csv", "ledger.csv", "truth.json")
-#: The settings the committed snapshot was generated with.
+SNAPSHOT_FILES: tuple[str, ...] = ("members.csv", "ledger.csv", "truth.json")
+#: How the committed snapshot was made from the ``synthetic`` transactions (``data/synthetic``).
 SNAPSHOT_SETTINGS: dict[str, Any] = {
-    "n_customers": 3000,
-    "seed": 2024,
-    "start": "2024-01-01",
-    "end": "2025-12-31",
     "program_start": "2024-07-01",
+    "observation_end": "2025-12-31",
+    "enrol_base": 0.3,
+    "enrol_slope": 1.0,
+    "seed": 1,
 }
 _CHANNELS = ("store", "app", "web")
 _CHANNEL_SHARES = (0.6, 0.3, 0.1)
@@ -508,7 +513,10 @@ def generate_loyalty(
 
 
 def write_snapshot(data: SyntheticLoyalty, directory: str | Path) -> tuple[Path, ...]:
-    """Write transactions, members, ledger (CSV) and truth (JSON) to ``directory``.
+    """Write members, ledger (CSV) and truth (JSON) to ``directory``.
+
+    The transactions are not written: the snapshot's transactions are the ``synthetic`` data set
+    (``data/synthetic``), which :func:`load_synthetic_loyalty` reads beside these files.
 
     Parameters
     ----------
@@ -526,8 +534,6 @@ def write_snapshot(data: SyntheticLoyalty, directory: str | Path) -> tuple[Path,
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = "%Y-%m-%d %H:%M:%S"
-    tx = data.transactions[["customer_id", "timestamp", "amount", "order_id", "member"]]
-    tx.to_csv(folder / "transactions.csv", index=False, date_format=stamp, float_format="%.2f")
     data.members.to_csv(folder / "members.csv", index=False, date_format=stamp)
     data.ledger.to_csv(folder / "ledger.csv", index=False, date_format=stamp)
     text = json.dumps(to_jsonable(data.truth), indent=2, sort_keys=True, allow_nan=False)
@@ -541,20 +547,48 @@ def _snapshot_dir() -> Path:
     return data_dir() / SYNTHETIC_LOYALTY
 
 
-def load_synthetic_loyalty(directory: str | Path | None = None) -> SyntheticLoyalty:
-    """Read the committed snapshot (``data/synthetic_loyalty``) as canonical frames.
+def snapshot_program(transactions_dir: str | Path | None = None) -> SyntheticLoyalty:
+    """Run the snapshot's program (:data:`SNAPSHOT_SETTINGS`) on the ``synthetic`` snapshot.
 
     Parameters
     ----------
-    directory : str or pathlib.Path, optional
-        Snapshot folder; default ``<project root>/data/synthetic_loyalty``.
+    transactions_dir : str or pathlib.Path, optional
+        Folder of the synthetic transactions snapshot (default ``data/synthetic``).
 
     Returns
     -------
     SyntheticLoyalty
-        ``truth`` is ``truth.json``; ``customers`` is empty (the per-customer truth is not part
-        of the snapshot: call :func:`generate_loyalty` with :data:`SNAPSHOT_SETTINGS` for it).
+        With the transaction generator's truth under ``truth["transactions"]``.
     """
+    from loyaltylab.datasets.resolve import synthetic_dir
+    from loyaltylab.datasets.synthetic import read_synthetic
+
+    base = read_synthetic(transactions_dir if transactions_dir is not None else synthetic_dir())
+    result = simulate_program(base.transactions, base.customers, **SNAPSHOT_SETTINGS)
+    truth = {**result.truth, "transactions_data_set": "synthetic"}
+    truth["transactions"] = dict(base.truth)
+    return replace(result, truth=truth)
+
+
+def load_synthetic_loyalty(directory: str | Path | None = None) -> SyntheticLoyalty:
+    """Read the committed snapshot (``data/synthetic_loyalty`` + ``data/synthetic``).
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path, optional
+        Folder of the members, ledger and truth; default ``<project root>/data/synthetic_loyalty``.
+        The transactions are always the ``synthetic`` data set (``data/synthetic``).
+
+    Returns
+    -------
+    SyntheticLoyalty
+        ``transactions`` gains ``member`` (bought on or after the buyer's enrolment); ``truth``
+        is ``truth.json``; ``customers`` is empty (the per-customer truth is not part of the
+        snapshot: :func:`snapshot_program` recomputes it).
+    """
+    from loyaltylab.datasets.resolve import synthetic_dir
+    from loyaltylab.datasets.synthetic import read_synthetic
+
     folder = Path(directory) if directory is not None else _snapshot_dir()
     missing = [name for name in SNAPSHOT_FILES if not (folder / name).is_file()]
     if missing:
@@ -562,11 +596,6 @@ def load_synthetic_loyalty(directory: str | Path | None = None) -> SyntheticLoya
             f"synthetic loyalty snapshot in {folder} lacks {missing}; regenerate it with "
             f"`python -m loyaltylab.datasets.loyalty {folder}`"
         )
-    tx = pd.read_csv(
-        folder / "transactions.csv",
-        dtype={"customer_id": str, "order_id": str},
-        parse_dates=["timestamp"],
-    )
     members = pd.read_csv(
         folder / "members.csv", dtype={"customer_id": str}, parse_dates=["enrolled_at"]
     )
@@ -576,6 +605,9 @@ def load_synthetic_loyalty(directory: str | Path | None = None) -> SyntheticLoya
         parse_dates=["timestamp"],
     )
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    tx = read_synthetic(synthetic_dir()).transactions
+    joined = tx["customer_id"].map(members.set_index("customer_id")["enrolled_at"])
+    tx["member"] = (joined.notna() & (tx["timestamp"] >= joined)).to_numpy()
     return SyntheticLoyalty(
         transactions=tx,
         members=members,
@@ -588,13 +620,16 @@ def load_synthetic_loyalty(directory: str | Path | None = None) -> SyntheticLoya
 def resolve_loyalty_transactions(
     source: str | Path | pd.DataFrame, columns: Mapping[str, str] | None = None, **policy: Any
 ) -> LoadedTransactions:
-    """Load transactions by name, including ``"synthetic_loyalty"``.
+    """Load transactions by name, where ``"synthetic_loyalty"`` means ``"synthetic"``.
+
+    The synthetic loyalty data are the ``synthetic`` transactions plus the member base and the
+    points ledger of ``data/synthetic_loyalty``; this lets a notebook use one name for all three.
 
     Parameters
     ----------
     source : str, pathlib.Path or pandas.DataFrame
-        ``"synthetic_loyalty"`` (the committed snapshot's transactions, with ``order_id`` and
-        ``member``), or anything :func:`loyaltylab.datasets.resolve_transactions` accepts.
+        ``"synthetic_loyalty"``, or anything :func:`loyaltylab.datasets.resolve_transactions`
+        accepts.
     columns : mapping, optional
         Canonical name → your column name (not with a data set name).
     **policy
@@ -604,16 +639,10 @@ def resolve_loyalty_transactions(
     -------
     loyaltylab.data.LoadedTransactions
     """
-    from loyaltylab.datasets.resolve import resolve_transactions
+    from loyaltylab.datasets.resolve import SYNTHETIC, resolve_transactions
 
     if isinstance(source, str) and source.strip() == SYNTHETIC_LOYALTY:
-        if columns:
-            raise ParameterError(
-                f"parameter 'columns' does not apply to the data set {SYNTHETIC_LOYALTY!r} "
-                "(its columns are canonical already)"
-            )
-        path = _snapshot_dir() / "transactions.csv"
-        return load_transactions(path, source_name=SYNTHETIC_LOYALTY, **policy)
+        source = SYNTHETIC
     return resolve_transactions(source, columns, **policy)
 
 
@@ -672,11 +701,9 @@ def resolve_ledger(
 def main(argv: Sequence[str] | None = None) -> None:
     """Regenerate the snapshot: ``python -m loyaltylab.datasets.loyalty data/synthetic_loyalty``."""
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("directory", help="where to write the snapshot files")
+    parser.add_argument("directory", help="where to write members.csv, ledger.csv, truth.json")
     args = parser.parse_args(argv)
-    settings = dict(SNAPSHOT_SETTINGS)
-    data = generate_loyalty(settings.pop("n_customers"), **settings)
-    for path in write_snapshot(data, args.directory):
+    for path in write_snapshot(snapshot_program(), args.directory):
         print(path)
 
 
