@@ -9,10 +9,13 @@ lifetimes (archived, 0.11.3) is imported only inside this package. The public AP
 * validation: :func:`validate_holdout` (cumulative tracking, conditional expectations by
   frequency, holdout error), :func:`compare_models` (table + default model);
 * uncertainty: :func:`clv_intervals` (per-customer and total intervals from parameter draws);
+* reporting: :func:`evaluate_models` (fit + validate + compare), :func:`clv_report_metrics`,
+  :func:`clv_table`;
 * plots: ``plot_*`` functions taking ``ax=None`` and returning the Axes.
 """
 
 from loyaltylab.clv.fitting import (
+    MODEL_LABELS,
     PARAMETER_NAMES,
     TRANSACTION_MODELS,
     FitAttempt,
@@ -42,22 +45,30 @@ from loyaltylab.clv.predictions import (
     expected_spend,
     probability_alive,
 )
+from loyaltylab.clv.report import clv_report_metrics, clv_table
 from loyaltylab.clv.uncertainty import CLVIntervals, clv_intervals, draw_parameters
 from loyaltylab.clv.validation import (
     HoldoutValidation,
     ModelComparison,
+    calibration_summary,
     compare_models,
     conditional_expectation_by_frequency,
     cumulative_tracking,
+    evaluate_models,
     holdout_forecast,
     validate_holdout,
 )
 
 __all__ = [
+    "MODEL_LABELS",
     "CLVIntervals",
     "HoldoutValidation",
     "ModelComparison",
+    "calibration_summary",
     "clv_intervals",
+    "clv_report_metrics",
+    "clv_table",
+    "evaluate_models",
     "compare_models",
     "conditional_expectation_by_frequency",
     "cumulative_tracking",

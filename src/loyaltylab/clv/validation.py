@@ -17,13 +17,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from loyaltylab.clv.fitting import MODEL_LABELS, PARAMETER_NAMES, TransactionModelFit
+from loyaltylab.clv.fitting import (
+    MODEL_LABELS,
+    PARAMETER_NAMES,
+    TRANSACTION_MODELS,
+    TransactionModelFit,
+    fit_transaction_model,
+)
 from loyaltylab.clv.predictions import (
     TIME_UNIT_DAYS,
     conditional_expected,
@@ -39,6 +45,8 @@ __all__ = [
     "cumulative_tracking",
     "validate_holdout",
     "compare_models",
+    "calibration_summary",
+    "evaluate_models",
 ]
 
 _SPLIT_COLUMNS = ("frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout")
@@ -352,11 +360,17 @@ class ModelComparison:
         The model chosen by ``rule``.
     rule : str
         The selection rule in words.
+    fits : dict of str to TransactionModelFit
+        The calibration fits compared (empty if not given).
+    validations : dict of str to HoldoutValidation
+        Their holdout validations (empty if not given).
     """
 
     table: pd.DataFrame
     default_model: str
     rule: str
+    fits: dict[str, TransactionModelFit] = field(default_factory=dict)
+    validations: dict[str, HoldoutValidation] = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
         """Return the comparison table."""
@@ -417,4 +431,72 @@ def compare_models(
         f"models within {100 * tie_margin:g} percentage point(s) tie and the highest "
         "calibration log-likelihood among them wins"
     )
-    return ModelComparison(table=table, default_model=default, rule=rule)
+    return ModelComparison(
+        table=table,
+        default_model=default,
+        rule=rule,
+        fits={f.model: f for f in fit_list},
+        validations={f.model: by_model[f.model] for f in fit_list},
+    )
+
+
+def calibration_summary(split: Any) -> pd.DataFrame:
+    """Return the calibration columns of a split under the summary names the fitters take.
+
+    Parameters
+    ----------
+    split : CalibrationHoldout or pandas.DataFrame
+        From :func:`loyaltylab.customers.split_calibration_holdout`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``frequency``, ``recency``, ``T``, ``monetary_value``.
+    """
+    frame = _split_frame(split)
+    renamed = frame.rename(
+        columns={
+            "frequency_cal": "frequency",
+            "recency_cal": "recency",
+            "T_cal": "T",
+            "monetary_value_cal": "monetary_value",
+        }
+    )
+    keep = [
+        c for c in ("customer_id", "frequency", "recency", "T", "monetary_value") if c in renamed
+    ]
+    return renamed[keep].reset_index(drop=True)
+
+
+def evaluate_models(
+    split: Any,
+    transactions: pd.DataFrame | None = None,
+    models: Sequence[str] = TRANSACTION_MODELS,
+    *,
+    tie_margin: float = 0.01,
+) -> ModelComparison:
+    """Fit each model on the calibration period, validate it on the holdout and compare.
+
+    Parameters
+    ----------
+    split : CalibrationHoldout
+        From :func:`loyaltylab.customers.split_calibration_holdout`.
+    transactions : pandas.DataFrame, optional
+        Canonical transactions, for the cumulative tracking.
+    models : sequence of str, default all three
+        Any of ``"bgnbd"``, ``"pareto_nbd"``, ``"mbgnbd"``.
+    tie_margin : float, default 0.01
+        See :func:`compare_models`.
+
+    Returns
+    -------
+    ModelComparison
+        With ``fits`` and ``validations`` filled in.
+    """
+    if not models:
+        raise ParameterError("parameter 'models' must name at least one model")
+    summary = calibration_summary(split)
+    time_unit = getattr(split, "time_unit", "W")
+    fits = {m: fit_transaction_model(summary, m, time_unit=time_unit) for m in models}
+    validations = {m: validate_holdout(fit, split, transactions) for m, fit in fits.items()}
+    return compare_models(fits, validations, tie_margin=tie_margin)
