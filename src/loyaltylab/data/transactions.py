@@ -263,26 +263,29 @@ def load_transactions(
                 examples=shown,
             )
         )
-    checks.add(
-        "customer_id_normalised",
-        "customer id written as a whole-number float (123.0 -> '123') or padded with spaces",
-        "customer_id",
-        id_normalised,
-        raw_amount,
-        "normalised",
-    )
-    checks.add(
-        "timestamp_timezone",
-        "timezone-aware timestamp" + (" (column mixes aware and naive)" if stamp_mixed else ""),
-        "timestamp",
-        stamp_aware,
-        raw_amount,
-        "converted to UTC, made naive",
-    )
+    normalising = {
+        "customer_id_missing": (
+            "customer_id_normalised",
+            "customer id written as a whole-number float (123.0 -> '123') or padded with spaces",
+            "customer_id",
+            id_normalised,
+            "normalised",
+        ),
+        "timestamp_unparseable": (
+            "timestamp_timezone",
+            "timezone-aware timestamp" + (" (column mixes aware and naive)" if stamp_mixed else ""),
+            "timestamp",
+            stamp_aware,
+            "converted to UTC, made naive",
+        ),
+    }
     drop_invalid = np.zeros(len(raw), dtype=bool)
     for check, reason, column, mask in invalid_masks:
         checks.add(check, reason, column, mask, raw_amount, "dropped")
         drop_invalid |= mask.to_numpy()
+        if check in normalising:
+            extra_check, extra_reason, extra_column, extra_mask, action = normalising[check]
+            checks.add(extra_check, extra_reason, extra_column, extra_mask, raw_amount, action)
 
     frame["customer_id"] = ids
     frame["timestamp"] = stamps
