@@ -44,14 +44,17 @@ class Behaviour:
     uplift_half_life_weeks : float
         Half-life of that uplift (erodes after 6-9 months [S16]).
     heavy_response : float
-        Response of heavy buyers relative to the others (heavy buyers barely change [S14][S15]).
+        Purchase-rate response of heavy buyers (top 20 % by rate) relative to the others (heavy
+        buyers barely change [S14][S15]).
     goal_gradient : float
         beta in the rate multiplier ``1 + beta (1 - d)``, ``d`` = remaining share of the distance
         to the next reward or tier [S1][S2].
     goal_commitment : float
         gamma in the dropout multiplier ``max(d, 0.05) ** gamma``: members close to a goal do not
-        abandon it, defection risk peaks right after a reward [S7][S8]; calibrated so that the
-        endowed-progress set-up gives 19 % -> 34 % completion [S4].
+        abandon it, defection risk peaks right after a reward [S7][S8]. 3.0 makes the
+        endowed-progress set-up give 19 % -> 34 % completion [S4] (stamp cards with time-based
+        card abandonment); 0 by default for ongoing programs, where the calibrated
+        ``dropout_reduction`` already carries the attrition effect.
     learning : float
         Rate uplift per completed goal (resetting is only partial, capped at 5 goals) [S9].
     redemption_uplift : float
@@ -60,8 +63,9 @@ class Behaviour:
         Length of that window [S12].
     dropout_reduction : float
         kappa, fractional reduction of the dropout probability of members - the main channel of
-        lasting value [S17]; calibrated so that a non-tiered program gives +30 % 5-year value with
-        > 80 % from attrition.
+        lasting value [S17]; applies to all members (heavy buyers too); 0.39 makes a non-tiered
+        1 % points program on the CDNOW population give +30 % 5-year customer value with > 80 %
+        of it from attrition.
     demotion_penalty : float
         Dropout multiplier ``1 + penalty * rank`` after a downgrade [S27][S29].
     demotion_rate_drop : float
@@ -83,16 +87,16 @@ class Behaviour:
     """
 
     enrolment_rate: float = 0.5
-    self_selection: float = 1.0
+    self_selection: float = 0.25
     frequency_uplift: float = 0.04
     uplift_half_life_weeks: float = 39.0
     heavy_response: float = 0.0
     goal_gradient: float = 0.28
-    goal_commitment: float = 0.45
+    goal_commitment: float = 0.0
     learning: float = 0.05
     redemption_uplift: float = 0.05
     redemption_window_weeks: int = 5
-    dropout_reduction: float = 0.30
+    dropout_reduction: float = 0.39
     demotion_penalty: float = 0.2
     demotion_rate_drop: float = 0.05
     demotion_weeks: int = 26
@@ -188,126 +192,41 @@ class Assumption:
     source: str
 
 
-ASSUMPTIONS: tuple[Assumption, ...] = (
-    Assumption(
-        "enrolment_rate",
-        0.5,
-        0.3,
-        0.7,
-        "share of customers joining a free program",
-        "[S80] 53 % of US grocery customers enrolled",
-    ),
-    Assumption(
-        "self_selection",
-        1.0,
-        0.5,
-        2.0,
-        "heavier buyers enrol more (exponent on rate)",
-        "[S16][S19] naive lift 7x the causal lift",
-    ),
-    Assumption(
-        "frequency_uplift",
-        0.04,
-        0.0,
-        0.08,
-        "purchase-rate uplift, light/moderate buyers",
-        "[S14] largest jump in first 3 months; [S13] 1-2 % of sales",
-    ),
-    Assumption(
-        "uplift_half_life_weeks",
-        39.0,
-        26.0,
-        52.0,
-        "half-life of that uplift",
-        "[S16] changes erode after 6-9 months",
-    ),
-    Assumption(
-        "heavy_response",
-        0.0,
-        0.0,
-        0.5,
-        "response of heavy buyers relative to others",
-        "[S14][S15] heavy buyers do not change",
-    ),
-    Assumption(
-        "goal_gradient",
-        0.28,
-        0.1,
-        0.5,
-        "rate x (1 + beta (1 - d)) near a reward or tier",
-        "[S1][S2] ~20 % shorter inter-purchase time near the reward",
-    ),
-    Assumption(
-        "goal_commitment",
-        0.45,
-        0.0,
-        1.0,
-        "dropout x d^gamma: no abandoning near a goal",
-        "[S4] 19 % vs 34 % completion (calibrated); [S7][S8]",
-    ),
-    Assumption(
-        "learning", 0.05, 0.0, 0.1, "rate uplift per completed goal", "[S9] resetting is partial"
-    ),
-    Assumption(
-        "redemption_uplift",
-        0.05,
-        0.0,
-        0.1,
-        "rate uplift for 5 weeks after a redemption",
-        "[S11][S12] redemption momentum",
-    ),
-    Assumption(
-        "dropout_reduction",
-        0.30,
-        0.0,
-        0.45,
-        "fractional cut of members' dropout",
-        "[S17] +30 % 5-yr value, > 80 % from attrition (calibrated)",
-    ),
-    Assumption(
-        "demotion_penalty",
-        0.2,
-        0.0,
-        0.5,
-        "dropout x (1 + penalty x rank) after downgrade",
-        "[S27][S29]",
-    ),
-    Assumption(
-        "demotion_rate_drop", 0.05, 0.0, 0.15, "purchase-rate cut after a downgrade", "[S28]"
-    ),
-    Assumption(
-        "paid_uplift",
-        0.25,
-        0.1,
-        0.8,
-        "purchase-rate uplift of paying members",
-        "[S34] +27 % visits (car-wash pass); [S31]",
-    ),
-    Assumption(
-        "paid_monthly_churn",
-        0.04,
-        0.02,
-        0.08,
-        "monthly paid-membership churn",
-        "[S35] ~6 %; rewards.md default 4 %",
-    ),
-    Assumption(
-        "cashback_uplift",
-        0.02,
-        0.0,
-        0.05,
-        "rate uplift of immediate-reward programs",
-        "[S21] basic direct programs raise sales productivity",
-    ),
-    Assumption(
-        "redemption_propensity",
-        0.3,
-        0.1,
-        0.6,
-        "weekly chance to redeem when affordable",
-        "[S41] stockpiling (assumption)",
-    ),
-)
+_ASSUMPTION_ROWS = [
+    # parameter, default, low, high, meaning, source
+    ("enrolment_rate", 0.5, 0.3, 0.7, "share of customers joining a free program",
+     "[S80] 53 % of US grocery customers enrolled"),
+    ("self_selection", 0.25, 0.0, 1.0, "heavier buyers enrol more (exponent on rate)",
+     "[S16][S19] naive lift 7x the causal lift"),
+    ("frequency_uplift", 0.04, 0.0, 0.08, "purchase-rate uplift, light/moderate buyers",
+     "[S14] largest jump in first 3 months; [S13] 1-2 % of sales"),
+    ("uplift_half_life_weeks", 39.0, 26.0, 52.0, "half-life of that uplift",
+     "[S16] changes erode after 6-9 months"),
+    ("heavy_response", 0.0, 0.0, 0.5, "rate response of heavy buyers relative to others",
+     "[S14][S15] heavy buyers do not change"),
+    ("goal_gradient", 0.28, 0.1, 0.5, "rate x (1 + beta (1 - d)) near a reward or tier",
+     "[S1][S2] ~20 % shorter inter-purchase time near the reward"),
+    ("goal_commitment", 0.0, 0.0, 1.0, "dropout x d^gamma: no abandoning near a goal",
+     "[S4][S7][S8] 3.0 gives 19 % vs 34 % stamp-card completion; off by default"),
+    ("learning", 0.05, 0.0, 0.1, "rate uplift per completed goal", "[S9] resetting is partial"),
+    ("redemption_uplift", 0.05, 0.0, 0.1, "rate uplift for 5 weeks after a redemption",
+     "[S11][S12] redemption momentum"),
+    ("dropout_reduction", 0.39, 0.2, 0.5, "fractional cut of members' dropout",
+     "[S17] +30 % 5-yr value, > 80 % from attrition (calibrated on CDNOW)"),
+    ("demotion_penalty", 0.2, 0.0, 0.5, "dropout x (1 + penalty x rank) after a downgrade",
+     "[S27][S29]"),
+    ("demotion_rate_drop", 0.05, 0.0, 0.15, "purchase-rate cut after a downgrade", "[S28]"),
+    ("paid_uplift", 0.25, 0.1, 0.8, "purchase-rate uplift of paying members",
+     "[S34] +27 % visits (car-wash pass); [S31]"),
+    ("paid_monthly_churn", 0.04, 0.02, 0.08, "monthly paid-membership churn",
+     "[S35] ~6 %; rewards.md default 4 %"),
+    ("cashback_uplift", 0.02, 0.0, 0.05, "rate uplift of immediate-reward programs",
+     "[S21] basic direct programs raise sales productivity"),
+    ("redemption_propensity", 0.3, 0.1, 0.6, "weekly chance to redeem when affordable",
+     "[S41] stockpiling (assumption)"),
+]  # fmt: skip
+
+ASSUMPTIONS: tuple[Assumption, ...] = tuple(Assumption(*row) for row in _ASSUMPTION_ROWS)
 
 
 def assumptions_table() -> pd.DataFrame:

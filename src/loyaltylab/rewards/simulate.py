@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from loyaltylab.errors import ParameterError
 from loyaltylab.rewards.behaviour import (
@@ -47,7 +48,14 @@ from loyaltylab.rewards.population import Population
 from loyaltylab.rewards.results import SimulationResult
 from loyaltylab.rewards.tiers import TierState
 
-__all__ = ["WEEKLY_COLUMNS", "poisson_inverse", "simulate_programs"]
+__all__ = [
+    "ATTRITION_EFFECTS",
+    "RATE_EFFECTS",
+    "WEEKLY_COLUMNS",
+    "decompose_value_lift",
+    "poisson_inverse",
+    "simulate_programs",
+]
 
 ACTIVE_WEEKS = 13  # "active member" = bought in the last 90 days (rewards.md §4 item 14)
 MAX_LEARNING_GOALS = 5
@@ -581,7 +589,11 @@ def _step(
         alive_members = np.flatnonzero(member_now)
         twin.tier_counts[week] = np.bincount(tiers.rank[alive_members], minlength=tiers.n_tiers)
     # ---- dropout ---------------------------------------------------------------------------
-    factor = 1 - response * np.float32(b.dropout_reduction)
+    # the attrition effect applies to all members (Chen et al. [S17]); the segment response
+    # scales the purchase-rate effects only (heavy buyers do not change their buying [S14])
+    factor = np.full(response.shape, 1 - b.dropout_reduction, dtype=np.float32)
+    if program.kind == "coalition" and program.coalition is not None:
+        factor = 1 - (1 - factor) * np.float32(program.coalition.focal_effect_factor)
     if tiers is not None and b.status_effect > 0:
         status = np.array(
             [t.status_dropout_reduction for t in program.tiers.tiers], dtype=np.float32
@@ -673,3 +685,68 @@ def _step(
     out["downgrades"][week] = downgrades
     out["margin"][week] = gm * revenue - reward_cost - program_cost + fee_income + partner_income
     out["margin_baseline"][week] = gm * revenue0
+
+
+RATE_EFFECTS = (
+    "frequency_uplift",
+    "goal_gradient",
+    "learning",
+    "redemption_uplift",
+    "demotion_rate_drop",
+    "paid_uplift",
+    "cashback_uplift",
+    "campaign_response",
+)
+ATTRITION_EFFECTS = ("dropout_reduction", "goal_commitment", "demotion_penalty", "status_effect")
+
+
+def decompose_value_lift(
+    program: ProgramConfig,
+    population: Population,
+    *,
+    horizon_weeks: int = 260,
+    behaviour: Behaviour | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Split a program's lift in members' customer value into attrition and frequency channels.
+
+    Runs the program three times with the same random numbers: all effects, only the attrition
+    effects (purchase-rate effects off) and only the purchase-rate effects (attrition effects
+    off), as Chen et al. decompose their +30 % 5-year value into > 80 % attrition [S17].
+
+    Parameters
+    ----------
+    program : ProgramConfig
+    population : Population
+    horizon_weeks : int, default 260
+        Five years.
+    behaviour : Behaviour, optional
+    seed : int, default 0
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``all``, ``attrition_only``, ``frequency_only`` with ``value_change`` (members'
+        discounted sales), ``clv_change`` and ``share_of_total`` (value change / all).
+    """
+    full = behaviour or Behaviour()
+    variants = {
+        "all": full,
+        "attrition_only": full.with_overrides(**dict.fromkeys(RATE_EFFECTS, 0.0)),
+        "frequency_only": full.with_overrides(**dict.fromkeys(ATTRITION_EFFECTS, 0.0)),
+    }
+    rows = []
+    for label, variant in variants.items():
+        totals = simulate_programs(
+            [program], population, horizon_weeks=horizon_weeks, behaviour=variant, seed=seed
+        ).totals.loc[program.name]
+        rows.append(
+            {
+                "channel": label,
+                "value_change": totals["value_change"],
+                "clv_change": totals["clv_change"],
+            }
+        )
+    table = pd.DataFrame(rows).set_index("channel")
+    table["share_of_total"] = table["value_change"] / table.loc["all", "value_change"]
+    return table
