@@ -19,7 +19,7 @@ import math
 from dataclasses import asdict, dataclass
 
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from loyaltylab.errors import ParameterError
 
@@ -152,9 +152,13 @@ def _interval(estimate: float, se: float, df: float, alpha: float) -> tuple[floa
     if se == 0:
         p = 1.0 if estimate == 0 else 0.0
         return estimate, estimate, p
-    dist = stats.norm if math.isinf(df) else stats.t(df)
-    critical = float(dist.ppf(1 - alpha / 2))
-    p = float(2 * dist.sf(abs(estimate / se)))
+    statistic = abs(estimate / se)
+    if math.isinf(df):
+        critical = float(special.ndtri(1 - alpha / 2))
+        p = float(2 * special.ndtr(-statistic))
+    else:
+        critical = float(special.stdtrit(df, 1 - alpha / 2))
+        p = float(2 * special.stdtr(df, -statistic))
     return estimate - critical * se, estimate + critical * se, p
 
 
