@@ -224,6 +224,21 @@ def test_closed_forms_agree_with_lifetimes(calibration, fits):
         assert alive == pytest.approx(fitter.conditional_probability_alive(x, t_x, age), abs=1e-10)
 
 
+def test_pareto_likelihood_on_pairs_equals_lifetimes(calibration):
+    # the fast Pareto/NBD likelihood used for optimisation must equal lifetimes' own
+    # ParetoNBDFitter._conditional_log_likelihood (note 009 eq. 18) summed over customers
+    rows = clv.compress_customers(calibration, ["frequency", "recency", "T"])
+    x, t_x, age, weight = (
+        rows[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "weight")
+    )
+    fast = fitting.pareto_loglik_on_pairs(x, t_x, age, weight)
+    for params in ([0.553, 10.578, 0.606, 11.669], [0.3, 20.0, 1.5, 2.0], [2.0, 5.0, 0.2, 5.0]):
+        reference = (
+            weight * ParetoNBDFitter._conditional_log_likelihood(np.array(params), x, t_x, age)
+        ).sum()
+        assert fast(np.log(params)) == pytest.approx(reference, rel=1e-11)
+
+
 @pytest.mark.parametrize("model", ["bgnbd", "pareto_nbd", "mbgnbd"])
 def test_heavy_buyers_stay_finite(fits, model):
     # LT #25 / PR #90: lifetimes' Pareto/NBD gives NaN at x=300, t_x=T; MBG/NBD at x=5000.
