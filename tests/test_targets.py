@@ -103,8 +103,9 @@ def test_a_metric_from_another_report_needs_source_and_is_then_accepted():
 def test_relative_target_without_baseline_is_a_config_error():
     message = _load_error(baseline_start=None, baseline_end=None)
     assert "relative target without baseline" in message
-    # a metric from another report has no per-period series: the period alone is not enough
-    message = _load_error(metric="clv.total", source="clv_cdnow")
+    message = _load_error(
+        metric="clv.total", source="clv_cdnow", baseline_start=None, baseline_end=None
+    )
     assert "relative target without baseline" in message and "'baseline' value" in message
     # an absolute target needs no baseline
     assert load_targets(
@@ -306,6 +307,15 @@ def test_missing_numbers_are_named_not_dropped():
     assert metrics["n_missing"] == 3 and metrics["targets"]["aov"]["current"] is None
 
 
+def test_a_relative_source_target_on_one_value_per_run_reports_its_missing_baseline():
+    # a baseline period is enough for a series from another report, not for a single number
+    (target,) = load_targets([_target(metric="clv.total", source="clv_cdnow")])
+    scorecard = evaluate_targets([target], run_metrics={"clv_cdnow": {"clv": {"total": 5.0}}})
+    (status,) = scorecard.statuses
+    assert status.current == 5.0 and status.goal is None and status.on_track is None
+    assert "relative goal needs a baseline" in status.missing
+
+
 def test_an_absolute_goal_already_met_without_trend_is_on_track():
     (target,) = load_targets(
         [
@@ -321,6 +331,7 @@ def test_an_absolute_goal_already_met_without_trend_is_on_track():
     )
     status = evaluate_target(target, current=12.0)
     assert status.projected is None and status.on_track is True
+    assert status.missing == "" and "no trend" in status.note
     assert evaluate_target(target, current=8.0).on_track is None
 
 

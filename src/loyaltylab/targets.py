@@ -92,6 +92,7 @@ _OPTIONAL = (
     "source",
     "direction",
     "description",
+    "unit",
 )
 _DIRECTIONS = ("increase", "decrease")
 
@@ -125,6 +126,8 @@ class SmartTarget:
         Which way is better; inferred from the goal and baseline when ``None``.
     description : str
         Free text shown on the scorecard.
+    unit : str
+        Unit of the metric for the chart (default: the KPI's unit, else "metric units").
     """
 
     name: str
@@ -139,6 +142,7 @@ class SmartTarget:
     source: str | None = None
     direction: str | None = None
     description: str = ""
+    unit: str = ""
 
     def goal(self, baseline: float | None = None) -> float | None:
         """Return the goal value, given the baseline (needed for a relative target).
@@ -218,7 +222,8 @@ def load_targets(
     ConfigError
         Naming every invalid target (up to five) and the count: a missing or unknown key, an
         unknown metric, a target given both or neither as a value and a relative change, a relative
-        target without a baseline (value or period; a ``source`` metric needs the value), a baseline
+        target without a baseline (value or period; a ``source`` metric with one value per run
+        needs the value, else the scorecard reports its goal as missing), a baseline
         period given by one end only or ending before it starts, a deadline on or before the end of
         the baseline period, an unparseable date or number, a duplicate name or metric.
 
@@ -324,13 +329,11 @@ def _parse_target(entry: Any, known: set[str], errors: list[str]) -> SmartTarget
             errors.append(
                 f"'relative_change' must be > -1 (a fraction: 0.2 = +20 %), got {relative}"
             )
-        if baseline is None and (source is not None or start is None):
-            where = (
-                "a 'baseline' value (a metric read from another report has no per-period series)"
-                if source is not None
-                else "a 'baseline' value or a baseline period ('baseline_start', 'baseline_end')"
+        if baseline is None and start is None:
+            errors.append(
+                "relative target without baseline: give a 'baseline' value or a baseline period "
+                "('baseline_start', 'baseline_end')"
             )
-            errors.append(f"relative target without baseline: give {where}")
     if deadline is not None:
         latest = end if end is not None else start
         if latest is not None and deadline <= latest:
@@ -353,6 +356,7 @@ def _parse_target(entry: Any, known: set[str], errors: list[str]) -> SmartTarget
         source=source,
         direction=direction,
         description=str(entry.get("description", "")),
+        unit=str(entry.get("unit", "")),
     )
 
 
@@ -523,6 +527,8 @@ class TargetStatus:
         ``None`` when unknown.
     missing : str
         Empty, or which number is missing and why (e.g. the source report did not run).
+    note : str
+        Empty, or a caveat of the method (e.g. no trend from a single value).
     series : pandas.Series or None
         The per-period series behind a KPI target.
     trend : TrendProjection or None
@@ -539,6 +545,7 @@ class TargetStatus:
     progress: float | None
     on_track: bool | None
     missing: str = ""
+    note: str = ""
     series: pd.Series | None = field(default=None, repr=False)
     trend: TrendProjection | None = None
     as_of: pd.Timestamp | None = None
@@ -577,6 +584,7 @@ class Scorecard:
                 "progress": s.progress,
                 "status": s.status_label(),
                 "missing": s.missing,
+                "note": s.note,
             }
             for s in self.statuses
         ]
@@ -593,8 +601,33 @@ class Scorecard:
             "progress",
             "status",
             "missing",
+            "note",
         ]
         return pd.DataFrame(rows, columns=columns)
+
+    def headline(self) -> str:
+        """Return one sentence for a manager: how many targets are on track, off track, unknown.
+
+        Examples
+        --------
+        >>> Scorecard(statuses=()).headline()
+        'No targets are configured.'
+        """
+        count = len(self.statuses)
+        if not count:
+            return "No targets are configured."
+        labels = [status.status_label() for status in self.statuses]
+        parts = [f"{labels.count('on track')} of {count} targets are on track"]
+        parts += [
+            f"{labels.count(label)} {label}"
+            for label in ("off track", "unknown")
+            if labels.count(label)
+        ]
+        text = ", ".join(parts) + "."
+        gaps = sum(bool(status.missing) for status in self.statuses)
+        if gaps:
+            text += f" {gaps} target(s) lack a number - see 'What is missing'."
+        return text
 
     def missing(self) -> pd.DataFrame:
         """Return the targets with a missing number and the reason."""
@@ -615,6 +648,7 @@ class Scorecard:
                     "on_track": s.on_track,
                     "deadline": s.target.deadline,
                     "missing": s.missing,
+                    "note": s.note,
                 }
                 for s in self.statuses
             },
@@ -654,6 +688,7 @@ def evaluate_target(
     baseline = target.baseline
     trend: TrendProjection | None = None
     notes = [missing] if missing else []
+    caveats: list[str] = []
     stamp = None if as_of in (None, "") else pd.Timestamp(as_of)
     if series is not None and len(series) > 0:
         series = series.dropna().sort_index()
@@ -671,7 +706,7 @@ def evaluate_target(
             fit_on = series[times >= target.baseline_start]
         trend = project_trend(fit_on, target.deadline)
         if trend is None:
-            notes.append("fewer than two periods since the baseline start: no trend")
+            caveats.append("fewer than two periods since the baseline start: no trend")
         if stamp is None and len(series):
             stamp = _period_times(series.index)[-1]
     elif current is not None:
@@ -681,7 +716,7 @@ def evaluate_target(
             two_points = pd.Series([baseline, current], index=pd.DatetimeIndex([middle, stamp]))
             trend = project_trend(two_points, target.deadline)
         if trend is None:
-            notes.append("one value per run and no dated baseline: no trend")
+            caveats.append("one value per run and no dated baseline: no trend")
     elif not notes:
         notes.append(f"no value for metric {target.metric!r}")
     goal = target.goal(baseline)
@@ -705,6 +740,7 @@ def evaluate_target(
         progress=progress_toward(baseline, current, goal),
         on_track=on_track,
         missing="; ".join(notes),
+        note="; ".join(caveats),
         series=series,
         trend=trend,
         as_of=stamp,
@@ -1030,6 +1066,17 @@ def plot_target(status: TargetStatus, ax: Any = None, *, unit: str = "metric uni
         times = pd.DatetimeIndex([status.trend.origin, target.deadline])
         ax.plot(times, status.trend.value_at(times), color="orange", label="trend to deadline")
     ax.axvline(target.deadline, color="black", linewidth=0.8, label="deadline")
+    if status.missing and status.current is None:
+        ax.text(
+            0.5,
+            0.5,
+            f"no value: {status.missing}",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            wrap=True,
+            color="firebrick",
+        )
     title = f"{target.name}: {status.status_label()}"
     if status.missing:
         title += " (numbers missing)"
@@ -1051,7 +1098,8 @@ def plot_scorecard(
     axes : sequence of matplotlib.axes.Axes, optional
         One Axes per target; a new figure with one row per target is created when ``None``.
     units : mapping of str to str, optional
-        Unit per metric name for the y-axis labels (default "metric units").
+        Unit per metric name for the y-axis labels; a target's own ``unit`` wins; default
+        "metric units".
 
     Returns
     -------
@@ -1066,8 +1114,13 @@ def plot_scorecard(
     if len(axes) < count:
         raise ParameterError(f"plot_scorecard needs {count} axes, got {len(axes)}")
     units = units or {}
+    if not count:
+        axes[0].set_title("No targets configured")
+        axes[0].set_xlabel("date")
+        axes[0].set_ylabel("metric (metric units)")
     for status, ax in zip(scorecard.statuses, axes, strict=False):
-        plot_target(status, ax=ax, unit=units.get(status.target.metric, "metric units"))
+        unit = status.target.unit or units.get(status.target.metric, "metric units")
+        plot_target(status, ax=ax, unit=unit)
     if count:
         axes[0].figure.tight_layout()
     return axes
