@@ -1,7 +1,9 @@
 """Uplift models on statsmodels GLMs: T-learner, S-learner and class transformation.
 
 Each model predicts the individual uplift ``E[y | x, treated] - E[y | x, control]`` of one
-treatment arm against control, for binary (logistic GLM) or continuous (Gaussian GLM) outcomes:
+treatment arm against control. The GLM family follows the outcome: logistic for 0/1 outcomes,
+Poisson quasi-likelihood with log link for non-negative ones (visits, spend: effects are
+multiplicative, so the uplift varies with x), Gaussian otherwise.
 
 - ``t_learner``: one GLM per arm; uplift = difference of the two predictions.
 - ``s_learner``: one GLM on both arms with the treatment indicator as one more feature (sklift
@@ -123,6 +125,8 @@ class UpliftModel:
         Outcome column.
     binary : bool
         Whether the outcome is 0/1.
+    family : str
+        GLM family: ``"binomial"``, ``"poisson"`` or ``"gaussian"``.
     treatment_share : float
         Share of treated units in the training data.
     design : FeatureDesign
@@ -136,12 +140,17 @@ class UpliftModel:
     method: str
     outcome: str
     binary: bool
+    family: str
     treatment_share: float
     design: FeatureDesign
     coefficients: dict[str, np.ndarray] = field(default_factory=dict)
 
     def _mean(self, eta: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-eta)) if self.binary else eta
+        if self.family == "binomial":
+            return 1.0 / (1.0 + np.exp(-eta))
+        if self.family == "poisson":
+            return np.exp(np.minimum(eta, 700.0))
+        return eta
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Predict the individual uplift of every row of ``frame``.
@@ -165,7 +174,7 @@ class UpliftModel:
             eta = x @ beta[:-1]
             return self._mean(eta + beta[-1]) - self._mean(eta)
         eta = x @ self.coefficients["transformed"]
-        if self.binary:
+        if self.family == "binomial":
             return 2.0 / (1.0 + np.exp(-eta)) - 1.0
         return eta
 
@@ -180,11 +189,15 @@ class UpliftModel:
         return pd.DataFrame(rows)
 
 
-def _fit_glm(y: np.ndarray, x: np.ndarray, binary: bool,
+_FAMILIES = {"binomial": sm.families.Binomial, "poisson": sm.families.Poisson,
+             "gaussian": sm.families.Gaussian}
+
+
+def _fit_glm(y: np.ndarray, x: np.ndarray, family_name: str,
              weights: np.ndarray | None = None) -> np.ndarray:
     import warnings
 
-    family = sm.families.Binomial() if binary else sm.families.Gaussian()
+    family = _FAMILIES[family_name]()
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         warnings.simplefilter("ignore", PerfectSeparationWarning)
@@ -192,7 +205,7 @@ def _fit_glm(y: np.ndarray, x: np.ndarray, binary: bool,
             result = sm.GLM(y, x, family=family, var_weights=weights).fit(maxiter=100)
         except (ConvergenceWarning, np.linalg.LinAlgError, ValueError) as error:
             raise ModelConvergenceError(
-                f"uplift GLM ({'logistic' if binary else 'gaussian'}) did not converge on "
+                f"uplift GLM ({family_name}) did not converge on "
                 f"{len(y)} rows: {error}"
             ) from None
     params = np.asarray(result.params, dtype=float)
@@ -267,21 +280,23 @@ def fit_uplift_model(
     elif binary and not is_binary:
         raise DataValidationError(f"outcome {outcome!r} is declared binary but holds values "
                                   f"other than 0/1, e.g. {sorted(set(y[~np.isin(y, (0, 1))]))[:5]}")
+    family = "binomial" if binary else ("poisson" if y.min() >= 0 else "gaussian")
     design = FeatureDesign.learn(frame, features, log_features=log_features)
     x = design.matrix(frame)
     share = float(t.mean())
     treated = t == 1.0
     if method == "t_learner":
-        coefficients = {"control": _fit_glm(y[~treated], x[~treated], binary),
-                        "treatment": _fit_glm(y[treated], x[treated], binary)}
+        coefficients = {"control": _fit_glm(y[~treated], x[~treated], family),
+                        "treatment": _fit_glm(y[treated], x[treated], family)}
     elif method == "s_learner":
-        coefficients = {"joint": _fit_glm(y, np.hstack([x, t[:, None]]), binary)}
+        coefficients = {"joint": _fit_glm(y, np.hstack([x, t[:, None]]), family)}
     elif binary:
         z = y * t + (1.0 - y) * (1.0 - t)
         weights = np.where(treated, 0.5 / share, 0.5 / (1.0 - share))
-        coefficients = {"transformed": _fit_glm(z, x, True, weights)}
+        coefficients = {"transformed": _fit_glm(z, x, "binomial", weights)}
     else:
         transformed = y * (t - share) / (share * (1.0 - share))
-        coefficients = {"transformed": _fit_glm(transformed, x, False)}
-    return UpliftModel(method=method, outcome=outcome, binary=bool(binary),
+        family = "gaussian"
+        coefficients = {"transformed": _fit_glm(transformed, x, family)}
+    return UpliftModel(method=method, outcome=outcome, binary=bool(binary), family=family,
                        treatment_share=share, design=design, coefficients=coefficients)

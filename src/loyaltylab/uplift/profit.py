@@ -10,6 +10,9 @@ population of ``population`` customers is
     profit(s) = population / n * (margin * U(n_s) - offer_cost * n_s).
 
 ``no one`` is ``s = 0`` (profit 0), ``everyone`` is ``s = 1``; the best share maximises the curve.
+The empirical maximum is noisy (it picks the luckiest point of a noisy curve), so the *break-even
+share* is reported too: the share of customers whose predicted uplift times ``margin`` exceeds
+``offer_cost`` (it relies on the model's calibration instead of the held-out noise).
 With known individual uplift (synthetic data) :func:`true_targeting_profit` gives the real profit
 of any ranking, and its optimum.
 """
@@ -41,6 +44,10 @@ class TargetingProfit:
         Profit at ``best_share``.
     everyone_profit : float
         Profit of targeting everyone.
+    breakeven_share : float
+        Share whose predicted uplift times ``margin`` exceeds ``offer_cost``.
+    breakeven_profit : float
+        Estimated profit of targeting the break-even share.
     no_one_profit : float
         Profit of targeting no one (0).
     offer_cost, margin : float
@@ -53,18 +60,22 @@ class TargetingProfit:
     best_share: float
     best_profit: float
     everyone_profit: float
+    breakeven_share: float
+    breakeven_profit: float
     no_one_profit: float
     offer_cost: float
     margin: float
     population: float
 
     def summary(self) -> pd.DataFrame:
-        """Return no one / best share / everyone as three rows."""
+        """Return no one / best share / break-even share / everyone as four rows."""
         return pd.DataFrame(
             {
-                "strategy": ["no one", f"best: top {self.best_share:.0%}", "everyone"],
-                "share_targeted": [0.0, self.best_share, 1.0],
-                "profit": [self.no_one_profit, self.best_profit, self.everyone_profit],
+                "strategy": ["no one", f"best: top {self.best_share:.0%}",
+                             f"break-even: top {self.breakeven_share:.0%}", "everyone"],
+                "share_targeted": [0.0, self.best_share, self.breakeven_share, 1.0],
+                "profit": [self.no_one_profit, self.best_profit, self.breakeven_profit,
+                           self.everyone_profit],
             }
         )
 
@@ -109,8 +120,11 @@ def targeting_profit(y: object, score: object, treatment: object, *, offer_cost:
     curve = pd.DataFrame({"share_targeted": x / n, "n_targeted": x * scale,
                           "incremental_outcome": incremental, "cost": cost, "profit": profit})
     best = int(np.argmax(profit))
+    n_breakeven = int((s_arr * margin > offer_cost).sum())
+    at = int(np.searchsorted(x, n_breakeven, side="right") - 1)
     return TargetingProfit(curve=curve, best_share=float(x[best] / n),
                            best_profit=float(profit[best]), everyone_profit=float(profit[-1]),
+                           breakeven_share=float(x[at] / n), breakeven_profit=float(profit[at]),
                            no_one_profit=0.0, offer_cost=float(offer_cost), margin=float(margin),
                            population=population)
 
@@ -146,9 +160,12 @@ def true_targeting_profit(true_uplift: object, score: object, *, offer_cost: flo
                           "incremental_outcome": incremental, "cost": offer_cost * n_targeted,
                           "profit": gains})
     best = int(np.argmax(gains))
+    n_breakeven = int((s_arr * margin > offer_cost).sum())
     return TargetingProfit(curve=curve, best_share=float(best / tau.size),
                            best_profit=float(gains[best]), everyone_profit=float(gains[-1]),
-                           no_one_profit=0.0, offer_cost=float(offer_cost), margin=float(margin),
+                           breakeven_share=float(n_breakeven / tau.size),
+                           breakeven_profit=float(gains[n_breakeven]), no_one_profit=0.0,
+                           offer_cost=float(offer_cost), margin=float(margin),
                            population=float(tau.size))
 
 
