@@ -406,5 +406,13 @@ def _totals(twin: Any, weekly: pd.DataFrame, horizon: int, segments: np.ndarray)
         "value_change": _ratio(value - value_baseline, value_baseline),
         "true_lift": true,
         "naive_lift": naive,
+        "retention_relative_change": _ratio(retention, retention_baseline) - 1,
+        "churn_relative_change": _ratio(1 - retention, 1 - retention_baseline) - 1,
+        "purchases_change": _ratio(sums["purchases"], sums["purchases_baseline"]) - 1,
+        "aov_change": _ratio(
+            (sums["revenue"] - sums["discount_cost"]) / max(sums["purchases"], 1.0),
+            sums["revenue_baseline"] / max(sums["purchases_baseline"], 1.0),
+        )
+        - 1,
         "liability_end": 0.0,
     }
