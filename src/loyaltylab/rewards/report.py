@@ -1,0 +1,224 @@
+"""Helpers behind notebook 04_reward_models: population choice, manager tables, metrics.
+
+They keep the notebook free of logic: every cell is one call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
+
+from loyaltylab.errors import ParameterError
+from loyaltylab.rewards.config import ProgramConfig
+from loyaltylab.rewards.population import PopulationModel, fit_population
+from loyaltylab.rewards.results import KEY_METRICS, SimulationResult
+from loyaltylab.rewards.uncertainty import MonteCarloResult
+
+__all__ = [
+    "comparison_table",
+    "headline",
+    "plot_first_tiered",
+    "programs_table",
+    "resolve_population_model",
+    "reward_metrics",
+]
+
+
+def resolve_population_model(
+    source: str, model: str = "bgnbd", observation_end: str | None = None
+) -> PopulationModel:
+    """Return the population model: ``"published"`` CDNOW estimates, or a fit on ``source``.
+
+    Parameters
+    ----------
+    source : str
+        ``"published"`` (Fader, Hardie & Lee 2005 + Fader & Hardie 2013 [S109][S110]), a bundled
+        data set (``"cdnow_sample"``, ``"cdnow"``) or a CSV/Parquet path of canonical transactions.
+    model : {"bgnbd", "pareto_nbd"}, default "bgnbd"
+    observation_end : str, optional
+        Last day used for the fit (default: the last transaction).
+
+    Returns
+    -------
+    PopulationModel
+    """
+    if source == "published":
+        return PopulationModel.cdnow_published(model)
+    return fit_population(source, model, observation_end=observation_end or None)
+
+
+def programs_table(programs: Sequence[ProgramConfig]) -> pd.DataFrame:
+    """Return one row per program describing its design in plain words."""
+    rows = []
+    for program in programs:
+        parts = []
+        if program.points is not None:
+            points = program.points
+            earn = []
+            if points.earn_rate:
+                earn.append(f"{points.earn_rate:g} pt per unit spent")
+            if points.points_per_purchase:
+                earn.append(f"{points.points_per_purchase:g} pt per purchase")
+            value = points.earn_rate * points.point_value
+            parts.append(
+                f"{' + '.join(earn)}; point worth {points.point_value:g} ({value:.1%} back); "
+                f"reward at {points.rewards()[0].points:g} pt; expiry {points.expiry}"
+                + (f" {points.expiry_days} d" if points.expiry == "after_days" else "")
+            )
+        if program.tiers is not None:
+            names = ", ".join(f"{t.name} {t.threshold:g}" for t in program.tiers.tiers)
+            parts.append(
+                f"tiers on {program.tiers.metric} ({names}); downgrade {program.tiers.downgrade}"
+            )
+        if program.cashback is not None:
+            label = "instant discount" if program.cashback.instant else "cashback"
+            parts.append(f"{program.cashback.rate:.1%} {label}")
+        if program.paid is not None:
+            paid = program.paid
+            parts.append(
+                f"fee {paid.fee:g} per {paid.period_days} d, {paid.discount:.0%} off; "
+                f"expected uptake {paid.uptake():.0%}"
+            )
+        if program.coalition is not None:
+            coalition = program.coalition
+            parts.append(
+                f"{coalition.partner_points_per_week:g} partner pt/week, partners pay "
+                f"{coalition.partner_funding_per_point:g} per point"
+            )
+        for campaign in program.campaigns:
+            parts.append(
+                f"campaign '{campaign.name}' weeks {campaign.start_week}-{campaign.end_week}: "
+                f"x{campaign.earn_multiplier:g} points"
+                + (f", +{campaign.bonus_points:g} pt bonus" if campaign.bonus_points else "")
+            )
+        economics = program.economics
+        rows.append(
+            {
+                "program": program.name,
+                "kind": program.kind,
+                "design": "; ".join(parts),
+                "gross_margin": economics.gross_margin,
+                "cost_per_member_per_year": economics.cost_per_member_per_year,
+                "fixed_cost_per_year": economics.fixed_cost_per_year,
+            }
+        )
+    return pd.DataFrame(rows).set_index("program")
+
+
+def comparison_table(
+    result: SimulationResult, monte_carlo: MonteCarloResult | None = None
+) -> pd.DataFrame:
+    """Return the side-by-side table a manager reads: costs, earnings, liability, retention, CLV.
+
+    With ``monte_carlo`` the key metrics are its medians with the 80 % interval in brackets;
+    otherwise the single simulation's values.
+
+    Parameters
+    ----------
+    result : SimulationResult
+    monte_carlo : MonteCarloResult, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per program.
+    """
+    totals = result.totals
+    table = pd.DataFrame(
+        {
+            "members": totals["members"].astype(int),
+            "member share": totals["member_share"].map("{:.0%}".format),
+        }
+    )
+    formats = {
+        "incremental_revenue": "{:,.0f}",
+        "reward_cost": "{:,.0f}",
+        "incremental_margin": "{:,.0f}",
+        "roi": "{:.2f}",
+        "breakage_rate": "{:.0%}",
+        "liability_end": "{:,.0f}",
+        "retention_change": "{:+.1f} pp",
+        "clv_change": "{:+.1%}",
+    }
+    if monte_carlo is not None:
+        summary = monte_carlo.summary(KEY_METRICS).set_index(["program", "metric"])
+    for metric, fmt in formats.items():
+        label = metric.replace("_", " ")
+        if monte_carlo is None:
+            table[label] = totals[metric].map(
+                lambda value, f=fmt: "-" if pd.isna(value) else f.format(value)
+            )
+            continue
+        cells = {}
+        for program in totals.index:
+            median, low, high = summary.loc[(program, metric), ["median", "low", "high"]]
+            cells[program] = (
+                "-"
+                if pd.isna(median)
+                else f"{fmt.format(median)} [{fmt.format(low)}, {fmt.format(high)}]"
+            )
+        table[label] = pd.Series(cells)
+    table["program cost"] = totals["program_cost"].map("{:,.0f}".format)
+    return table
+
+
+def headline(monte_carlo: MonteCarloResult) -> str:
+    """Return one Markdown sentence naming the design with the highest median margin."""
+    summary = monte_carlo.summary(["incremental_margin", "roi"]).set_index(["program", "metric"])
+    margins = summary.xs("incremental_margin", level="metric")
+    best = margins["median"].idxmax()
+    low, high = margins.loc[best, ["low", "high"]]
+    roi = summary.loc[(best, "roi"), "median"]
+    losers = list(margins.index[margins["high"] < 0])
+    sentence = (
+        f"**{best}** earns the most: a median incremental gross margin of "
+        f"{margins.loc[best, 'median']:,.0f} "
+        f"over {monte_carlo.horizon_weeks // 52} years for {monte_carlo.n_customers:,} customers "
+        f"(80 % interval {low:,.0f} to {high:,.0f}; median ROI {roi:.1f})."
+    )
+    if losers:
+        sentence += f" Losing money in at least 90 % of the draws: {', '.join(losers)}."
+    return sentence
+
+
+def plot_first_tiered(result: SimulationResult, ax: Axes | None = None) -> Axes:
+    """Plot the tier distribution of the first tiered program, or say that there is none."""
+    from loyaltylab.rewards.plots import plot_tier_distribution
+
+    tiered = [program.name for program in result.programs if program.tiers is not None]
+    if tiered:
+        return plot_tier_distribution(result, tiered[0], ax=ax)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 2))
+    ax.text(0.5, 0.5, "no tiered program configured", ha="center", va="center")
+    ax.set_title("Tier distribution")
+    ax.set_xlabel("weeks since launch")
+    ax.set_ylabel("active members (customers)")
+    return ax
+
+
+def reward_metrics(
+    monte_carlo: MonteCarloResult, result: SimulationResult, population: PopulationModel
+) -> dict[str, Any]:
+    """Return the metrics of notebook 04: ``programs.<name>.<metric>{,_low,_high}`` and settings.
+
+    Values are Monte Carlo medians and the ends of the 80 % interval.
+    """
+    if set(monte_carlo.draws["program"]) != set(result.totals.index):
+        raise ParameterError("the Monte Carlo and the simulation must cover the same programs")
+    best = monte_carlo.summary(["incremental_margin"]).set_index("program")["median"].idxmax()
+    return {
+        "programs": monte_carlo.metrics(KEY_METRICS),
+        "best_program": best,
+        "settings": {
+            "n_customers": monte_carlo.n_customers,
+            "n_draws": int(monte_carlo.draws["draw"].nunique()),
+            "horizon_weeks": monte_carlo.horizon_weeks,
+            "population_model": population.model,
+            "population_source": population.source,
+        },
+    }
