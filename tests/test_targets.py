@@ -345,3 +345,17 @@ def test_plot_scorecard_draws_one_labelled_chart_per_target():
     assert axes[0].get_ylabel() == "retention_rate (share of customers)"
     assert axes[1].get_title().endswith("(numbers missing)")
     assert all(ax.get_xlabel() for ax in axes)
+
+
+def test_report_table_rounds_for_the_page_and_joins_the_notes():
+    targets = load_targets([_target(), _target(name="aov_up", metric="aov", relative_change=0.15)])
+    scorecard = evaluate_targets(targets, kpi_series={"retention_rate": _weekly_retention(10)})
+    table = scorecard.report_table()
+    row = table.loc["retention_plus_20"]
+    # baseline 0.303, goal 0.3636, progress 0.015 / 0.0606 = 24.75 % -> 25
+    assert row["baseline"] == 0.303 and row["target value"] == 0.3636
+    assert row["progress %"] == 25.0 and row["status"] == "on track" and row["note"] == ""
+    assert table.loc["aov_up", "note"] == "KPI 'aov' not computed"
+    assert scorecard.headline() == (
+        "1 of 2 targets are on track, 1 unknown. 1 target(s) lack a number - see 'What is missing'."
+    )

@@ -605,6 +605,32 @@ class Scorecard:
         ]
         return pd.DataFrame(rows, columns=columns)
 
+    def report_table(self) -> pd.DataFrame:
+        """Return the scorecard for a stakeholder page: one row per target, indexed by its name.
+
+        Values are rounded to four significant digits and progress is given in percent, so the
+        table fits a page; :meth:`summary` keeps the full numbers.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``metric``, ``owner``, ``deadline``, ``baseline``, ``current``,
+            ``target value``, ``projected``, ``progress %``, ``status``, ``note`` (the missing
+            numbers and the method's caveats).
+        """
+        table = self.summary()
+        values = ["baseline", "current", "target_value", "projected"]
+        out = table[["target", "metric", "owner", "deadline"]].copy()
+        for column in values:
+            out[column] = table[column].map(_significant)
+        out["progress %"] = (100 * table["progress"].astype(float)).round(0)
+        out["status"] = table["status"]
+        out["note"] = [
+            "; ".join(part for part in (missing, note) if part)
+            for missing, note in zip(table["missing"], table["note"], strict=True)
+        ]
+        return out.rename(columns={"target_value": "target value"}).set_index("target")
+
     def headline(self) -> str:
         """Return one sentence for a manager: how many targets are on track, off track, unknown.
 
@@ -720,7 +746,7 @@ def evaluate_target(
     elif not notes:
         notes.append(f"no value for metric {target.metric!r}")
     goal = target.goal(baseline)
-    if goal is None and target.relative_change is not None:
+    if goal is None and target.relative_change is not None and not notes:
         notes.append("relative goal needs a baseline")
     projected = None if trend is None else trend.projected
     direction = target.better_direction(baseline)
@@ -745,6 +771,12 @@ def evaluate_target(
         trend=trend,
         as_of=stamp,
     )
+
+
+def _significant(value: Any, digits: int = 4) -> float | None:
+    if value is None or not np.isfinite(value) or value == 0:
+        return value
+    return float(f"{value:.{digits}g}")
 
 
 def _meets(value: float, goal: float, direction: str) -> bool:
