@@ -237,3 +237,22 @@ def test_ledger_reads_parquet(tmp_path):
     frame["timestamp"] = pd.to_datetime(frame["timestamp"])
     frame.to_parquet(path)
     assert load_ledger(path).summary()["points_redeem"].iloc[0] == -100.0
+
+
+def test_customer_ids_are_normalised_like_the_transactions_ids():
+    # loyaltylab.data.load_transactions reads 123.0 as "123" and keeps leading zeros; the
+    # members and the ledger must give the same ids or they would not join
+    from loyaltylab.data import load_transactions
+
+    tx = load_transactions(
+        pd.DataFrame(
+            {"customer_id": [123.0, 7.0], "timestamp": ["2024-02-01"] * 2, "amount": [5.0] * 2}
+        )
+    ).transactions
+    members = load_members(_members(customer_id=[123.0, 7.0, 8.0]))
+    assert set(tx["customer_id"]) <= set(members.members["customer_id"])
+    assert members.quality.set_index("check").loc["customer_id_normalised", "rows"] == 3
+    ledger = load_ledger(_ledger([("00123", "2024-01-05", "earn", 1.0, None)]))
+    assert ledger.ledger["customer_id"].tolist() == ["00123"]
+    missing = _members(customer_id=["1", None, " "])
+    assert "2 row(s) with a missing customer id" in _error(lambda: load_members(missing))

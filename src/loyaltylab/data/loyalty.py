@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loyaltylab.data.transactions import QUALITY_COLUMNS
+from loyaltylab.data.transactions import QUALITY_COLUMNS, _parse_customer_ids
 from loyaltylab.errors import DataValidationError, ParameterError
 
 __all__ = [
@@ -180,12 +180,19 @@ def _fail(what: str, problem: str, column: str, frame: pd.DataFrame, mask: Any) 
     )
 
 
-def _ids(frame: pd.DataFrame, what: str) -> pd.Series:
-    raw = frame["customer_id"]
-    empty = raw.isna() | (raw.astype("string").str.strip() == "")
-    if empty.any():
-        _fail(what, "a missing customer id", "customer_id", frame, empty)
-    return raw.astype("string").str.strip().astype(str)
+def _ids(frame: pd.DataFrame, what: str, log: _QualityLog) -> pd.Series:
+    """Return the ids as strings, normalised like the transactions' ids (so they join)."""
+    ids, missing, normalised = _parse_customer_ids(frame["customer_id"])
+    if missing.any():
+        _fail(what, "a missing customer id", "customer_id", frame, missing)
+    log.add(
+        "customer_id_normalised",
+        "customer id written as a whole-number float (123.0 -> 123)",
+        "customer_id",
+        normalised,
+        "normalised",
+    )
+    return ids.astype(str)
 
 
 def _dates(frame: pd.DataFrame, column: str, what: str) -> pd.Series:
@@ -337,7 +344,7 @@ def load_members(
         )
     frame = pd.DataFrame(
         {
-            "customer_id": _ids(raw, what),
+            "customer_id": _ids(raw, what, log),
             "enrolled_at": _dates(raw, "enrolled_at", what),
             "tier": _optional_text(raw, "tier"),
             "channel": _optional_text(raw, "channel"),
@@ -468,7 +475,7 @@ def load_ledger(
         _fail(what, "a missing, non-numeric or infinite value", "points", raw, bad_points)
     frame = pd.DataFrame(
         {
-            "customer_id": _ids(raw, what),
+            "customer_id": _ids(raw, what, log),
             "timestamp": _dates(raw, "timestamp", what),
             "kind": kind.astype(str),
             "points": points,
