@@ -433,7 +433,7 @@ def test_recommendation_sentence_states_uncertainty():
     result = analyze_experiment(_toy_experiment(), arm_col="arm", control="control",
                                 continuous_outcomes=["spend"])
     sentence = recommendation(result, "spend")
-    assert sentence.startswith("Roll out 'a'")
+    assert sentence.startswith("Use 'a'")
     assert "95 % CI" in sentence and "p =" in sentence
     flat = analyze_experiment(_toy_experiment(), arm_col="arm", control="control",
                               binary_outcomes=["converted"])

@@ -10,6 +10,7 @@ from loyaltylab.experiments.analysis import (
     ExperimentAnalysis,
     analyze_experiment,
     match_pre_period,
+    planning_table,
     recommendation,
 )
 from loyaltylab.experiments.bayesian import BayesianLift, bayesian_lift
@@ -19,6 +20,14 @@ from loyaltylab.experiments.cuped import (
     CupedSums,
     cuped_from_sums,
     regression_adjusted_effect,
+)
+from loyaltylab.experiments.data import (
+    SYNTHETIC_CAMPAIGN,
+    ExperimentData,
+    ExperimentParameters,
+    compare_with_truth,
+    experiment_parameters,
+    load_experiment_data,
 )
 from loyaltylab.experiments.effects import (
     EffectEstimate,
@@ -44,6 +53,9 @@ from loyaltylab.experiments.winsorize import nonzero_cap, winsorize_nonzero
 __all__ = [
     "CORRECTIONS",
     "SRM_THRESHOLD",
+    "SYNTHETIC_CAMPAIGN",
+    "ExperimentData",
+    "ExperimentParameters",
     "AdjustedEffect",
     "BayesianLift",
     "CupedSums",
@@ -55,10 +67,14 @@ __all__ = [
     "analyze_experiment",
     "bayesian_lift",
     "check_srm",
+    "compare_with_truth",
+    "experiment_parameters",
     "cuped_from_sums",
     "heterogeneous_effects",
+    "load_experiment_data",
     "match_pre_period",
     "mde_means",
+    "planning_table",
     "mde_proportions",
     "mean_effect",
     "mean_effect_from_sums",

@@ -31,12 +31,24 @@ from loyaltylab.experiments.effects import (
     ratio_effect,
 )
 from loyaltylab.experiments.heterogeneity import segment_effects
+from loyaltylab.experiments.power import (
+    mde_means,
+    mde_proportions,
+    sample_size_means,
+    sample_size_proportions,
+)
 from loyaltylab.experiments.sequential import sequential_interval
 from loyaltylab.experiments.srm import SRM_THRESHOLD, SrmResult, check_srm
 from loyaltylab.experiments.validation import ArmCodes, validate_experiment_frame
 from loyaltylab.experiments.winsorize import nonzero_cap
 
-__all__ = ["ExperimentAnalysis", "analyze_experiment", "match_pre_period", "recommendation"]
+__all__ = [
+    "ExperimentAnalysis",
+    "analyze_experiment",
+    "match_pre_period",
+    "planning_table",
+    "recommendation",
+]
 
 _EFFECT_FIELDS = (
     "control_mean",
@@ -358,6 +370,7 @@ def analyze_experiment(
                 estimate = mean_effect(mean[0], var[0], n[0], mean[index], var[index],
                                        n[index], alpha=alpha)
             rows.append(_effect_row(arms.labels[index], outcome, kind, estimate))
+            rows[-1]["control_sd"] = math.sqrt(var[0])
     for name, (numerator, denominator) in ratios.items():
         kinds[name] = "ratio"
         num, den = _values(frame, numerator), _values(frame, denominator)
@@ -532,7 +545,7 @@ def recommendation(
     analysis: ExperimentAnalysis,
     outcome: str | None = None,
     *,
-    targeting: str | None = None,
+    targeting: str | Mapping[str, str] | None = None,
 ) -> str:
     """Return a plain-language recommendation with its uncertainty.
 
@@ -542,9 +555,9 @@ def recommendation(
         The analysed experiment.
     outcome : str, optional
         The decision metric (default: the first primary outcome).
-    targeting : str, optional
-        A sentence about targeting (e.g. from :func:`loyaltylab.uplift.targeting_sentence`),
-        appended when an arm is recommended.
+    targeting : str or mapping of arm to str, optional
+        A sentence about targeting (e.g. :meth:`loyaltylab.uplift.UpliftReport.sentences`),
+        appended when an arm is recommended; with a mapping, the recommended arm's sentence.
 
     Returns
     -------
@@ -577,12 +590,62 @@ def recommendation(
         )
     best = winners.loc[winners["absolute"].idxmax()]
     sentence = (
-        f"Roll out {best['arm']!r}: it raised {outcome} by {_format_effect(best['absolute'], kind)}"
+        f"Use {best['arm']!r}: it raised {outcome} by {_format_effect(best['absolute'], kind)}"
         f" ({best['relative'] * 100:+.1f} % relative; {level} CI "
         f"{_format_effect(best['absolute_ci_low'], kind)} to "
         f"{_format_effect(best['absolute_ci_high'], kind)}, {adjust_note}p = "
         f"{best[p_column]:.2g}, chance to beat control {best['chance_to_win'] * 100:.0f} %)."
     )
+    if isinstance(targeting, Mapping):
+        targeting = targeting.get(str(best["arm"]))
     if targeting:
         sentence += " " + targeting
     return sentence
+
+
+def planning_table(analysis: ExperimentAnalysis, *, power: float = 0.8) -> pd.DataFrame:
+    """Power planning for the next test, from this test's control arm.
+
+    For every binary and continuous outcome: the minimum detectable effect with as many units
+    per arm as this test's control had, and the units per arm needed to detect each arm's
+    observed effect (R ``power.prop.test`` / ``power.t.test`` conventions).
+
+    Parameters
+    ----------
+    analysis : ExperimentAnalysis
+        The analysed experiment.
+    power : float, default 0.8
+        Target power.
+
+    Returns
+    -------
+    pandas.DataFrame
+        outcome, arm, units_per_arm, mde_absolute, mde_relative, observed_absolute,
+        units_needed_for_observed.
+    """
+    rows = []
+    table = analysis.effects[analysis.effects["kind"].isin(["binary", "continuous"])]
+    for row in table.itertuples(index=False):
+        n = float(row.n_control)
+        base = float(row.control_mean)
+        if row.kind == "binary":
+            if not 0 < base < 1:
+                continue
+            mde = mde_proportions(n, base, analysis.alpha, power)
+            target = base + row.absolute
+            needed = (sample_size_proportions(base, target, analysis.alpha, power)
+                      if 0 < target < 1 and row.absolute != 0 else math.nan)
+        else:
+            sd = float(row.control_sd)
+            if not sd > 0:
+                continue
+            mde = mde_means(n, sd, analysis.alpha, power)
+            needed = (sample_size_means(row.absolute, sd, analysis.alpha, power)
+                      if row.absolute != 0 else math.nan)
+        rows.append({"outcome": row.outcome, "arm": row.arm, "units_per_arm": int(n),
+                     "mde_absolute": mde, "mde_relative": mde / base if base else math.nan,
+                     "observed_absolute": row.absolute,
+                     "units_needed_for_observed": needed})
+    return pd.DataFrame(rows, columns=["outcome", "arm", "units_per_arm", "mde_absolute",
+                                       "mde_relative", "observed_absolute",
+                                       "units_needed_for_observed"])

@@ -25,7 +25,12 @@ from loyaltylab.uplift.profit import (
     targeting_sentence,
     true_targeting_profit,
 )
-from loyaltylab.uplift.targeting import UpliftTargeting, uplift_targeting
+from loyaltylab.uplift.targeting import (
+    UpliftReport,
+    UpliftTargeting,
+    uplift_report,
+    uplift_targeting,
+)
 
 __all__ = [
     "UPLIFT_METHODS",
@@ -33,6 +38,7 @@ __all__ = [
     "TargetingProfit",
     "UpliftEvaluation",
     "UpliftModel",
+    "UpliftReport",
     "UpliftTargeting",
     "auuc",
     "evaluate_uplift",
@@ -47,5 +53,6 @@ __all__ = [
     "uplift_at_k",
     "uplift_by_decile",
     "uplift_curve",
+    "uplift_report",
     "uplift_targeting",
 ]

@@ -10,8 +10,15 @@ from matplotlib.axes import Axes
 
 from loyaltylab.uplift.evaluation import UpliftEvaluation
 from loyaltylab.uplift.profit import TargetingProfit
+from loyaltylab.uplift.targeting import UpliftTargeting
 
-__all__ = ["plot_profit_curve", "plot_qini_curve", "plot_uplift_by_decile"]
+__all__ = [
+    "plot_profit_curve",
+    "plot_profit_curves",
+    "plot_qini_curve",
+    "plot_qini_curves",
+    "plot_uplift_by_decile",
+]
 
 
 def plot_qini_curve(evaluation: UpliftEvaluation, *, label: str = "model",
@@ -114,4 +121,70 @@ def plot_profit_curve(profit: TargetingProfit, *, currency: str = "EUR", label: 
     ax.set_ylabel(f"incremental profit ({currency} per {profit.population:,.0f} customers)")
     ax.set_title("Profit of targeting the top share vs everyone (right end) and no one (0)")
     ax.legend()
+    return ax
+
+
+def plot_qini_curves(targeting: UpliftTargeting, *, outcome_unit: str = "outcome units",
+                     ax: Axes | None = None) -> Axes:
+    """Qini curves of every treatment arm (held-out data), with random targeting.
+
+    Parameters
+    ----------
+    targeting : UpliftTargeting
+        From :func:`~loyaltylab.uplift.uplift_targeting`.
+    outcome_unit : str, default "outcome units"
+        Unit of the incremental outcome.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.5))
+    for arm, evaluation in targeting.evaluations.items():
+        curve = evaluation.curve
+        line = ax.plot(curve["share_targeted"] * 100, curve["qini"],
+                       label=f"{arm} (Qini coefficient {evaluation.qini:.3f})")[0]
+        ax.plot(curve["share_targeted"] * 100, curve["random_qini"], linestyle="--",
+                color=line.get_color(), alpha=0.6, label=f"{arm}: random targeting")
+    ax.set_xlabel("customers targeted, highest predicted uplift first (%)")
+    ax.set_ylabel(f"incremental {outcome_unit} (held-out customers)")
+    ax.set_title(f"Qini curves for {targeting.outcome}: model ranking vs random")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_profit_curves(targeting: UpliftTargeting, *, currency: str = "EUR",
+                       ax: Axes | None = None) -> Axes:
+    """Profit of targeting the top share, every treatment arm.
+
+    Parameters
+    ----------
+    targeting : UpliftTargeting
+        From :func:`~loyaltylab.uplift.uplift_targeting` with the offer economics.
+    currency : str, default "EUR"
+        Currency label.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.5))
+    population = 0.0
+    for arm, profit in targeting.profits.items():
+        population = profit.population
+        line = ax.plot(profit.curve["share_targeted"] * 100, profit.curve["profit"],
+                       label=f"{arm}: best top {profit.best_share:.0%}")[0]
+        ax.axvline(profit.best_share * 100, color=line.get_color(), linestyle=":")
+    ax.axhline(0.0, color="gray", linewidth=1)
+    ax.set_xlabel("customers targeted, highest predicted uplift first (%)")
+    ax.set_ylabel(f"incremental profit ({currency} per {population:,.0f} customers)")
+    ax.set_title(f"Profit of targeting by predicted uplift in {targeting.outcome} "
+                 "(0 % = no one, 100 % = everyone)")
+    ax.legend(fontsize="small")
     return ax

@@ -187,12 +187,17 @@ def targeting_sentence(profit: TargetingProfit, *, arm: str = "the offer",
     str
     """
     per = f" per {profit.population:,.0f} customers"
+
+    def money(value: float) -> str:
+        sign = "-" if value < 0 else ""
+        return f"{sign}{currency}{abs(value):,.0f}"
+
     if profit.best_profit <= 0:
         return (f"Sending {arm} is not expected to pay back at a cost of {currency}"
                 f"{profit.offer_cost:,.2f} per customer: no targeting share earns a profit.")
     return (
         f"Next time, send {arm} to the {profit.best_share:.0%} of customers with the highest "
-        f"predicted uplift: estimated incremental profit {currency}{profit.best_profit:,.0f}{per}, "
-        f"against {currency}{profit.everyone_profit:,.0f} for everyone and {currency}0 for no one "
+        f"predicted uplift: estimated incremental profit {money(profit.best_profit)}{per}, "
+        f"against {money(profit.everyone_profit)} for everyone and {money(0.0)} for no one "
         "(an estimate on held-out customers; its noise is large when the share is small)."
     )

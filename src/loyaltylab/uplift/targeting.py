@@ -21,7 +21,7 @@ from loyaltylab.uplift.evaluation import UpliftEvaluation, evaluate_uplift
 from loyaltylab.uplift.models import UpliftModel, fit_uplift_model
 from loyaltylab.uplift.profit import TargetingProfit, targeting_profit
 
-__all__ = ["UpliftTargeting", "uplift_targeting"]
+__all__ = ["UpliftReport", "UpliftTargeting", "uplift_report", "uplift_targeting"]
 
 
 @dataclass(frozen=True)
@@ -156,3 +156,126 @@ def uplift_targeting(
     return UpliftTargeting(outcome=outcome, method=method, models=models,
                            evaluations=evaluations, profits=profits,
                            holdout_positions=positions, holdout_scores=scores)
+
+
+@dataclass(frozen=True)
+class UpliftReport:
+    """Uplift targeting for several outcomes; profit for one of them.
+
+    Attributes
+    ----------
+    by_outcome : dict of str to UpliftTargeting
+        One :class:`UpliftTargeting` per outcome.
+    profit_outcome : str
+        The outcome whose profit curve prices the targeting (margin and offer cost apply to it).
+    """
+
+    by_outcome: dict[str, UpliftTargeting]
+    profit_outcome: str
+
+    @property
+    def profit_targeting(self) -> UpliftTargeting:
+        """The :class:`UpliftTargeting` of the profit outcome."""
+        return self.by_outcome[self.profit_outcome]
+
+    def summary(self) -> pd.DataFrame:
+        """Return Qini, AUUC and uplift@k per arm and outcome (profit only for the profit one)."""
+        parts = []
+        for outcome, targeting in self.by_outcome.items():
+            part = targeting.summary()
+            if outcome != self.profit_outcome:
+                part[["best_share", "best_profit", "everyone_profit"]] = np.nan
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True)
+
+    def profit_summary(self) -> pd.DataFrame:
+        """Return no one / best / break-even / everyone per arm for the profit outcome."""
+        parts = []
+        for arm, profit in self.profit_targeting.profits.items():
+            part = profit.summary()
+            part.insert(0, "arm", arm)
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True)
+
+    def sentences(self, currency: str = "") -> dict[str, str]:
+        """Return one targeting sentence per arm (see :func:`targeting_sentence`)."""
+        from loyaltylab.uplift.profit import targeting_sentence
+
+        return {arm: targeting_sentence(profit, arm=repr(arm), currency=currency)
+                for arm, profit in self.profit_targeting.profits.items()}
+
+    def metrics(self) -> dict[str, Any]:
+        """Return ``{arm: {outcome: {qini, auuc, uplift_at_k, ...}}}`` over all outcomes."""
+        merged: dict[str, dict[str, Any]] = {}
+        for outcome, targeting in self.by_outcome.items():
+            for arm, node in targeting.metrics().items():
+                values = dict(node[outcome])
+                if outcome != self.profit_outcome:
+                    for key in ("best_share", "best_profit", "everyone_profit"):
+                        values.pop(key, None)
+                merged.setdefault(arm, {})[outcome] = values
+        return merged
+
+
+def uplift_report(
+    frame: pd.DataFrame,
+    *,
+    arm_col: str,
+    control: str,
+    outcomes: Mapping[str, bool],
+    features: Sequence[str],
+    profit_outcome: str,
+    offer_cost: float | Mapping[str, float],
+    margin: float,
+    method: str = "t_learner",
+    population: float | None = None,
+    holdout_share: float = 0.5,
+    seed: int = 0,
+    k: float = 0.3,
+) -> UpliftReport:
+    """Run :func:`uplift_targeting` for every outcome (same split), pricing ``profit_outcome``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per unit.
+    arm_col, control : str
+        Arm column and control label.
+    outcomes : mapping of str to bool
+        ``{outcome: is_binary}``.
+    features : sequence of str
+        Feature columns.
+    profit_outcome : str
+        The outcome the margin applies to (one of ``outcomes``).
+    offer_cost : float or mapping of arm to float
+        Cost per targeted customer.
+    margin : float
+        Profit per unit of ``profit_outcome``.
+    method : str, default "t_learner"
+        Uplift model.
+    population : float, optional
+        Customers to scale profits to.
+    holdout_share : float, default 0.5
+        Held-out share.
+    seed : int, default 0
+        Seed of the split (the same split for every outcome).
+    k : float, default 0.3
+        Share for uplift@k.
+
+    Returns
+    -------
+    UpliftReport
+    """
+    if profit_outcome not in outcomes:
+        raise ParameterError(f"parameter 'profit_outcome' ({profit_outcome!r}) must be one of the "
+                             f"outcomes {list(outcomes)}")
+    by_outcome = {}
+    for outcome, binary in outcomes.items():
+        priced = outcome == profit_outcome
+        by_outcome[outcome] = uplift_targeting(
+            frame, arm_col=arm_col, control=control, outcome=outcome, features=features,
+            binary=binary, method=method, offer_cost=offer_cost if priced else 0.0,
+            margin=margin if priced else 1.0, population=population,
+            holdout_share=holdout_share, seed=seed, k=k,
+        )
+    return UpliftReport(by_outcome=by_outcome, profit_outcome=profit_outcome)
