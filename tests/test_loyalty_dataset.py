@@ -247,3 +247,14 @@ def test_snapshot_transactions_are_found_by_name():
     assert loaded.transactions["amount"].sum() == pytest.approx(
         json.loads((SNAPSHOT / "truth.json").read_text())["revenue"]
     )
+
+
+def test_no_members_gives_an_empty_ledger_and_undefined_rates():
+    # a rate of 0 (possible underflow of a Gamma draw) must not break the enrolment model
+    tx = _tx([("a", "2024-01-01", 10.0), ("b", "2024-01-02", 20.0)])
+    customers = pd.DataFrame({"customer_id": ["a", "b"], "lam": [0.0, 1.0]})
+    data = simulate_program(tx, customers, enrol_base=1e-9)
+    assert data.ledger.empty and data.members.empty
+    assert data.truth["enrolment_rate"] == 0.0 and np.isnan(data.truth["breakage_rate"])
+    with pytest.raises(ParameterError, match="finite rates >= 0"):
+        simulate_program(tx, customers.assign(lam=[-1.0, 1.0]))

@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from loyaltylab.data import LoadedTransactions
 from loyaltylab.data.loyalty import LoadedLedger, LoadedMembers, load_ledger, load_members
@@ -263,8 +264,13 @@ def simulate_program(
     truth_frame = customers.copy()
     truth_frame["customer_id"] = truth_frame["customer_id"].astype(str)
     lam = truth_frame["lam"].to_numpy(dtype=float)
-    log_ratio = np.log(lam / np.median(lam))
-    probability = 1.0 / (1.0 + np.exp(-(_logit(enrol_base) + enrol_slope * log_ratio)))
+    if not np.all(np.isfinite(lam)) or np.any(lam < 0) or not np.any(lam > 0):
+        raise ParameterError("column 'lam' of 'customers' must hold finite rates >= 0, some > 0")
+    # a rate of exactly 0 (Gamma draws with a small shape can underflow) enrols with probability
+    # ~0; the floor keeps the log finite
+    floor = np.finfo(float).tiny
+    log_ratio = np.log(np.maximum(lam, floor) / max(float(np.median(lam)), floor))
+    probability = expit(_logit(enrol_base) + enrol_slope * log_ratio)
     draws = rng.random(len(truth_frame))
     channel_draws = rng.choice(len(_CHANNELS), size=len(truth_frame), p=_CHANNEL_SHARES)
     truth_frame["enrol_probability"] = probability
