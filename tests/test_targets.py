@@ -82,8 +82,12 @@ def test_a_config_without_targets_gives_none():
 def test_the_projects_reports_yaml_targets_are_valid():
     from loyaltylab.paths import reports_config
 
-    targets = load_targets(reports_config())
-    assert all(isinstance(target, SmartTarget) for target in targets)
+    targets = {target.metric: target for target in load_targets(reports_config())}
+    # issue 3: "retention +20 %, AOV +15 %, repeat purchases +10 %", plus a metric of another report
+    assert targets["retention_rate"].relative_change == 0.20
+    assert targets["aov"].relative_change == 0.15
+    assert targets["repeat_purchase_rate"].relative_change == 0.10
+    assert any(target.source for target in targets.values())
 
 
 def test_unknown_metric_is_a_config_error():
