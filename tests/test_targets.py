@@ -14,7 +14,6 @@ import pytest
 from loyaltylab.errors import ConfigError, ParameterError
 from loyaltylab.targets import (
     KPI_METRICS,
-    SmartTarget,
     evaluate_target,
     evaluate_targets,
     load_targets,
