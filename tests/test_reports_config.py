@@ -9,7 +9,12 @@ import pytest
 import yaml
 
 from loyaltylab.errors import ConfigError
-from loyaltylab.reports.config import load_config, parse_overrides, parse_yaml_value
+from loyaltylab.reports.config import (
+    load_config,
+    notebook_parameters,
+    parse_overrides,
+    parse_yaml_value,
+)
 
 FIXTURES = Path(__file__).parent / "notebooks"
 OK = str(FIXTURES / "ok.ipynb")
@@ -216,3 +221,41 @@ def test_overrides_for_unknown_report_or_parameter_are_errors(tmp_path):
         config.with_overrides({"ok": {"n_pionts": 1}})
     with pytest.raises(ConfigError, match="'output_dir' is set by the runner"):
         config.with_overrides({"ok": {"output_dir": "/tmp"}})
+
+
+def _notebook_with_parameters(path: Path, source: str, tag: str = "parameters") -> Path:
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = [tag]
+    book = nbformat.v4.new_notebook(cells=[cell])
+    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                   "language": "python"}
+    nbformat.write(book, path)
+    return path
+
+
+def test_notebook_parameters_sees_lines_papermill_inspection_skips(tmp_path):
+    import papermill
+
+    path = _notebook_with_parameters(
+        tmp_path / "p.ipynb",
+        'output_dir: str = ""  # folder; empty = reports/scratch/xx\n'
+        "horizon: int = 52  # weeks\n"
+        "models: list = ['bgnbd', 'pareto_nbd']  # model names\n"
+        "rate = 0.1\n"
+        "# a comment = not a parameter\n"
+        "derived = rate * 2\n",
+    )
+    assert notebook_parameters(path) == {
+        "output_dir": "", "horizon": 52, "models": ["bgnbd", "pareto_nbd"], "rate": 0.1,
+        "derived": "rate * 2",
+    }
+    # papermill 2.7's inspect_notebook drops the line with a second "=" in its comment, so a
+    # check built on it would wrongly call output_dir undeclared
+    assert "output_dir" not in papermill.inspect_notebook(str(path))
+
+
+def test_notebook_parameters_errors(tmp_path):
+    with pytest.raises(ConfigError, match="has no cell tagged 'parameters'"):
+        notebook_parameters(_notebook_with_parameters(tmp_path / "a.ipynb", "x = 1", tag="x"))
+    with pytest.raises(ConfigError, match="is not valid Python"):
+        notebook_parameters(_notebook_with_parameters(tmp_path / "b.ipynb", "x = = 1"))

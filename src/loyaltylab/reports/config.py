@@ -34,6 +34,7 @@ __all__ = [
     "ReportsConfig",
     "RunSettings",
     "load_config",
+    "notebook_parameters",
     "parse_overrides",
     "parse_yaml_value",
 ]
@@ -137,7 +138,7 @@ class ReportSpec:
     role : str or None
         ``"scorecard"`` (runs last, listed first) or ``None``.
     declared_parameters : tuple of str
-        Parameters the notebook's ``parameters`` cell declares (``papermill.inspect_notebook``).
+        Parameters the notebook's ``parameters`` cell declares (:func:`notebook_parameters`).
     parameter_defaults : mapping
         The declared parameters' defaults (literals evaluated, e.g. ``"cdnow_sample"``, ``26``).
     """
@@ -321,7 +322,7 @@ def load_config(path: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     Checks, collecting every problem into one :class:`~loyaltylab.errors.ConfigError`: unknown
     top-level, ``settings`` and report keys; missing ``name``/``notebook``; duplicate or unsafe
     report names (they become file names); notebooks that do not exist or cannot be inspected;
-    parameters the notebook does not declare (``papermill.inspect_notebook``); parameters the
+    parameters the notebook does not declare (:func:`notebook_parameters`); parameters the
     runner injects (``output_dir``, ``run_dir``); notebooks that do not declare ``output_dir``;
     unknown roles.
 
@@ -498,20 +499,71 @@ def _declared_parameters(
     if not path.is_file():
         problems.append(f"{label}: 'notebook' {notebook} does not exist (looked for {path})")
         return None
-    import papermill
+    try:
+        return notebook_parameters(path)
+    except ConfigError as error:
+        problems.append(f"{label}: {error}")
+        return None
+
+
+def notebook_parameters(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Return the parameters a notebook declares and their defaults.
+
+    Reads the first cell tagged ``parameters`` (the one papermill injects after) with Python's
+    ``ast``: every top-level assignment ``name = value`` or ``name: type = value`` is a parameter;
+    literal defaults are evaluated (``"cdnow_sample"``, ``26``, ``[]``), others kept as source
+    text. Unlike ``papermill.inspect_notebook``, which silently skips any line holding a second
+    ``=`` (e.g. ``x: str = ""  # empty = all``), this sees every parameter papermill can set.
+
+    Parameters
+    ----------
+    path : path-like
+        An ``.ipynb`` file.
+
+    Returns
+    -------
+    dict
+        ``{name: default}`` in cell order.
+
+    Examples
+    --------
+    >>> notebook_parameters("notebooks/02_clv.ipynb")["transactions"]  # doctest: +SKIP
+    'cdnow_sample'
+    """
+    import nbformat
 
     try:
-        inspected = papermill.inspect_notebook(str(path))
-    except Exception as error:  # noqa: BLE001 - any unreadable notebook is a config problem
-        problems.append(f"{label}: cannot read parameters of {notebook}: {error}")
-        return None
+        notebook = nbformat.read(str(path), as_version=4)
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"cannot read notebook {path}: {error}") from None
+    cells = [c for c in notebook.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not cells:
+        raise ConfigError(f"notebook {path} has no cell tagged 'parameters'")
+    source = cells[0].source
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        raise ConfigError(
+            f"the parameters cell of {path} is not valid Python (line {error.lineno}): "
+            f"{error.msg}"
+        ) from None
     defaults: dict[str, Any] = {}
-    for key, info in inspected.items():
-        source = info.get("default")
-        try:
-            defaults[key] = ast.literal_eval(source) if isinstance(source, str) else source
-        except (ValueError, SyntaxError):
-            defaults[key] = source
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            targets, value = [node.target], node.value
+        elif isinstance(node, ast.Assign):
+            targets = [t for t in node.targets if isinstance(t, ast.Name)]
+            value = node.value
+        else:
+            continue
+        for target in targets:
+            if value is None:
+                defaults[target.id] = None
+                continue
+            try:
+                defaults[target.id] = ast.literal_eval(value)
+            except ValueError:
+                defaults[target.id] = ast.get_source_segment(source, value)
     return defaults
 
 
