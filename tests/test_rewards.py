@@ -20,6 +20,7 @@ from loyaltylab.rewards import (
     TierState,
     allocate_to_points,
     draw_population,
+    fit_population,
     ifrs15_schedule,
     load_programs,
     points_revenue_to_date,
@@ -272,3 +273,15 @@ def test_population_model_rejects_bad_parameters():
         PopulationModel("bgnbd", r=-1, alpha=1, a=1, b=1, p=1, q=2, v=1)
     with pytest.raises(ParameterError, match="n_customers"):
         draw_population(PopulationModel.cdnow_published(), 0)
+
+
+def test_fit_population_on_cdnow_calibration_reproduces_the_published_estimates():
+    """BG/NBD r, alpha, a, b = 0.243, 4.414, 0.793, 2.426 (Fader, Hardie & Lee 2005) and
+    Gamma-Gamma p, q, v = 6.25, 3.74, 15.44 (Fader & Hardie 2013), via reference/clv.md §3."""
+    model = fit_population("cdnow_sample", observation_end="1997-09-30")
+    published = PopulationModel.cdnow_published()
+    for name in ("r", "alpha", "a", "b"):
+        assert getattr(model, name) == pytest.approx(getattr(published, name), abs=2e-3), name
+    for name in ("p", "q", "v"):
+        assert getattr(model, name) == pytest.approx(getattr(published, name), abs=0.01), name
+    assert model.model == "bgnbd" and "cdnow_sample" in model.source

@@ -19,12 +19,16 @@ from loyaltylab.rewards.results import KEY_METRICS, SimulationResult
 from loyaltylab.rewards.uncertainty import MonteCarloResult
 
 __all__ = [
+    "check_program_name",
+    "choose_program",
     "comparison_table",
+    "first_points_program",
     "headline",
     "plot_first_tiered",
     "programs_table",
     "resolve_population_model",
     "reward_metrics",
+    "tier_flows_table",
 ]
 
 
@@ -222,3 +226,46 @@ def reward_metrics(
             "population_source": population.source,
         },
     }
+
+
+def check_program_name(name: str, programs: Sequence[ProgramConfig], parameter: str) -> str:
+    """Return ``name`` if it is empty or a configured program, else raise ParameterError."""
+    names = [program.name for program in programs]
+    if name and name not in names:
+        raise ParameterError(
+            f"parameter {parameter!r} must be one of {names} or empty, got {name!r}"
+        )
+    return name
+
+
+def choose_program(name: str, monte_carlo: MonteCarloResult) -> str:
+    """Return ``name``, or (if empty) the program with the highest median incremental margin."""
+    if name:
+        return name
+    medians = monte_carlo.summary(["incremental_margin"]).set_index("program")["median"]
+    return str(medians.idxmax())
+
+
+def first_points_program(programs: Sequence[ProgramConfig]) -> str:
+    """Return the name of the first program with points (for the IFRS 15 schedule)."""
+    for program in programs:
+        if program.points is not None:
+            return program.name
+    raise ParameterError("no program with points is configured, so there is no points liability")
+
+
+def tier_flows_table(result: SimulationResult) -> pd.DataFrame:
+    """Return the tier flows of every tiered program in one table (program, from, to, customers)."""
+    frames = [
+        flows.rename_axis(index="from", columns="to")
+        .stack()
+        .rename("customers")
+        .reset_index()
+        .assign(program=name)
+        for name, flows in result.tier_flows.items()
+    ]
+    if not frames:
+        return pd.DataFrame(columns=["program", "from", "to", "customers"])
+    table = pd.concat(frames, ignore_index=True)
+    table = table[table["from"] != table["to"]]
+    return table[["program", "from", "to", "customers"]].reset_index(drop=True)

@@ -275,7 +275,7 @@ def simulate_programs(
     }
     weeks = range(horizon_weeks)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         weeks = tqdm(weeks, desc="simulating weeks", unit="week")
     for week in weeks:

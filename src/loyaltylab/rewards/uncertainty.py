@@ -162,7 +162,7 @@ def monte_carlo(
     rng = np.random.default_rng([seed, 31337])
     draws = range(n_draws)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         draws = tqdm(draws, desc="Monte Carlo draws", unit="draw")
     frames, sampled = [], []
@@ -264,7 +264,7 @@ def tornado(
     base_values = run(base)
     items = varied
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         items = tqdm(varied, desc="tornado", unit="assumption")
     rows = []
