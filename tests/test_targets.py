@@ -362,3 +362,11 @@ def test_report_table_rounds_for_the_page_and_joins_the_notes():
     assert scorecard.headline() == (
         "1 of 2 targets are on track, 1 unknown. 1 target(s) lack a number - see 'What is missing'."
     )
+
+
+def test_an_empty_series_is_reported_missing():
+    (target,) = load_targets([_target()])
+    empty = pd.Series([float("nan")], index=pd.to_datetime(["2024-01-01"]))
+    status = evaluate_target(target, series=empty)
+    assert status.current is None and status.on_track is None
+    assert "no complete period with a value of 'retention_rate'" in status.missing

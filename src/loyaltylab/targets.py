@@ -11,10 +11,11 @@ target.
 
 Method (documented once, used everywhere):
 
-* For a KPI target the scorecard receives the KPI's per-period series (one value per week / month /
-  quarter, complete periods only). The **baseline** is the mean of the periods that fall inside
-  ``[baseline_start, baseline_end]`` (unless ``baseline`` is given explicitly); the **current**
-  value is the last period. Each period is placed at its midpoint in time.
+* For a KPI target the scorecard receives the KPI's per-period series (one value per week /
+  month / quarter, complete periods only). Each period is placed at its midpoint in time. The
+  **baseline** is the mean of the periods whose midpoint lies in ``[baseline_start,
+  baseline_end]`` (unless ``baseline`` is given explicitly); the **current** value is the last
+  period.
 * The **projection** is an ordinary least-squares straight line through the periods from
   ``baseline_start`` onwards (all periods if no baseline period is set), evaluated at the deadline.
   With fewer than two periods there is no trend and no projection.
@@ -716,8 +717,11 @@ def evaluate_target(
     notes = [missing] if missing else []
     caveats: list[str] = []
     stamp = None if as_of in (None, "") else pd.Timestamp(as_of)
-    if series is not None and len(series) > 0:
+    if series is not None:
         series = series.dropna().sort_index()
+        if series.empty and not notes:
+            notes.append(f"no complete period with a value of {target.metric!r}")
+    if series is not None and not series.empty:
         times = _period_times(series.index)
         if baseline is None and target.baseline_start is not None:
             end_of_day = target.baseline_end + pd.Timedelta(days=1) - pd.Timedelta(1)
@@ -726,16 +730,16 @@ def evaluate_target(
                 baseline = float(series[inside].mean())
             else:
                 notes.append("no period of the data falls in the baseline period")
-        current = float(series.iloc[-1]) if len(series) else None
+        current = float(series.iloc[-1])
         fit_on = series
         if target.baseline_start is not None:
             fit_on = series[times >= target.baseline_start]
         trend = project_trend(fit_on, target.deadline)
         if trend is None:
             caveats.append("fewer than two periods since the baseline start: no trend")
-        if stamp is None and len(series):
-            stamp = _period_times(series.index)[-1]
-    elif current is not None:
+        if stamp is None:
+            stamp = times[-1]
+    elif current is not None and series is None:
         if baseline is not None and target.baseline_start is not None and stamp is not None:
             period_end = target.baseline_end + pd.Timedelta(days=1)  # the end day is included
             middle = target.baseline_start + (period_end - target.baseline_start) / 2
