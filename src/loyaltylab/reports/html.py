@@ -6,6 +6,7 @@ template) and
 - drops every input and prompt (``exclude_input``), and whole cells tagged ``remove-cell``,
   ``parameters`` or ``injected-parameters`` (``TagRemovePreprocessor``), so neither code nor the
   parameters cell reaches the reader; ``hide-input`` / ``remove-input`` cells keep their output;
+  results that are only a matplotlib object's repr (``<Axes: ...>``) are dropped;
 - adds a header with the report title, run id, status, data source and parameters, and a table
   of contents built from the headings (``h1``-``h3``) nbconvert rendered;
 - leaves out every external ``<script>`` (require.js, MathJax, mermaid, widgets from a CDN): the
@@ -137,6 +138,7 @@ def notebook_to_html(
     )
     copy = nbformat.from_dict(nbformat.v4.upgrade(nbformat.from_dict(dict(notebook))))
     copy.metadata["title"] = title
+    _drop_object_reprs(copy)
     resources = {
         "loyaltylab_header": _header_html(title, run_id, status, error, parameters),
         "metadata": {"name": title},
@@ -146,6 +148,31 @@ def notebook_to_html(
     except Exception as error_:  # noqa: BLE001 - any nbconvert failure is a report failure
         raise ReportError(f"cannot convert report {title!r} to HTML: {error_}") from error_
     return body.replace(_TOC_MARK, _toc_html(table_of_contents(body)), 1)
+
+
+_OBJECT_REPR = re.compile(
+    r"^(\[?<(Axes|Figure|matplotlib\.[\w.]+)\b.*>\]?|Text\([-\d.e]+, [-\d.e]+, .*\))$", re.DOTALL
+)
+
+
+def _drop_object_reprs(notebook: nbformat.NotebookNode) -> None:
+    """Remove results that are only a matplotlib object's repr (``<Axes: ...>``, ``Text(...)``).
+
+    A cell ending in ``ax.set_title(...)`` or ``df.plot()`` shows such a line under the figure;
+    it means nothing to a reader. Results with any richer representation are kept.
+    """
+    for cell in notebook.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        cell.outputs = [
+            output
+            for output in cell.get("outputs", [])
+            if not (
+                output.get("output_type") == "execute_result"
+                and set(output.get("data", {})) == {"text/plain"}
+                and _OBJECT_REPR.match(str(output["data"]["text/plain"]).strip())
+            )
+        ]
 
 
 def export_html(
