@@ -256,3 +256,13 @@ def test_customer_ids_are_normalised_like_the_transactions_ids():
     assert ledger.ledger["customer_id"].tolist() == ["00123"]
     missing = _members(customer_id=["1", None, " "])
     assert "2 row(s) with a missing customer id" in _error(lambda: load_members(missing))
+
+
+def test_dates_are_iso_8601_and_offsets_become_utc():
+    # same rule as the transactions: no day/month guessing, aware times converted to UTC
+    table = _members(enrolled_at=["2024-01-05", "20240201", "2024-03-01T10:00:00+02:00"])
+    frame = load_members(table).members.set_index("customer_id")
+    assert frame.loc["2", "enrolled_at"] == pd.Timestamp("2024-02-01")
+    assert frame.loc["3", "enrolled_at"] == pd.Timestamp("2024-03-01 08:00")
+    ambiguous = _members(enrolled_at=["01/02/2024", "2024-03-01", "2024-06-15"])
+    assert "1 row(s) with a missing or unparseable date" in _error(lambda: load_members(ambiguous))

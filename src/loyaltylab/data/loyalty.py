@@ -196,15 +196,17 @@ def _ids(frame: pd.DataFrame, what: str, log: _QualityLog) -> pd.Series:
 
 
 def _dates(frame: pd.DataFrame, column: str, what: str) -> pd.Series:
+    """Return the column as tz-naive datetimes (ISO 8601; aware values converted to UTC)."""
     raw = frame[column]
     if isinstance(raw.dtype, pd.DatetimeTZDtype):
         parsed = raw.dt.tz_convert(None)
     elif pd.api.types.is_datetime64_any_dtype(raw):
         parsed = raw
     else:
-        parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
-        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-            parsed = parsed.dt.tz_convert(None)
+        # ISO 8601 like the transactions (no day/month guessing); an offset is converted to UTC
+        text = raw.astype("string").str.strip()
+        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
+        parsed = parsed.dt.tz_convert(None)
     bad = parsed.isna()
     if bad.any():
         _fail(what, "a missing or unparseable date", column, frame, bad)
