@@ -370,3 +370,13 @@ def test_an_empty_series_is_reported_missing():
     status = evaluate_target(target, series=empty)
     assert status.current is None and status.on_track is None
     assert "no complete period with a value of 'retention_rate'" in status.missing
+
+
+def test_a_baseline_period_outside_the_data_is_named():
+    (target,) = load_targets([_target(baseline_start="2023-01-01", baseline_end="2023-06-30")])
+    status = evaluate_target(target, series=_weekly_retention(3))
+    assert status.baseline is None and status.goal is None and status.on_track is None
+    assert "no period of the data falls in the baseline period 2023-01-01..2023-06-30" in (
+        status.missing
+    )
+    assert "2024-01-01..2024-01-15" in status.missing  # weeks 0..2 of the series

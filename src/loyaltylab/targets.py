@@ -729,7 +729,11 @@ def evaluate_target(
             if inside.any():
                 baseline = float(series[inside].mean())
             else:
-                notes.append("no period of the data falls in the baseline period")
+                notes.append(
+                    f"no period of the data falls in the baseline period "
+                    f"{target.baseline_start.date()}..{target.baseline_end.date()} (the data's "
+                    f"periods run {times[0].date()}..{times[-1].date()}, by midpoint)"
+                )
         current = float(series.iloc[-1])
         fit_on = series
         if target.baseline_start is not None:
