@@ -49,9 +49,14 @@ def test_run_with_a_failing_report_exits_1_and_prints_counts(config, tmp_path, c
     assert not (reports_dir / "latest").exists()
 
 
-def test_only_and_typed_parameter_overrides(config, tmp_path, capsys):
-    reports_dir = tmp_path / "reports"
-    code = main(["run", "--config", str(config), "--reports-dir", str(reports_dir),
+def test_only_and_typed_parameter_overrides(config, tmp_path, capsys, monkeypatch):
+    # run from another folder with a relative --reports-dir: the notebook (whose kernel runs in
+    # the config's folder) must still write into the run folder under the working directory
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    reports_dir = elsewhere / "out"
+    code = main(["run", "--config", str(config), "--reports-dir", "out",
                  "--no-progress", "--only", "ok", "-p", "ok.n_points=3",
                  "-p", "ok.label=[a, b]"])
     out = capsys.readouterr().out

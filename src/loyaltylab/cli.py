@@ -88,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit status: 0 all reports passed, 1 a report failed, 2 invalid configuration or usage.
+        Exit status: 0 all reports passed, 1 a report failed, 2 invalid configuration or usage,
+        130 interrupted.
     """
     args = build_parser().parse_args(argv)
     try:
@@ -98,6 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LoyaltyLabError as error:
         print(f"loyaltylab {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"loyaltylab {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 def _list(args: argparse.Namespace) -> int:

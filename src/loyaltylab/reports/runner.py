@@ -239,7 +239,7 @@ def run_reports(
     if not limit > 0:
         raise ReportError(f"timeout must be a positive number of minutes, got {limit!r}")
     now = clock or (lambda: datetime.now(UTC))
-    base = Path(reports_dir) if reports_dir is not None else config.root / "reports"
+    base = (Path(reports_dir) if reports_dir is not None else config.root / "reports").resolve()
     run_dir = create_run_dir(base / "runs", now())
     state: dict[str, Any] = {
         "run_id": run_dir.name,
@@ -257,16 +257,25 @@ def run_reports(
     _write_json(run_dir / STATUS_FILE, state)
     outcomes: list[ReportOutcome] = []
     show = progress if progress is not None else sys.stderr.isatty()
-    with tqdm(total=len(selected), unit="report", disable=not show, file=sys.stderr) as bar:
-        for spec in selected:
-            bar.set_postfix_str(spec.name)
-            outcome = _run_one(spec, config, run_dir, limit, now)
-            outcomes.append(outcome)
-            state["reports"] = [item.to_dict() for item in outcomes]
-            state["passed"] = sum(item.ok for item in outcomes)
-            state["failed"] = len(outcomes) - state["passed"]
-            _write_json(run_dir / STATUS_FILE, state)
-            bar.update(1)
+    try:
+        with tqdm(total=len(selected), unit="report", disable=not show, file=sys.stderr) as bar:
+            for spec in selected:
+                bar.set_postfix_str(spec.name)
+                outcome = _run_one(spec, config, run_dir, limit, now)
+                outcomes.append(outcome)
+                state["reports"] = [item.to_dict() for item in outcomes]
+                state["passed"] = sum(item.ok for item in outcomes)
+                state["failed"] = len(outcomes) - state["passed"]
+                _write_json(run_dir / STATUS_FILE, state)
+                bar.update(1)
+    except KeyboardInterrupt:
+        # Ctrl-C: leave a readable, finished-looking record, never a candidate for latest
+        state["state"] = "interrupted"
+        state["finished_at"] = _iso(now())
+        _write_json(run_dir / STATUS_FILE, state)
+        write_run_index(run_dir)
+        update_reports_index(base)
+        raise
     state["state"] = "finished"
     state["finished_at"] = _iso(now())
     _write_json(run_dir / STATUS_FILE, state)
