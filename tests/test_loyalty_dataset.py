@@ -189,6 +189,8 @@ def test_invalid_program_settings_raise():
     tx, customers = _population(10)
     with pytest.raises(ParameterError, match="'enrol_base'"):
         simulate_program(tx, customers, enrol_base=1.0)
+    with pytest.raises(ParameterError, match=r"1 row\(s\) after observation_end 2023-12-31"):
+        simulate_program(tx.iloc[:1], customers, observation_end="2023-12-31")
     with pytest.raises(ParameterError, match=r"lacks column\(s\) \['lam'\]"):
         simulate_program(tx, customers.drop(columns="lam"))
 

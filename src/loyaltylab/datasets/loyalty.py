@@ -258,7 +258,13 @@ def simulate_program(
         if observation_end in (None, "")
         else pd.Timestamp(observation_end)
     )
-    end_exclusive = end + pd.Timedelta(days=1)
+    end_exclusive = end.normalize() + pd.Timedelta(days=1)
+    late = tx["timestamp"] >= end_exclusive
+    if late.any():
+        raise ParameterError(
+            f"parameter 'transactions' has {int(late.sum())} row(s) after observation_end "
+            f"{end.date()}, e.g.\n{tx.loc[late].head(5).to_string()}"
+        )
 
     # --- enrolment: self-selected on the true purchase rate ------------------------------------
     truth_frame = customers.copy()
