@@ -28,6 +28,7 @@ from loyaltylab.experiments.data import (
     compare_with_truth,
     experiment_parameters,
     load_experiment_data,
+    truth_metrics,
 )
 from loyaltylab.experiments.effects import (
     EffectEstimate,
@@ -88,6 +89,7 @@ __all__ = [
     "sample_size_means",
     "sample_size_proportions",
     "sequential_interval",
+    "truth_metrics",
     "validate_experiment_frame",
     "winsorize_nonzero",
 ]

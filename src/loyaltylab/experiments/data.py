@@ -19,6 +19,7 @@ __all__ = [
     "compare_with_truth",
     "experiment_parameters",
     "load_experiment_data",
+    "truth_metrics",
 ]
 
 SYNTHETIC_CAMPAIGN = "synthetic"
@@ -289,3 +290,25 @@ profit_outcome, margin, offer_cost, synthetic_customers, seed : object
         synthetic_customers=as_int(synthetic_customers, "synthetic_customers", minimum=100),
         seed=as_int(seed, "seed", minimum=0),
     )
+
+
+def truth_metrics(data: ExperimentData) -> dict[str, dict[str, dict[str, float]]]:
+    """Return the synthetic campaign's true effects as ``{arm: {outcome: {absolute, relative}}}``.
+
+    Parameters
+    ----------
+    data : ExperimentData
+        Loaded data; real data gives ``{}``.
+
+    Returns
+    -------
+    dict
+    """
+    if data.synthetic is None:
+        return {}
+    truth: dict[str, dict[str, dict[str, float]]] = {}
+    for row in data.synthetic.effects.itertuples(index=False):
+        truth.setdefault(row.arm, {})[row.outcome] = {
+            "control_mean": float(row.control_mean), "treatment_mean": float(row.treatment_mean),
+            "absolute": float(row.absolute), "relative": float(row.relative)}
+    return truth

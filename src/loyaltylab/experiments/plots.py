@@ -59,8 +59,8 @@ def plot_forest(analysis: ExperimentAnalysis, *, relative: bool = True,
     return ax
 
 
-def plot_segment_effects(analysis: ExperimentAnalysis, outcome: str, segment: str, *,
-                         ax: Axes | None = None) -> Axes:
+def plot_segment_effects(analysis: ExperimentAnalysis, outcome: str,
+                         segment: str | None = None, *, ax: Axes | None = None) -> Axes:
     """Absolute effect of each arm within each segment value, with intervals (exploratory).
 
     Parameters
@@ -69,8 +69,8 @@ def plot_segment_effects(analysis: ExperimentAnalysis, outcome: str, segment: st
         The analysed experiment.
     outcome : str
         Outcome to show.
-    segment : str
-        Segment column to show.
+    segment : str, optional
+        Segment column to show (default: the first analysed; without segments the Axes says so).
     ax : matplotlib.axes.Axes, optional
         Where to draw.
 
@@ -79,12 +79,20 @@ def plot_segment_effects(analysis: ExperimentAnalysis, outcome: str, segment: st
     matplotlib.axes.Axes
     """
     table = analysis.heterogeneity
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4))
+    if segment is None:
+        if table.empty:
+            ax.text(0.5, 0.5, "no segment columns were analysed", ha="center", va="center")
+            ax.set_title(f"Effect on {outcome} by segment (none requested)")
+            ax.set_xlabel("segment")
+            ax.set_ylabel(f"effect on {outcome}")
+            return ax
+        segment = str(table["segment"].iloc[0])
     rows = table[(table["outcome"] == outcome) & (table["segment"] == segment)]
     if rows.empty:
         raise ParameterError(f"no segment effects for outcome {outcome!r} and segment "
                              f"{segment!r}; analyse with segments=[{segment!r}]")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4))
     values = list(dict.fromkeys(rows["segment_value"]))
     arms = list(dict.fromkeys(rows["arm"]))
     width = 0.8 / len(arms)
