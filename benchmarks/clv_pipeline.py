@@ -163,6 +163,12 @@ def worker(path_name: str, parquet: str) -> None:
     """Run one path on one log in this process and print its result as JSON."""
     tx = pd.read_parquet(parquet)
     tx["customer_id"] = tx["customer_id"].astype(str)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import lifetimes  # noqa: F401  (imports are not part of the measured memory)
+
+        import loyaltylab.clv  # noqa: F401
+        import loyaltylab.customers  # noqa: F401
     baseline = _memory_reset()
     engine, model = path_name.split("_", 1)
     result = (_ours if engine == "ours" else _plain)(tx, model)

@@ -224,6 +224,48 @@ def test_closed_forms_agree_with_lifetimes(calibration, fits):
         assert alive == pytest.approx(fitter.conditional_probability_alive(x, t_x, age), abs=1e-10)
 
 
+def test_fast_likelihoods_equal_lifetimes(calibration):
+    # the numpy likelihoods with analytic gradients used for optimisation must equal lifetimes'
+    # BetaGeoFitter / GammaGammaFitter._negative_log_likelihood (x -N) and their autograd
+    # gradients
+    from autograd import grad
+
+    rows = clv.compress_customers(calibration, ["frequency", "recency", "T"])
+    x, t_x, age, weight = (
+        rows[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "weight")
+    )
+    evaluate = fitting.bgnbd_loglik_and_gradient(x, t_x, age, weight)
+    for params in ([0.243, 4.414, 0.793, 2.426], [1.5, 0.7, 2.0, 0.3]):
+        log_params = np.log(params)
+        reference = (
+            -BetaGeoFitter._negative_log_likelihood(
+                log_params, x.astype(int), t_x, age, weight, 0.0
+            )
+            * weight.sum()
+        )
+        reference_grad = (
+            -grad(BetaGeoFitter._negative_log_likelihood)(
+                log_params, x.astype(int), t_x, age, weight, 0.0
+            )
+            * weight.sum()
+        )
+        value, gradient = evaluate(log_params)
+        assert value == pytest.approx(reference, rel=1e-12)
+        assert gradient == pytest.approx(reference_grad, rel=1e-8, abs=1e-8)
+    repeat = calibration[calibration["frequency"] > 0]
+    f, m = repeat["frequency"].to_numpy(float), repeat["monetary_value"].to_numpy(float)
+    ones = np.ones(len(f))
+    evaluate = fitting.gamma_gamma_loglik_and_gradient(f, m, ones)
+    log_params = np.log([6.25, 3.74, 15.44])
+    reference = -GammaGammaFitter._negative_log_likelihood(log_params, f, m, ones, 0.0) * len(f)
+    reference_grad = -grad(GammaGammaFitter._negative_log_likelihood)(
+        log_params, f, m, ones, 0.0
+    ) * len(f)
+    value, gradient = evaluate(log_params)
+    assert value == pytest.approx(reference, rel=1e-12)
+    assert gradient == pytest.approx(reference_grad, rel=1e-8, abs=1e-8)
+
+
 def test_pareto_likelihood_on_pairs_equals_lifetimes(calibration):
     # the fast Pareto/NBD likelihood used for optimisation must equal lifetimes' own
     # ParetoNBDFitter._conditional_log_likelihood (note 009 eq. 18) summed over customers
@@ -445,33 +487,53 @@ def test_degenerate_data_raises_convergence_error(calibration):
 
 
 def test_retry_after_convergence_error_is_recorded(calibration, monkeypatch):
-    original = BetaGeoFitter.fit
+    def failing(*args, **kwargs):
+        raise ConvergenceError("forced failure")
 
-    def failing_first(self, *args, tol=1e-7, **kwargs):
-        if tol == 1e-7:
-            raise ConvergenceError("forced failure")
-        return original(self, *args, tol=tol, **kwargs)
-
-    monkeypatch.setattr(fitting.BetaGeoFitter, "fit", failing_first)
+    monkeypatch.setattr(fitting, "_bfgs_with_gradient", failing)
     fit = clv.fit_transaction_model(calibration, "bgnbd")
     assert [a.success for a in fit.attempts] == [False, True]
     assert "forced failure" in fit.attempts[0].reason
+    assert fit.attempts[1].strategy.startswith("lifetimes")  # lifetimes' own BFGS took over
     assert fit.params["r"] == pytest.approx(0.243, abs=2e-3)  # FHL 2005
 
 
 def test_absurd_parameters_are_rejected(calibration, monkeypatch):
-    original = BetaGeoFitter.fit
+    original = fitting._bfgs_with_gradient
 
-    def diverging(self, *args, tol=1e-7, **kwargs):
-        result = original(self, *args, tol=tol, **kwargs)
-        if tol == 1e-7:
-            self.params_["r"] = 1.0e59  # what CLVTools' BFGS returned on CDNOW x 100 (ref §2)
-        return result
+    def diverging(*args, **kwargs):
+        log_params = original(*args, **kwargs)
+        log_params[0] = np.log(1.0e59)  # what CLVTools' BFGS returned on CDNOW x 100 (ref §2)
+        return log_params
 
-    monkeypatch.setattr(fitting.BetaGeoFitter, "fit", diverging)
+    monkeypatch.setattr(fitting, "_bfgs_with_gradient", diverging)
     fit = clv.fit_transaction_model(calibration, "bgnbd")
     assert not fit.attempts[0].success and "absurd" in fit.attempts[0].reason
     assert fit.params["r"] == pytest.approx(0.243, abs=2e-3)
+
+
+def test_lifetimes_convergence_errors_are_retried(calibration, monkeypatch):
+    # our optimiser and lifetimes at tol=1e-7 fail; the retries must still find the published fit
+    original = GammaGammaFitter.fit
+
+    def picky(self, *args, tol=1e-7, **kwargs):
+        if tol != 1e-4:
+            raise ConvergenceError("precision loss")
+        return original(self, *args, tol=tol, **kwargs)
+
+    def failing(*args, **kwargs):
+        raise ConvergenceError("forced failure")
+
+    monkeypatch.setattr(fitting, "_bfgs_with_gradient", failing)
+    monkeypatch.setattr(fitting.GammaGammaFitter, "fit", picky)
+    spend = clv.fit_spend_model(calibration)
+    outcomes = [a.success for a in spend.attempts]
+    assert outcomes[-1] and not any(outcomes[:-1])
+    reasons = " ".join(a.reason for a in spend.attempts)
+    assert "forced failure" in reasons and "precision loss" in reasons
+    # tol=1e-4 stops lifetimes far from the maximum here (p=9.84): rejected, not returned
+    assert "not at an optimum" in reasons
+    assert spend.params == pytest.approx({"p": 6.25, "q": 3.74, "v": 15.44}, abs=0.01)
 
 
 def test_bad_inputs_raise_clear_errors(calibration):

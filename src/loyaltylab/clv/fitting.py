@@ -57,6 +57,8 @@ __all__ = [
     "validate_summary",
     "lifetimes_fitter",
     "pareto_loglik_on_pairs",
+    "bgnbd_loglik_and_gradient",
+    "gamma_gamma_loglik_and_gradient",
 ]
 
 TRANSACTION_MODELS: tuple[str, ...] = ("bgnbd", "pareto_nbd", "mbgnbd")
@@ -76,6 +78,9 @@ MODEL_LABELS: dict[str, str] = {
 # r = 1.0e59 from CLVTools' BFGS on CDNOW x 100).
 PARAMETER_RANGE: tuple[float, float] = (1e-8, 1e6)
 _ROUND_DECIMALS = 9
+# An accepted optimum must have |d mean log-likelihood / d log θ| below this (a loose optimiser
+# tolerance can stop far from the maximum, e.g. lifetimes' Gamma-Gamma with tol=1e-4).
+GRADIENT_TOLERANCE = 1e-4
 
 
 @dataclass(frozen=True)
@@ -385,6 +390,156 @@ def pareto_loglik_on_pairs(
     return loglik
 
 
+def bgnbd_loglik_and_gradient(
+    freq: np.ndarray, rec: np.ndarray, age: np.ndarray, weights: np.ndarray
+) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+    """Return log-params -> (summed BG/NBD log-likelihood, its gradient in log-parameters).
+
+    The likelihood is lifetimes' ``BetaGeoFitter._negative_log_likelihood`` (Fader, Hardie & Lee
+    2005, eq. 6) times -N, written in numpy with an analytic gradient so that no autograd graph is
+    built: the gamma functions are evaluated once per distinct frequency and the logarithms once
+    per distinct recency and T. Equal to lifetimes' value and to its autograd gradient to
+    rounding (tests/test_clv.py).
+    """
+    from scipy.special import digamma, gammaln
+
+    x = np.asarray(freq, dtype=float)
+    weights = np.asarray(weights, dtype=float)
+    x_values, x_codes = np.unique(x, return_inverse=True)
+    rec_values, rec_codes = np.unique(np.asarray(rec, dtype=float), return_inverse=True)
+    age_values, age_codes = np.unique(np.asarray(age, dtype=float), return_inverse=True)
+    repeat = x > 0
+    x_floor = np.maximum(x_values, 1.0) - 1.0
+
+    def evaluate(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        r, alpha, a, b = np.exp(log_params)
+        log_alpha_age = np.log(alpha + age_values)[age_codes]
+        log_alpha_rec = np.log(alpha + rec_values)[rec_codes]
+        a1 = (gammaln(r + x_values) - gammaln(r) + r * np.log(alpha))[x_codes]
+        a2 = (gammaln(a + b) + gammaln(b + x_values) - gammaln(b) - gammaln(a + b + x_values))[
+            x_codes
+        ]
+        a3 = -(r + x) * log_alpha_age
+        a4 = (np.log(a) - np.log(b + x_floor))[x_codes] - (r + x) * log_alpha_rec
+        a4 = np.where(repeat, a4, -np.inf)
+        top = np.maximum(a3, a4)
+        log_sum = top + np.log(np.exp(a3 - top) + np.exp(a4 - top))
+        share_dead = np.exp(a4 - log_sum)  # weight of "dropped out right after the last purchase"
+        share_alive = 1.0 - share_dead
+        total = float((weights * (a1 + a2 + log_sum)).sum())
+        inv_age = (1.0 / (alpha + age_values))[age_codes]
+        inv_rec = (1.0 / (alpha + rec_values))[rec_codes]
+        d_r = (digamma(r + x_values) - digamma(r) + np.log(alpha))[x_codes] - (
+            share_alive * log_alpha_age + share_dead * log_alpha_rec
+        )
+        d_alpha = r / alpha - (r + x) * (share_alive * inv_age + share_dead * inv_rec)
+        d_a = (digamma(a + b) - digamma(a + b + x_values))[x_codes] + share_dead / a
+        d_b = (digamma(a + b) + digamma(b + x_values) - digamma(b) - digamma(a + b + x_values))[
+            x_codes
+        ] - share_dead * (1.0 / (b + x_floor))[x_codes]
+        gradient = np.array(
+            [
+                r * (weights * d_r).sum(),
+                alpha * (weights * d_alpha).sum(),
+                a * (weights * d_a).sum(),
+                b * (weights * d_b).sum(),
+            ]
+        )
+        return total, gradient
+
+    return evaluate
+
+
+def gamma_gamma_loglik_and_gradient(
+    freq: np.ndarray, mean_spend: np.ndarray, weights: np.ndarray
+) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+    """Return log-params -> (summed Gamma-Gamma log-likelihood, gradient in log-parameters).
+
+    lifetimes' ``GammaGammaFitter._negative_log_likelihood`` (Fader & Hardie 2013, note 025,
+    eq. 1a) times -N in numpy with an analytic gradient (gamma functions once per distinct
+    frequency). Equal to lifetimes' value to rounding (tests/test_clv.py).
+    """
+    from scipy.special import digamma, gammaln
+
+    x = np.asarray(freq, dtype=float)
+    m = np.asarray(mean_spend, dtype=float)
+    weights = np.asarray(weights, dtype=float)
+    x_values, x_codes = np.unique(x, return_inverse=True)
+    log_m = np.log(m)
+    log_x = np.log(x)
+
+    def evaluate(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        p, q, v = np.exp(log_params)
+        px = p * x
+        log_xm_v = np.log(x * m + v)
+        gamma_terms = (gammaln(p * x_values + q) - gammaln(p * x_values))[x_codes]
+        values = (
+            gamma_terms
+            - gammaln(q)
+            + q * np.log(v)
+            + (px - 1.0) * log_m
+            + px * log_x
+            - (px + q) * log_xm_v
+        )
+        total = float((weights * values).sum())
+        psi_pxq = digamma(p * x_values + q)[x_codes]
+        d_p = x * (psi_pxq - digamma(p * x_values)[x_codes] + log_m + log_x - log_xm_v)
+        d_q = psi_pxq - digamma(q) + np.log(v) - log_xm_v
+        d_v = q / v - (px + q) / (x * m + v)
+        gradient = np.array(
+            [p * (weights * d_p).sum(), q * (weights * d_q).sum(), v * (weights * d_v).sum()]
+        )
+        return total, gradient
+
+    return evaluate
+
+
+def _hessian_from_gradient(
+    gradient: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, step: float = 1e-5
+) -> np.ndarray:
+    """Central differences of an analytic gradient, symmetrised."""
+    size = len(x0)
+    result = np.empty((size, size))
+    for j in range(size):
+        shift = np.zeros(size)
+        shift[j] = step
+        result[:, j] = (gradient(x0 + shift) - gradient(x0 - shift)) / (2 * step)
+    return (result + result.T) / 2
+
+
+def _bfgs_with_gradient(
+    evaluate: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    start: np.ndarray,
+    total_weight: float,
+    bounds: Sequence[tuple[float | None, float | None]] | None = None,
+) -> np.ndarray:
+    """Maximise a summed log-likelihood (as a mean per customer) with BFGS or L-BFGS-B."""
+
+    def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        value, gradient = evaluate(log_params)
+        if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
+            return 1e300, np.zeros_like(log_params)
+        return -value / total_weight, -gradient / total_weight
+
+    if bounds:
+        options = {"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9}
+    else:
+        options = {"maxiter": 2000, "gtol": 1e-8}
+    result = minimize(
+        objective,
+        start,
+        jac=True,
+        method="L-BFGS-B" if bounds else "BFGS",
+        bounds=bounds,
+        options=options,
+    )
+    largest = float(np.max(np.abs(result.jac))) if result.jac is not None else float("inf")
+    # BFGS stops with "precision loss" at a flat optimum (LT #396): accept a small gradient.
+    if not result.success and not ("precision" in str(result.message) and largest < 1e-5):
+        raise ConvergenceError(f"{result.message} (largest gradient {largest:.1e})")
+    return result.x
+
+
 def _numeric_hessian(func: Callable[[np.ndarray], float], x0: np.ndarray) -> np.ndarray:
     """Central-difference Hessian of ``func`` at ``x0`` (step 1e-4 on the log scale)."""
     size = len(x0)
@@ -408,13 +563,16 @@ def _log_param_covariance(
     log_params: np.ndarray,
     data: tuple[np.ndarray, ...],
     fast_loglik: Callable[[np.ndarray], float] | None = None,
+    fast_gradient: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = None,
 ) -> tuple[np.ndarray | None, str]:
     """Covariance of log-parameters = inverse of minus the Hessian of the summed log-likelihood."""
     loglik = _summed_log_likelihood(model)
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            if fast_loglik is not None:
+            if fast_gradient is not None:
+                hess = _hessian_from_gradient(lambda lp: fast_gradient(lp)[1], log_params)
+            elif fast_loglik is not None:
                 hess = _numeric_hessian(fast_loglik, log_params)
             elif model == "pareto_nbd":
                 hess = _numeric_hessian(lambda lp: loglik(lp, *data), log_params)
@@ -430,6 +588,34 @@ def _log_param_covariance(
     except np.linalg.LinAlgError:
         return None, "Hessian is not negative definite (not a maximum)"
     return np.linalg.inv(information), ""
+
+
+def _largest_gradient(
+    model: str,
+    log_params: np.ndarray,
+    data: tuple[np.ndarray, ...],
+    fast_loglik: Callable[[np.ndarray], float] | None,
+    fast_gradient: Callable[[np.ndarray], tuple[float, np.ndarray]] | None,
+) -> float:
+    """Largest |d log-likelihood / d log-parameter| per customer at ``log_params``."""
+    total = float(np.asarray(data[-1]).sum())
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        if fast_gradient is not None:
+            gradient = fast_gradient(log_params)[1]
+        else:
+            loglik = _summed_log_likelihood(model)
+            function = fast_loglik or (lambda lp: loglik(lp, *data))
+            step = 1e-6
+            gradient = np.array(
+                [
+                    (function(log_params + step * unit) - function(log_params - step * unit))
+                    / (2 * step)
+                    for unit in np.eye(len(log_params))
+                ]
+            )
+    largest = float(np.max(np.abs(gradient))) / total
+    return largest if math.isfinite(largest) else float("inf")
 
 
 def _check_params(params: dict[str, float]) -> str:
@@ -531,7 +717,19 @@ def _lifetimes_strategies(
                 lifetimes_fit(penalizer=0.01, initial_params=np.ones(4)),
             ),
         ]
-    return [
+    strategies: list[tuple[str, Callable[[], dict[str, float]]]] = []
+    if model == "bgnbd":
+        evaluate = bgnbd_loglik_and_gradient(freq, rec * scale, age * scale, weights)
+
+        def bfgs_analytic() -> dict[str, float]:
+            # lifetimes' start: 0.1 on the log scale, time rescaled to max T = 10
+            log_params = _bfgs_with_gradient(evaluate, np.full(4, 0.1), float(weights.sum()))
+            params = dict(zip(names, map(float, np.exp(log_params)), strict=True))
+            params["alpha"] /= scale
+            return params
+
+        strategies.append(("BFGS with analytic gradient (lifetimes' likelihood)", bfgs_analytic))
+    return strategies + [
         ("lifetimes BFGS, tol 1e-7", lifetimes_fit()),
         ("lifetimes BFGS, tol 1e-4", lifetimes_fit(tol=1e-4)),
         (
@@ -572,6 +770,7 @@ def _fit_with_retries(
     data: tuple[np.ndarray, ...],
     polish: Callable[[dict[str, float]], dict[str, float]] | None = None,
     fast_loglik: Callable[[np.ndarray], float] | None = None,
+    fast_gradient: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = None,
 ) -> tuple[dict[str, float], float, np.ndarray, tuple[FitAttempt, ...]]:
     loglik = _summed_log_likelihood(model)
     names = PARAMETER_NAMES[model]
@@ -599,7 +798,22 @@ def _fit_with_retries(
         if not math.isfinite(value):
             attempts.append(FitAttempt(strategy, False, "non-finite log-likelihood", params))
             continue
-        covariance, problem = _log_param_covariance(model, log_params, data, fast_loglik)
+        steepest = _largest_gradient(model, log_params, data, fast_loglik, fast_gradient)
+        if steepest > GRADIENT_TOLERANCE:
+            attempts.append(
+                FitAttempt(
+                    strategy,
+                    False,
+                    f"not at an optimum: log-likelihood gradient {steepest:.1e} per customer "
+                    f"(> {GRADIENT_TOLERANCE:g}); the optimiser stopped early",
+                    params,
+                    value,
+                )
+            )
+            continue
+        covariance, problem = _log_param_covariance(
+            model, log_params, data, fast_loglik, fast_gradient
+        )
         if covariance is None:
             attempts.append(FitAttempt(strategy, False, problem, params, value))
             continue
@@ -665,10 +879,13 @@ def fit_transaction_model(
     strategies = _lifetimes_strategies(model, freq, rec, age, weights)
     fast = None
     polish = None
+    gradient = bgnbd_loglik_and_gradient(freq, rec, age, weights) if model == "bgnbd" else None
     if model == "pareto_nbd":
         fast = pareto_loglik_on_pairs(freq, rec, age, weights.astype(float))
         polish = lambda p: _polish_pareto(p, fast)  # noqa: E731
-    params, loglik, covariance, attempts = _fit_with_retries(model, strategies, data, polish, fast)
+    params, loglik, covariance, attempts = _fit_with_retries(
+        model, strategies, data, polish, fast, gradient
+    )
     labels = [f"log_{k}" for k in PARAMETER_NAMES[model]]
     return TransactionModelFit(
         model=model,
@@ -754,7 +971,16 @@ def fit_spend_model(summary: pd.DataFrame, *, q_constraint: bool = True) -> Spen
             raise ConvergenceError(f"Nelder-Mead: {result.message}")
         return dict(zip(names, map(float, np.exp(result.x)), strict=True))
 
+    evaluate = gamma_gamma_loglik_and_gradient(freq, mean_spend, weights)
+
+    def lbfgs_analytic() -> dict[str, float]:
+        # lifetimes' start (0.1 on the log scale); with q_constraint, log q >= 0 (q >= 1)
+        bounds = [(None, None), (0.0, None), (None, None)] if q_constraint else None
+        log_params = _bfgs_with_gradient(evaluate, np.full(3, 0.1), float(weights.sum()), bounds)
+        return dict(zip(names, map(float, np.exp(log_params)), strict=True))
+
     strategies = [
+        ("L-BFGS-B with analytic gradient (lifetimes' likelihood)", lbfgs_analytic),
         ("lifetimes L-BFGS-B, tol 1e-7", gg(1e-7)),
         # LT #396: BFGS reports "precision loss" although the gradient is ~0; a looser tol passes.
         ("lifetimes, tol 1e-4", gg(1e-4)),
@@ -764,7 +990,9 @@ def fit_spend_model(summary: pd.DataFrame, *, q_constraint: bool = True) -> Spen
         ),
         ("Nelder-Mead on log-parameters", nelder_mead),
     ]
-    params, loglik, covariance, attempts = _fit_with_retries("gamma_gamma", strategies, data)
+    params, loglik, covariance, attempts = _fit_with_retries(
+        "gamma_gamma", strategies, data, fast_gradient=evaluate
+    )
     correlation = float(np.corrcoef(repeaters["frequency"], repeaters["monetary_value"])[0, 1])
     labels = [f"log_{k}" for k in names]
     return SpendModelFit(

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from loyaltylab.clv import _formulas as formulas
 from loyaltylab.clv.fitting import (
@@ -63,6 +64,25 @@ def _params(fit: TransactionModelFit | SpendModelFit, draws: np.ndarray | None) 
     return [draws[:, [i]] for i in range(draws.shape[1])]
 
 
+def expected_if_alive(
+    model: str, params: Sequence, t: float | np.ndarray, x: np.ndarray, age: np.ndarray
+) -> np.ndarray:
+    """E[Y(t) | x, T, alive] of ``model``, evaluated once per distinct (x, T) pair."""
+    function = {
+        "bgnbd": formulas.bgnbd_expected_if_alive,
+        "mbgnbd": formulas.mbgnbd_expected_if_alive,
+        "pareto_nbd": formulas.pareto_expected_if_alive,
+    }[model]
+    x = np.asarray(x, dtype=float)
+    age = np.asarray(age, dtype=float)
+    with np.errstate(all="ignore"):
+        if np.ndim(t) == 0 and x.ndim == 1 and len(x) > 1000:
+            pairs, codes = _unique_rows(pd.DataFrame({"x": x, "T": age}), ["x", "T"])
+            values = function(t, *params, pairs["x"].to_numpy(), pairs["T"].to_numpy())
+            return values[..., codes]
+        return function(t, *params, x, age)
+
+
 def conditional_expected(
     model: str,
     params: Sequence,
@@ -70,15 +90,15 @@ def conditional_expected(
     x: np.ndarray,
     t_x: np.ndarray,
     age: np.ndarray,
+    alive: np.ndarray | None = None,
 ) -> np.ndarray:
-    """E[Y(t) | x, t_x, T] of ``model`` for parameters ``params`` (floats or draw columns)."""
-    function = {
-        "bgnbd": formulas.bgnbd_conditional_expected,
-        "mbgnbd": formulas.mbgnbd_conditional_expected,
-        "pareto_nbd": formulas.pareto_conditional_expected,
-    }[model]
-    with np.errstate(all="ignore"):
-        return function(t, *params, x, t_x, age)
+    """E[Y(t) | x, t_x, T] of ``model`` for parameters ``params`` (floats or draw columns).
+
+    Computed as E[Y(t) | x, T, alive] x P(alive | x, t_x, T); pass ``alive`` to reuse P(alive).
+    """
+    if alive is None:
+        alive = alive_probability(model, params, x, t_x, age)
+    return expected_if_alive(model, params, t, x, age) * alive
 
 
 def alive_probability(
@@ -90,7 +110,20 @@ def alive_probability(
         "mbgnbd": formulas.mbgnbd_probability_alive,
         "pareto_nbd": formulas.pareto_probability_alive,
     }[model]
+    x = np.asarray(x, dtype=float)
     with np.errstate(all="ignore"):
+        if model == "pareto_nbd" and x.ndim == 1 and len(x) > 1000:
+            # the hypergeometric terms depend on (x, t_x) and (x, T): once per distinct pair
+            terms = []
+            for span in (np.asarray(t_x, dtype=float), np.asarray(age, dtype=float)):
+                pairs, codes = _unique_rows(pd.DataFrame({"x": x, "s": span}), ["x", "s"])
+                values = formulas.pareto_a0_term(
+                    *params, pairs["x"].to_numpy(), pairs["s"].to_numpy()
+                )
+                terms.append(values[..., codes])
+            log_a0 = formulas.pareto_log_a0_from_terms(*terms)
+            odds = formulas.pareto_log_alive_odds_from_a0(*params, x, age, log_a0)
+            return expit(-odds)
         return function(*params, x, t_x, age)
 
 
@@ -247,10 +280,11 @@ def discounted_expected_purchases(
     if horizon == 0:
         return np.zeros(np.broadcast_shapes(np.shape(params[0]), np.shape(x)))
     times = _step_times(horizon, step)
+    alive = alive_probability(model, params, x, t_x, age)
     total = 0.0
     previous = 0.0
     for t_k in times:
-        current = conditional_expected(model, params, t_k, x, t_x, age)
+        current = conditional_expected(model, params, t_k, x, t_x, age, alive=alive)
         total = total + (current - previous) * (1.0 + discount_rate) ** (-t_k / units_per_year)
         previous = current
     return np.asarray(total)
