@@ -75,6 +75,7 @@ _TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 .ll-toc { font-family: var(--jp-ui-font-family, sans-serif); margin: 0 0 1.5em 0; }
 .ll-toc ul { margin: 0.2em 0; }
 .ll-toc .ll-toc-3 { margin-left: 1.5em; }
+.jp-OutputArea-output.jp-RenderedHTML { overflow-x: auto; max-width: 100%; }
 </style>
 {%- endblock html_head_css -%}
 {%- block body_header -%}
