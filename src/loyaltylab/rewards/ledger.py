@@ -74,6 +74,8 @@ class PointsLedger:
         self.lock_weeks = math.ceil(rules.lock_days / 7)
         self.locked = np.zeros((max(self.lock_weeks, 1), self.n), dtype=np.float32)
         self.balance = np.zeros(self.n, dtype=np.float32)
+        self.locked_index: list[list[np.ndarray]] = [[] for _ in range(self.locked.shape[0])]
+        self.total = 0.0  # outstanding points (available + locked), kept as a running sum
         self.week = -1
 
     # -- clock ------------------------------------------------------------------------------
@@ -116,11 +118,15 @@ class PointsLedger:
                 expired = self._expire_slot(self._slot(week - 2 * WEEKS_PER_YEAR))
         if self.lock_weeks > 0:
             slot = week % self.lock_weeks
-            release = self.locked[slot]
-            if release.any():
-                self.lots[self._slot(week)] += release
-                self.balance += release
-                release[:] = 0.0
+            pending = self.locked_index[slot]
+            if pending:
+                index = np.unique(np.concatenate(pending))
+                values = self.locked[slot, index]
+                self.lots[self._slot(week), index] += values
+                self.balance[index] += values
+                self.locked[slot, index] = 0.0
+                self.locked_index[slot] = []
+        self.total -= expired
         return expired
 
     def _expire_slot(self, slot: int) -> float:
@@ -146,8 +152,11 @@ class PointsLedger:
         if index.size == 0:
             return
         values = points.astype(np.float32, copy=False)
+        self.total += float(values.sum(dtype=np.float64))
         if self.lock_weeks > 0:
-            self.locked[(self.week + self.lock_weeks) % self.lock_weeks, index] += values
+            slot = (self.week + self.lock_weeks) % self.lock_weeks
+            self.locked[slot, index] += values
+            self.locked_index[slot].append(index)
         else:
             self.lots[self._slot(self.week), index] += values
             self.balance[index] += values
@@ -178,14 +187,15 @@ class PointsLedger:
         take = np.clip(wanted[None, :] - before, 0.0, block)
         self.lots[np.ix_(order, index)] = block - take
         taken = take.sum(axis=0)
-        self.balance[index] -= taken
-        np.maximum(self.balance, 0.0, out=self.balance)
-        return float(taken.sum(dtype=np.float64))
+        self.balance[index] = np.maximum(self.balance[index] - taken, 0.0)
+        total = float(taken.sum(dtype=np.float64))
+        self.total -= total
+        return total
 
     def outstanding(self, mask: np.ndarray | None = None) -> float:
         """Return outstanding points (available + locked), optionally for a mask of customers."""
         if mask is None:
-            return float(self.balance.sum(dtype=np.float64) + self.locked.sum(dtype=np.float64))
+            return max(self.total, 0.0)
         return float(
             self.balance[mask].sum(dtype=np.float64) + self.locked[:, mask].sum(dtype=np.float64)
         )

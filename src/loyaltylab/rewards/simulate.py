@@ -164,6 +164,31 @@ class _Twin:
     goal_exposure: np.ndarray
     goal_purchases: np.ndarray
     tier_counts: np.ndarray
+    enrolled: np.ndarray
+    exit_week: np.ndarray
+    tier_discount: np.ndarray
+    tier_earn: np.ndarray
+    tier_status: np.ndarray
+    dropout_factor: float
+    bonuses: list[tuple[int, int, float, float]]
+
+
+@dataclass
+class _Week:
+    """Random numbers and baseline-twin outcomes of one week, shared by all programs."""
+
+    u_buy: np.ndarray
+    u_drop: np.ndarray
+    u_aux: np.ndarray
+    z_spend: np.ndarray
+    buy_at_base_rate: np.ndarray
+    hazard: np.ndarray | None
+    buyers0: np.ndarray
+    spend0: np.ndarray
+    alive0: np.ndarray
+    alive0_count: int
+    purchases0: int
+    revenue0: float
 
 
 def _campaign_factors(
@@ -244,8 +269,10 @@ def simulate_programs(
     names = [program.name for program in programs]
     if len(set(names)) != len(names):
         raise ParameterError(f"program names must be unique, got {names}")
-    if not isinstance(horizon_weeks, int) or horizon_weeks < 1:
-        raise ParameterError(f"horizon_weeks must be a whole number >= 1, got {horizon_weeks!r}")
+    if not isinstance(horizon_weeks, int) or not 1 <= horizon_weeks <= 20_000:
+        raise ParameterError(
+            f"horizon_weeks must be a whole number from 1 to 20000, got {horizon_weeks!r}"
+        )
     base_behaviour = behaviour or Behaviour()
     n = population.size
     rate = population.rate
@@ -267,12 +294,15 @@ def simulate_programs(
     wh_shift = 1 - 1 / (9 * gg_p)
     wh_scale = 1 / (3 * math.sqrt(gg_p))
     wh_mean = _wilson_hilferty_mean(gg_p)
+    wilson = (wh_shift, wh_scale, wh_mean)
     campaigns = {
         twin.program.name: _campaign_factors(
             twin.program, horizon_weeks, twin.behaviour.campaign_response
         )
         for twin in twins
     }
+    no_purchase = np.exp(-rate.astype(np.float32))
+    hazard = None if bgnbd else (1 - np.exp(-dropout)).astype(np.float32)
     weeks = range(horizon_weeks)
     if progress:
         from tqdm import tqdm
@@ -284,39 +314,46 @@ def simulate_programs(
         u_aux = rng.random(n, dtype=np.float32)
         z_spend = rng.standard_normal(n, dtype=np.float32)
         # --- baseline twin --------------------------------------------------------------
-        buyers0, counts0 = _purchases(u_buy, rate, alive0)
-        basket0 = _basket(z_spend, buyers0, spend_mean, wh_shift, wh_scale, wh_mean)
-        spend0 = counts0 * basket0
+        buy_at_base_rate = u_buy > no_purchase
+        buyers0 = np.flatnonzero(buy_at_base_rate & alive0)
+        counts0 = poisson_inverse(u_buy[buyers0], rate[buyers0])
+        keep = counts0 > 0
+        buyers0, counts0 = buyers0[keep], counts0[keep]
+        spend0 = counts0 * _basket(z_spend, buyers0, spend_mean, *wilson)
         if bgnbd:
             p0 = dropout[buyers0]
-            dropped0 = u_drop[buyers0] < 1 - np.power(1 - p0, counts0)
-            alive0[buyers0[dropped0]] = False
+            alive0[buyers0[u_drop[buyers0] < 1 - np.power(1 - p0, counts0)]] = False
         else:
-            hazard = 1 - np.exp(-dropout)
             alive0 &= ~(u_drop < hazard)
-        discount_factor = None
+        shared = _Week(
+            u_buy=u_buy,
+            u_drop=u_drop,
+            u_aux=u_aux,
+            z_spend=z_spend,
+            buy_at_base_rate=buy_at_base_rate,
+            hazard=hazard,
+            buyers0=buyers0,
+            spend0=spend0,
+            alive0=alive0,
+            alive0_count=int(alive0.sum()),
+            purchases0=int(counts0.sum()),
+            revenue0=float(spend0.sum()),
+        )
         for twin in twins:
             rate_discount = twin.program.economics.annual_discount_rate
             discount_factor = (1 + rate_discount) ** (-week / WEEKS_PER_YEAR)
             _step(
                 twin,
                 week,
-                u_buy,
-                u_drop,
-                u_aux,
-                z_spend,
-                rate,
-                dropout,
-                spend_mean,
+                shared,
+                population,
                 bgnbd,
-                (wh_shift, wh_scale, wh_mean),
-                buyers0,
-                spend0,
-                counts0,
-                alive0,
+                wilson,
                 campaigns[twin.program.name],
                 discount_factor,
             )
+    for twin in twins:
+        _finalize(twin, horizon_weeks)
     return SimulationResult.from_twins(
         twins=twins,
         population=population,
@@ -331,15 +368,6 @@ def _wilson_hilferty_mean(shape: float) -> float:
     z = np.random.default_rng(0).standard_normal(200_000)
     values = np.maximum(1 - 1 / (9 * shape) + z / (3 * math.sqrt(shape)), 0.0) ** 3
     return float(values.mean())
-
-
-def _purchases(u: np.ndarray, mean: np.ndarray, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return positions of buyers and their purchase counts this week."""
-    threshold = np.exp(-mean)
-    buyers = np.flatnonzero((u > threshold) & alive)
-    counts = poisson_inverse(u[buyers], mean[buyers])
-    keep = counts > 0
-    return buyers[keep], counts[keep]
 
 
 def _basket(
@@ -390,6 +418,9 @@ def _make_twin(
         ledger.earn(index, np.full(index.size, program.points.endowed_points))
         ledger.week = -1
     n_tiers = tiers.n_tiers if tiers is not None else 1
+    dropout_factor = 1 - behaviour.dropout_reduction
+    if program.kind == "coalition" and program.coalition is not None:
+        dropout_factor = 1 - behaviour.dropout_reduction * program.coalition.focal_effect_factor
     return _Twin(
         program=program,
         behaviour=behaviour,
@@ -397,10 +428,10 @@ def _make_twin(
         member=member,
         active_member=member.copy(),
         response=response,
-        last_buy=np.full(n, -10_000, dtype=np.int32),
+        last_buy=np.full(n, -10_000, dtype=np.int16),
         goals=np.zeros(n, dtype=np.int16),
-        momentum_until=np.full(n, -1, dtype=np.int32),
-        demoted_until=np.full(n, -1, dtype=np.int32),
+        momentum_until=np.full(n, -1, dtype=np.int16),
+        demoted_until=np.full(n, -1, dtype=np.int16),
         demotion_factor=np.ones(n, dtype=np.float32),
         ledger=ledger,
         tiers=tiers,
@@ -419,25 +450,32 @@ def _make_twin(
         goal_exposure=np.zeros(11) if track_goals else np.zeros(0),
         goal_purchases=np.zeros(11) if track_goals else np.zeros(0),
         tier_counts=np.zeros((horizon, n_tiers)),
+        enrolled=np.flatnonzero(member),
+        exit_week=np.full(n, horizon, dtype=np.int16),
+        tier_discount=np.array(
+            [tier.discount for tier in program.tiers.tiers] if tiers is not None else [0.0]
+        ),
+        tier_earn=np.array(
+            [tier.earn_multiplier for tier in program.tiers.tiers] if tiers is not None else [1.0]
+        ),
+        tier_status=np.array(
+            [tier.status_dropout_reduction for tier in program.tiers.tiers]
+            if tiers is not None
+            else [0.0],
+            dtype=np.float32,
+        ),
+        dropout_factor=dropout_factor,
+        bonuses=_bonus_weeks(program, horizon),
     )
 
 
 def _step(
     twin: _Twin,
     week: int,
-    u_buy: np.ndarray,
-    u_drop: np.ndarray,
-    u_aux: np.ndarray,
-    z_spend: np.ndarray,
-    rate: np.ndarray,
-    dropout: np.ndarray,
-    spend_mean: np.ndarray,
+    shared: _Week,
+    population: Population,
     bgnbd: bool,
     wilson: tuple[float, float, float],
-    buyers0: np.ndarray,
-    spend0: np.ndarray,
-    counts0: np.ndarray,
-    alive0: np.ndarray,
     campaign: tuple[np.ndarray, np.ndarray],
     discount_factor: float,
 ) -> None:
@@ -445,15 +483,19 @@ def _step(
     economics = program.economics
     gm = economics.gross_margin
     ledger, tiers = twin.ledger, twin.tiers
-    # ---- start of week: paid churn, ledger clock, tier downgrades -----------------------
-    if program.paid is not None:
+    rate, dropout, spend_mean = population.rate, population.dropout, population.mean_spend
+    u_buy, u_drop, u_aux = shared.u_buy, shared.u_drop, shared.u_aux
+    # ---- start of week: paid churn, ledger clock, tier downgrades ----------------------------
+    if program.paid is not None and week > 0:
         monthly = program.paid.monthly_churn
         monthly = b.paid_monthly_churn if monthly is None else monthly
         weekly_churn = 1 - (1 - monthly) ** (12 / WEEKS_PER_YEAR)
-        # u_aux is also the redemption uniform; use its mirror image so the two are independent
-        # enough for a weekly hazard of a few percent
-        churn = twin.active_member & (1.0 - u_aux < weekly_churn) & (week > 0)
-        twin.active_member &= ~churn
+        # u_aux is also the redemption uniform (used below 0.6 at most); its mirror image keeps
+        # the two events apart for a weekly churn of a few percent
+        current = np.flatnonzero(twin.active_member & twin.alive)
+        leaving = current[1.0 - u_aux[current] < weekly_churn]
+        twin.active_member[leaving] = False
+        twin.exit_week[leaving] = np.minimum(twin.exit_week[leaving], week)
     expired = ledger.start_week(week) if ledger is not None else 0.0
     downgrades = 0
     if tiers is not None:
@@ -463,17 +505,19 @@ def _step(
             twin.demoted_until[down] = week + b.demotion_weeks
             twin.demotion_factor[down] = 1 + b.demotion_penalty * previous.astype(np.float32)
     member_now = twin.active_member & twin.alive
-    # ---- goal distance -------------------------------------------------------------------
+    members = np.flatnonzero(member_now)
+    # ---- goal distance of members ------------------------------------------------------------
     distance = None
-    if ledger is not None and twin.rewards_points.size:
-        smallest = twin.rewards_points[0]
-        progress_points = np.mod(ledger.balance, smallest)
-        distance = ((smallest - progress_points) / smallest).astype(np.float32)
-    if tiers is not None and (b.goal_gradient > 0 or b.goal_commitment > 0):
-        tier_distance = tiers.distance_to_next()
+    need_distance = b.goal_gradient > 0 or b.goal_commitment > 0 or twin.goal_exposure.size
+    if need_distance and ledger is not None and twin.rewards_points.size:
+        smallest = np.float32(twin.rewards_points[0])
+        balance = ledger.balance[members]
+        distance = (smallest - np.mod(balance, smallest)) / smallest
+    if need_distance and tiers is not None:
+        tier_distance = tiers.distance_to_next(members)
         distance = tier_distance if distance is None else np.minimum(distance, tier_distance)
-    # ---- rate multiplier -----------------------------------------------------------------
-    response = twin.response
+    # ---- purchase-rate multiplier of members -------------------------------------------------
+    response = twin.response[members]
     visit_factor, earn_factor = campaign
     if program.kind == "paid":
         base_uplift = b.paid_uplift
@@ -485,90 +529,93 @@ def _step(
     if distance is not None and b.goal_gradient > 0:
         multiplier *= 1 + response * np.float32(b.goal_gradient) * (1 - distance)
     if b.learning > 0:
-        multiplier *= 1 + response * np.float32(b.learning) * np.minimum(
-            twin.goals, MAX_LEARNING_GOALS
-        )
+        goals = np.minimum(twin.goals[members], MAX_LEARNING_GOALS).astype(np.float32)
+        multiplier *= 1 + response * np.float32(b.learning) * goals
     if b.redemption_uplift > 0:
-        multiplier *= np.where(
-            twin.momentum_until > week, 1 + response * np.float32(b.redemption_uplift), 1
-        )
+        boosted = twin.momentum_until[members] > week
+        multiplier[boosted] *= 1 + response[boosted] * np.float32(b.redemption_uplift)
     if b.demotion_rate_drop > 0 and tiers is not None:
-        multiplier *= np.where(
-            twin.demoted_until > week, 1 - response * np.float32(b.demotion_rate_drop), 1
-        )
+        demoted = twin.demoted_until[members] > week
+        multiplier[demoted] *= 1 - response[demoted] * np.float32(b.demotion_rate_drop)
     if visit_factor[week] != 1:
         multiplier *= 1 + response * np.float32(visit_factor[week] - 1)
-    multiplier = np.where(member_now, multiplier, np.float32(1.0)).astype(np.float32)
-    # ---- purchases ----------------------------------------------------------------------
-    buyers, counts = _purchases(u_buy, rate * multiplier, twin.alive)
-    basket = _basket(z_spend, buyers, spend_mean, *wilson)
-    spend = counts * basket
+    # ---- purchases ---------------------------------------------------------------------------
+    # non-members buy as in the baseline; members at their multiplied rate (same uniforms)
+    buy = shared.buy_at_base_rate.copy()
+    buy[members] = u_buy[members] > np.exp(-rate[members] * multiplier)
+    buy &= twin.alive
+    buyers = np.flatnonzero(buy)
     is_member = member_now[buyers]
+    position = np.searchsorted(members, buyers[is_member])
+    mean = rate[buyers].astype(np.float64)
+    buyer_multiplier = np.ones(buyers.size, dtype=np.float32)
+    buyer_multiplier[is_member] = multiplier[position]
+    mean *= buyer_multiplier
+    counts = poisson_inverse(u_buy[buyers], mean)
+    keep = counts > 0
+    if not keep.all():
+        buyers, counts, is_member = buyers[keep], counts[keep], is_member[keep]
+        buyer_multiplier = buyer_multiplier[keep]
+        position = np.searchsorted(members, buyers[is_member])
+    basket = _basket(shared.z_spend, buyers, spend_mean, *wilson)
+    spend = counts * basket
     twin.last_buy[buyers] = week
     if twin.goal_exposure.size and distance is not None:
         bins = np.rint(distance * 10).astype(np.intp)
-        twin.goal_exposure += np.bincount(bins[member_now], minlength=11)[:11]
-        twin.goal_purchases += np.bincount(
-            bins[buyers[is_member]], weights=counts[is_member], minlength=11
-        )[:11]
-    # ---- discounts, cashback ---------------------------------------------------------------
+        twin.goal_exposure += np.bincount(bins, minlength=11)[:11]
+        twin.goal_purchases += np.bincount(bins[position], weights=counts[is_member], minlength=11)[
+            :11
+        ]
+    # ---- discounts, cashback -----------------------------------------------------------------
     discount_rate = np.zeros(buyers.size)
     if tiers is not None:
-        tier_discount = np.array([tier.discount for tier in program.tiers.tiers])
-        discount_rate += tier_discount[tiers.rank[buyers]]
+        discount_rate += twin.tier_discount[tiers.rank[buyers]]
     if program.paid is not None:
         discount_rate += program.paid.discount
-    cashback_cost = 0.0
+    cashback_rate = 0.0
     if program.cashback is not None:
         if program.cashback.instant:
             discount_rate += program.cashback.rate
         else:
-            cashback_cost = float((spend * is_member).sum() * program.cashback.rate)
+            cashback_rate = program.cashback.rate
     discount_rate = np.minimum(discount_rate, 0.9) * is_member
     discounts = spend * discount_rate
     paid_amount = spend - discounts
-    # ---- points ----------------------------------------------------------------------------
-    issued = 0.0
-    partner_points = 0.0
-    redeemed = 0.0
-    redemption_cost = 0.0
-    reward_value = 0.0
+    cashback = spend * is_member * cashback_rate
+    cashback_cost = float(cashback.sum())
+    # ---- points ------------------------------------------------------------------------------
+    issued = partner_points = redeemed = redemption_cost = reward_value = 0.0
     n_redemptions = 0
+    points = None
     if ledger is not None:
         rules = program.points
         multiplier_earn = np.full(buyers.size, earn_factor[week])
         if tiers is not None:
-            tier_mult = np.array([tier.earn_multiplier for tier in program.tiers.tiers])
-            multiplier_earn *= tier_mult[tiers.rank[buyers]]
+            multiplier_earn *= twin.tier_earn[tiers.rank[buyers]]
         if program.paid is not None:
             multiplier_earn *= program.paid.earn_multiplier
         points = (
             rules.earn_rate * paid_amount + rules.points_per_purchase * counts
         ) * multiplier_earn
-        for start, end, bonus, min_spend in _bonus_weeks(program, len(earn_factor)):
+        for start, end, bonus, min_spend in twin.bonuses:
             if start <= week < end:
                 points = points + bonus * (spend >= min_spend)
         points = points * is_member
-        earners = buyers[is_member]
-        ledger.earn(earners, points[is_member])
+        ledger.earn(buyers[is_member], points[is_member])
         issued = float(points.sum())
-        if program.coalition is not None:
-            partners = np.flatnonzero(member_now)
+        if program.coalition is not None and members.size:
             amount = program.coalition.partner_points_per_week
-            ledger.earn(partners, np.full(partners.size, amount, dtype=np.float32))
-            partner_points = amount * partners.size
+            ledger.earn(members, np.full(members.size, amount, dtype=np.float32))
+            partner_points = amount * members.size
             issued += partner_points
         # redemption: members who can afford the cheapest reward, at the weekly propensity
-        if twin.rewards_points.size:
-            can = member_now & (ledger.balance >= twin.rewards_points[0] - 1e-4)
-            redeemers = np.flatnonzero(can & (u_aux < b.redemption_propensity))
+        if twin.rewards_points.size and members.size:
+            affordable = ledger.balance[members] >= twin.rewards_points[0] - 1e-4
+            willing = u_aux[members] < b.redemption_propensity
+            redeemers = members[affordable & willing]
             if redeemers.size:
-                choice = (
-                    np.searchsorted(
-                        twin.rewards_points, ledger.balance[redeemers] + 1e-4, side="right"
-                    )
-                    - 1
-                )
+                balance = ledger.balance[redeemers].astype(np.float64)
+                choice = np.searchsorted(twin.rewards_points, balance + 1e-4, side="right") - 1
                 redeemed = ledger.redeem(redeemers, twin.rewards_points[choice])
                 redemption_cost = float(twin.rewards_cost[choice].sum())
                 reward_value = float(twin.rewards_value[choice].sum())
@@ -576,101 +623,83 @@ def _step(
                 twin.goals[redeemers] += 1
                 twin.redeemed_any[redeemers] = True
                 twin.momentum_until[redeemers] = week + 1 + b.redemption_window_weeks
-                np.add.at(twin.margin, redeemers, -twin.rewards_cost[choice] * discount_factor)
-    # ---- tiers ---------------------------------------------------------------------------
+                twin.margin[redeemers] -= twin.rewards_cost[choice] * discount_factor
+    # ---- tiers -------------------------------------------------------------------------------
     upgrades = 0
     if tiers is not None:
-        qualifying = (
-            spend if program.tiers.metric == "spend" else (points if ledger is not None else spend)
-        )
+        qualifying = spend if program.tiers.metric == "spend" or points is None else points
         members_buying = buyers[is_member]
         tiers.add(members_buying, qualifying[is_member])
         upgrades = tiers.upgrade(members_buying)
-        alive_members = np.flatnonzero(member_now)
-        twin.tier_counts[week] = np.bincount(tiers.rank[alive_members], minlength=tiers.n_tiers)
-    # ---- dropout ---------------------------------------------------------------------------
+        twin.tier_counts[week] = np.bincount(tiers.rank[members], minlength=tiers.n_tiers)
+
+    # ---- dropout -----------------------------------------------------------------------------
     # the attrition effect applies to all members (Chen et al. [S17]); the segment response
     # scales the purchase-rate effects only (heavy buyers do not change their buying [S14])
-    factor = np.full(response.shape, 1 - b.dropout_reduction, dtype=np.float32)
-    if program.kind == "coalition" and program.coalition is not None:
-        factor = 1 - (1 - factor) * np.float32(program.coalition.focal_effect_factor)
-    if tiers is not None and b.status_effect > 0:
-        status = np.array(
-            [t.status_dropout_reduction for t in program.tiers.tiers], dtype=np.float32
-        )
-        factor = factor * (1 - response * np.float32(b.status_effect) * status[tiers.rank])
-    if tiers is not None and b.demotion_penalty > 0:
-        factor = factor * np.where(twin.demoted_until > week, twin.demotion_factor, np.float32(1.0))
-    if distance is not None and b.goal_commitment > 0:
-        factor = factor * (
-            1 - response + response * goal_commitment_factor(distance, b.goal_commitment)
-        )
+    def member_factor(who: np.ndarray, where: np.ndarray | None) -> np.ndarray:
+        factor = np.full(who.size, twin.dropout_factor, dtype=np.float32)
+        if tiers is not None and b.status_effect > 0:
+            reduction = twin.tier_status[tiers.rank[who]] * np.float32(b.status_effect)
+            factor *= 1 - reduction
+        if tiers is not None and b.demotion_penalty > 0:
+            demoted = twin.demoted_until[who] > week
+            factor[demoted] *= twin.demotion_factor[who[demoted]]
+        if distance is not None and where is not None and b.goal_commitment > 0:
+            factor *= goal_commitment_factor(distance[where], b.goal_commitment)
+        return factor
+
     if bgnbd:
-        chosen = factor[buyers] / multiplier[buyers]
-        p_eff = np.where(is_member, dropout[buyers] * chosen, dropout[buyers])
-        dropped = u_drop[buyers] < 1 - np.power(1 - p_eff, counts)
-        twin.alive[buyers[dropped]] = False
+        p_eff = dropout[buyers].astype(np.float32)
+        member_buyers = buyers[is_member]
+        p_eff[is_member] *= member_factor(member_buyers, position) / buyer_multiplier[is_member]
+        dead = buyers[u_drop[buyers] < 1 - np.power(1 - p_eff, counts)]
     else:
-        mu = np.where(member_now, dropout * factor, dropout)
-        twin.alive &= ~(u_drop < 1 - np.exp(-mu))
-    # ---- money -----------------------------------------------------------------------------
-    members_alive = int(member_now.sum())
+        hazard = shared.hazard.copy()
+        hazard[members] = 1 - np.exp(
+            -dropout[members] * member_factor(members, np.arange(members.size))
+        )
+        dead = np.flatnonzero(twin.alive & (u_drop < hazard))
+    twin.alive[dead] = False
+    twin.exit_week[dead] = np.minimum(twin.exit_week[dead], week + 1)
+    # ---- money -------------------------------------------------------------------------------
+    members_alive = int(members.size)
     program_cost = economics.fixed_cost_per_year / WEEKS_PER_YEAR + (
         economics.cost_per_member_per_year / WEEKS_PER_YEAR * members_alive
     )
     fee_income = 0.0
-    if program.paid is not None:
-        period_weeks = max(1, round(program.paid.period_days / 7))
-        if week % period_weeks == 0:
-            payers = np.flatnonzero(member_now)
-            fee_income = program.paid.fee * payers.size
-            np.add.at(twin.margin, payers, program.paid.fee * discount_factor)
+    if program.paid is not None and week % max(1, round(program.paid.period_days / 7)) == 0:
+        fee_income = program.paid.fee * members.size
+        twin.margin[members] += program.paid.fee * discount_factor
     partner_income = (
         partner_points * program.coalition.partner_funding_per_point if program.coalition else 0.0
     )
-    if program.coalition is not None and partner_points:
-        twin.margin[np.flatnonzero(member_now)] += (
-            program.coalition.partner_points_per_week
-            * program.coalition.partner_funding_per_point
-            * discount_factor
-        )
-    per_customer_cost = (
-        gm * spend
-        - discounts
-        - spend
-        * is_member
-        * (program.cashback.rate if program.cashback and not program.cashback.instant else 0.0)
-    )
-    np.add.at(twin.margin, buyers, per_customer_cost * discount_factor)
-    if economics.cost_per_member_per_year:
-        twin.margin[member_now] -= (
-            economics.cost_per_member_per_year / WEEKS_PER_YEAR * discount_factor
-        )
-    np.add.at(twin.value, buyers, spend * discount_factor)
-    np.add.at(twin.sales, buyers, spend)
-    np.add.at(twin.value_baseline, buyers0, spend0 * discount_factor)
-    np.add.at(twin.sales_baseline, buyers0, spend0)
-    np.add.at(twin.margin_baseline, buyers0, gm * spend0 * discount_factor)
+    twin.margin[buyers] += (gm * spend - discounts - cashback) * discount_factor
+    twin.value[buyers] += spend * discount_factor
+    twin.sales[buyers] += spend
+    twin.value_baseline[shared.buyers0] += shared.spend0 * discount_factor
+    twin.sales_baseline[shared.buyers0] += shared.spend0
+    twin.margin_baseline[shared.buyers0] += gm * shared.spend0 * discount_factor
     if week == WEEKS_PER_YEAR - 1:
-        twin.alive_at_year = np.stack([twin.alive.copy(), alive0.copy()])
+        twin.alive_at_year = np.stack([twin.alive.copy(), shared.alive0.copy()])
     revenue = float(spend.sum())
-    revenue0 = float(spend0.sum())
-    reward_cost = float(discounts.sum()) + cashback_cost + redemption_cost
-    out["members"][week] = twin.member.sum() if program.paid is None else twin.active_member.sum()
+    revenue0 = shared.revenue0
+    discount_total = float(discounts.sum())
+    reward_cost = discount_total + cashback_cost + redemption_cost
+    out["members"][week] = twin.enrolled.size if program.paid is None else twin.active_member.sum()
     out["alive_members"][week] = members_alive
-    out["active_members"][week] = int((member_now & (week - twin.last_buy < ACTIVE_WEEKS)).sum())
-    out["alive_members_baseline"][week] = int((twin.member & alive0).sum())
+    out["active_members"][week] = int((week - twin.last_buy[members] < ACTIVE_WEEKS).sum())
+    out["alive_members_baseline"][week] = int(shared.alive0[twin.enrolled].sum())
     out["alive_customers"][week] = int(twin.alive.sum())
-    out["alive_customers_baseline"][week] = int(alive0.sum())
+    out["alive_customers_baseline"][week] = shared.alive0_count
     out["purchases"][week] = counts.sum()
-    out["purchases_baseline"][week] = counts0.sum()
+    out["purchases_baseline"][week] = shared.purchases0
     out["revenue"][week] = revenue
     out["revenue_baseline"][week] = revenue0
     out["member_revenue"][week] = float(paid_amount[is_member].sum())
-    out["discount_cost"][week] = float(discounts.sum())
+    out["discount_cost"][week] = discount_total
     out["cashback_cost"][week] = cashback_cost
     out["redemption_cost"][week] = redemption_cost
-    out["reward_value_to_customers"][week] = reward_value + float(discounts.sum()) + cashback_cost
+    out["reward_value_to_customers"][week] = reward_value + discount_total + cashback_cost
     out["reward_cost"][week] = reward_cost
     out["program_cost"][week] = program_cost
     out["fee_income"][week] = fee_income
@@ -685,6 +714,21 @@ def _step(
     out["downgrades"][week] = downgrades
     out["margin"][week] = gm * revenue - reward_cost - program_cost + fee_income + partner_income
     out["margin_baseline"][week] = gm * revenue0
+
+
+def _finalize(twin: _Twin, horizon: int) -> None:
+    """Book per-member costs and partner funding per customer (weeks as a member, discounted)."""
+    economics = twin.program.economics
+    weekly = economics.cost_per_member_per_year / WEEKS_PER_YEAR
+    if twin.program.coalition is not None:
+        coalition = twin.program.coalition
+        weekly -= coalition.partner_points_per_week * coalition.partner_funding_per_point
+    if weekly == 0 or twin.enrolled.size == 0:
+        return
+    factors = (1 + economics.annual_discount_rate) ** (-np.arange(horizon) / WEEKS_PER_YEAR)
+    before = np.concatenate([[0.0], np.cumsum(factors)])  # before[k] = sum of factors of weeks < k
+    exits = np.minimum(twin.exit_week[twin.enrolled], horizon)
+    twin.margin[twin.enrolled] -= weekly * before[exits]
 
 
 RATE_EFFECTS = (

@@ -114,13 +114,21 @@ class TierState:
         self.rank[who] = qualified[up]
         return int(up.sum())
 
-    def distance_to_next(self) -> np.ndarray:
-        """Return the remaining share of the way to the next tier (1 in the top tier)."""
+    def distance_to_next(self, index: np.ndarray | None = None) -> np.ndarray:
+        """Return the remaining share of the way to the next tier (1 in the top tier).
+
+        Parameters
+        ----------
+        index : numpy.ndarray of int, optional
+            Customers to compute it for (default: all).
+        """
+        ranks = self.rank if index is None else self.rank[index]
+        metric = self.metric if index is None else self.metric[index]
         top = self.n_tiers - 1
-        rank = np.minimum(self.rank, top - 1).astype(np.intp)
-        low = self.thresholds[rank]
-        high = self.thresholds[rank + 1]
-        distance = (high - self.metric) / (high - low)
-        distance = np.clip(distance, 0.0, 1.0).astype(np.float32)
-        distance[self.rank >= top] = 1.0
+        thresholds = self.thresholds.astype(np.float32)
+        rank = np.minimum(ranks, top - 1).astype(np.intp)
+        low = thresholds[rank]
+        high = thresholds[rank + 1]
+        distance = np.clip((high - metric) / (high - low), 0.0, 1.0)
+        distance[ranks >= top] = 1.0
         return distance
