@@ -43,8 +43,8 @@ REMOVE_CELL_TAGS = frozenset({"remove-cell", "parameters", "injected-parameters"
 
 REMOVE_INPUT_TAGS = frozenset({"hide-input", "remove-input"})
 
-DATA_SOURCE_PARAMETERS = ("transactions", "data")
-"""Parameters naming the data a report reads, shown as "Data source" in the header."""
+DATA_SOURCE_PARAMETERS = ("transactions", "data", "population_source")
+"""Parameters naming the data a report reads, shown as "Data source" in the header (first found)."""
 
 HIDDEN_PARAMETERS = frozenset({"output_dir", "run_dir"})
 """Parameters not shown to readers (folders on the machine that ran the report)."""
