@@ -1,5 +1,6 @@
 """Data sets by name: CDNOW (bundled with lifetimes) and reproducible synthetic logs with truth."""
 
+from loyaltylab.datasets.campaign import SyntheticCampaign, generate_campaign
 from loyaltylab.datasets.cdnow import load_cdnow
 from loyaltylab.datasets.loyalty import (
     SYNTHETIC_LOYALTY,
@@ -23,6 +24,8 @@ from loyaltylab.datasets.synthetic import (
 )
 
 __all__ = [
+    "SyntheticCampaign",
+    "generate_campaign",
     "SYNTHETIC_LOYALTY",
     "generate_loyalty",
     "resolve_ledger",
