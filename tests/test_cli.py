@@ -133,3 +133,29 @@ def test_console_script_is_installed():
     assert done.returncode == 0
     for option in ("--config", "--only", "--parameter", "--timeout", "--no-progress"):
         assert option in done.stdout
+
+
+def test_two_runners_at_the_same_time_do_not_clobber_each_other(tmp_path):
+    script = Path(sys.executable).parent / "loyaltylab"
+    if not script.exists():
+        pytest.skip(f"console script not installed beside {sys.executable}")
+    path = tmp_path / "reports.yaml"
+    path.write_text(yaml.safe_dump({"reports": [
+        {"name": "ok", "title": "Fixture report", "notebook": str(FIXTURES / "ok.ipynb")}]}),
+        encoding="utf-8")
+    reports_dir = tmp_path / "reports"
+    command = [str(script), "run", "--config", str(path), "--reports-dir", str(reports_dir),
+               "--no-progress"]
+    runners = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                text=True) for _ in range(2)]
+    outputs = [runner.communicate(timeout=300)[0] for runner in runners]
+    assert [runner.returncode for runner in runners] == [0, 0]
+    assert all("1 passed, 0 failed" in out.splitlines() for out in outputs)
+    run_dirs = _run_dirs(reports_dir)
+    assert len(run_dirs) == 2  # each runner got its own folder, even in the same second
+    for run_dir in run_dirs:
+        assert read_run_metrics(run_dir)["ok"]["sum_of_squares"] == 30  # 0+1+4+9+16, n=5
+        assert read_run_status(run_dir)["state"] == "finished"
+    page = (reports_dir / "index.html").read_text(encoding="utf-8")
+    assert all(f"runs/{run_dir.name}/index.html" in page for run_dir in run_dirs)
+    assert (reports_dir / "latest").resolve() in {run_dir.resolve() for run_dir in run_dirs}
