@@ -236,7 +236,7 @@ profit_outcome, margin, offer_cost, synthetic_customers, seed : object
     if not isinstance(data, str | os.PathLike) or not str(data).strip():
         raise ParameterError(f"parameter 'data' must be 'synthetic' or a file path, got {data!r}")
     for name, value in (("arm_col", arm_col), ("control", control)):
-        if not isinstance(value, str) or not value.strip():
+        if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
             raise ParameterError(f"parameter {name!r} must be a non-empty name, got {value!r}")
     binary = as_str_list(binary_outcomes, "binary_outcomes")
     continuous = as_str_list(continuous_outcomes, "continuous_outcomes")
@@ -270,8 +270,8 @@ profit_outcome, margin, offer_cost, synthetic_customers, seed : object
                 for key, value in as_mapping(offer_cost, "offer_cost").items()}
     return ExperimentParameters(
         data=str(data).strip(),
-        arm_col=arm_col.strip(),
-        control=control.strip(),
+        arm_col=str(arm_col).strip(),
+        control=str(control).strip(),
         binary_outcomes=binary,
         continuous_outcomes=continuous,
         ratio_metrics=ratios,
