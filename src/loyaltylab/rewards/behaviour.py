@@ -206,7 +206,7 @@ _ASSUMPTION_ROWS = [
      "[S14][S15] heavy buyers do not change"),
     ("goal_gradient", 0.28, 0.1, 0.5, "rate x (1 + beta (1 - d)) near a reward or tier",
      "[S1][S2] ~20 % shorter inter-purchase time near the reward"),
-    ("goal_commitment", 0.0, 0.0, 1.0, "dropout x d^gamma: no abandoning near a goal",
+    ("goal_commitment", 0.0, 0.0, 0.5, "dropout x d^gamma: no abandoning near a goal",
      "[S4][S7][S8] 3.0 gives 19 % vs 34 % stamp-card completion; off by default"),
     ("learning", 0.05, 0.0, 0.1, "rate uplift per completed goal", "[S9] resetting is partial"),
     ("redemption_uplift", 0.05, 0.0, 0.1, "rate uplift for 5 weeks after a redemption",

@@ -21,6 +21,13 @@ __all__ = [
 ]
 
 
+def _label(metric: str) -> str:
+    words = metric.replace("_", " ")
+    for short in ("clv", "roi"):
+        words = words.replace(short, short.upper())
+    return words
+
+
 def _axes(ax: Axes | None) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4.5))
@@ -66,11 +73,10 @@ def plot_metric_intervals(
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set_yticks(positions, table["program"])
     ax.invert_yaxis()
-    ax.set_xlabel(f"{metric.replace('_', ' ')} over {monte_carlo.horizon_weeks} weeks ({unit})")
+    label = _label(metric)
+    ax.set_xlabel(f"{label} over {monte_carlo.horizon_weeks} weeks ({unit})")
     ax.set_ylabel("program")
-    ax.set_title(
-        f"{metric.replace('_', ' ').capitalize()}: median and {monte_carlo.interval:.0%} interval"
-    )
+    ax.set_title(f"{label[0].upper() + label[1:]}: median and {monte_carlo.interval:.0%} interval")
     ax.legend(loc="best")
     return ax
 
@@ -119,7 +125,7 @@ def plot_tornado(
     labels = [f"{row.parameter} [{row.low:g}, {row.high:g}]" for row in top.itertuples()]
     ax.set_yticks(positions, labels)
     ax.invert_yaxis()
-    ax.set_xlabel(f"{result.metric.replace('_', ' ')} ({unit})")
+    ax.set_xlabel(f"{_label(result.metric)} ({unit})")
     ax.set_ylabel("assumption [range]")
     ax.set_title(f"What the {program} result depends on most")
     ax.legend(loc="best")
