@@ -64,10 +64,22 @@ def _params(fit: TransactionModelFit | SpendModelFit, draws: np.ndarray | None) 
     return [draws[:, [i]] for i in range(draws.shape[1])]
 
 
+def _xt_pairs(x: np.ndarray, age: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    return _unique_rows(pd.DataFrame({"x": x, "T": age}), ["x", "T"])
+
+
 def expected_if_alive(
-    model: str, params: Sequence, t: float | np.ndarray, x: np.ndarray, age: np.ndarray
+    model: str,
+    params: Sequence,
+    t: float | np.ndarray,
+    x: np.ndarray,
+    age: np.ndarray,
+    pairs: tuple[pd.DataFrame, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """E[Y(t) | x, T, alive] of ``model``, evaluated once per distinct (x, T) pair."""
+    """E[Y(t) | x, T, alive] of ``model``, evaluated once per distinct (x, T) pair.
+
+    ``pairs`` (from a previous call's ``_xt_pairs(x, age)``) saves recomputing the pairs.
+    """
     function = {
         "bgnbd": formulas.bgnbd_expected_if_alive,
         "mbgnbd": formulas.mbgnbd_expected_if_alive,
@@ -77,8 +89,8 @@ def expected_if_alive(
     age = np.asarray(age, dtype=float)
     with np.errstate(all="ignore"):
         if np.ndim(t) == 0 and x.ndim == 1 and len(x) > 1000:
-            pairs, codes = _unique_rows(pd.DataFrame({"x": x, "T": age}), ["x", "T"])
-            values = function(t, *params, pairs["x"].to_numpy(), pairs["T"].to_numpy())
+            unique, codes = pairs if pairs is not None else _xt_pairs(x, age)
+            values = function(t, *params, unique["x"].to_numpy(), unique["T"].to_numpy())
             return values[..., codes]
         return function(t, *params, x, age)
 
@@ -91,6 +103,7 @@ def conditional_expected(
     t_x: np.ndarray,
     age: np.ndarray,
     alive: np.ndarray | None = None,
+    pairs: tuple[pd.DataFrame, np.ndarray] | None = None,
 ) -> np.ndarray:
     """E[Y(t) | x, t_x, T] of ``model`` for parameters ``params`` (floats or draw columns).
 
@@ -98,7 +111,7 @@ def conditional_expected(
     """
     if alive is None:
         alive = alive_probability(model, params, x, t_x, age)
-    return expected_if_alive(model, params, t, x, age) * alive
+    return expected_if_alive(model, params, t, x, age, pairs) * alive
 
 
 def alive_probability(
@@ -281,10 +294,11 @@ def discounted_expected_purchases(
         return np.zeros(np.broadcast_shapes(np.shape(params[0]), np.shape(x)))
     times = _step_times(horizon, step)
     alive = alive_probability(model, params, x, t_x, age)
+    pairs = _xt_pairs(np.asarray(x, dtype=float), np.asarray(age, dtype=float))
     total = 0.0
     previous = 0.0
     for t_k in times:
-        current = conditional_expected(model, params, t_k, x, t_x, age, alive=alive)
+        current = conditional_expected(model, params, t_k, x, t_x, age, alive=alive, pairs=pairs)
         total = total + (current - previous) * (1.0 + discount_rate) ** (-t_k / units_per_year)
         previous = current
     return np.asarray(total)
