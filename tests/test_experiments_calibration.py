@@ -85,14 +85,19 @@ def test_ab_coverage_regression_adjusted_hc2(rng):
     x_c, x_t = _spend(rng, shape), _spend(rng, shape)
     y_c = 0.6 * x_c + rng.gamma(1.0, 5.0, shape) * (1 + x_c / 30)
     y_t = 0.6 * x_t + rng.gamma(1.0, 5.0, shape) * (1 + x_t / 30) + 2.0
-    covered, fp_reduction = [], []
+    # E[y_c] = 0.6 * 15 + 5 * (1 + 15 / 30) = 16.5, so the true relative effect is 2 / 16.5
+    true_relative = 2.0 / 16.5
+    covered, covered_relative, fp_reduction = [], [], []
     for i in range(REPLICATIONS):
         result = regression_adjusted_from_stats(arm_regression_stats(y_c[i], x_c[i]),
                                                 arm_regression_stats(y_t[i], x_t[i]),
                                                 alpha=ALPHA)
         covered.append(result.adjusted.absolute_ci_low <= 2.0 <= result.adjusted.absolute_ci_high)
+        covered_relative.append(result.adjusted.relative_ci_low <= true_relative
+                                <= result.adjusted.relative_ci_high)
         fp_reduction.append(result.variance_reduction)
     assert _in_band(np.mean(covered), 0.94, 0.96), np.mean(covered)
+    assert _in_band(np.mean(covered_relative), 0.94, 0.96), np.mean(covered_relative)
     assert np.mean(fp_reduction) > 0.5  # the pre-period removes most of the variance
 
 
