@@ -21,24 +21,27 @@ from loyaltylab.experiments import analyze_experiment
 
 def make_data(units: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    arm = pd.Categorical.from_codes(rng.choice(3, units, p=[0.4, 0.3, 0.3]),
-                                    ["control", "double_points", "personal_offer"])
+    arm = pd.Categorical.from_codes(
+        rng.choice(3, units, p=[0.4, 0.3, 0.3]), ["control", "double_points", "personal_offer"]
+    )
     rate = rng.gamma(0.5, 0.2, units)
     lift = np.array([1.0, 1.05, 1.10])[arm.codes]
     pre_visits = rng.poisson(rate * 6)
     visits = rng.poisson(rate * 6 * lift)
     spend = np.where(visits > 0, rng.gamma(np.maximum(visits, 1) * 2.0, 15.0), 0.0)
     pre_spend = np.where(pre_visits > 0, rng.gamma(np.maximum(pre_visits, 1) * 2.0, 15.0), 0.0)
-    return pd.DataFrame({
-        "arm": arm,
-        "channel": pd.Categorical.from_codes(rng.choice(3, units), ["app", "email", "store"]),
-        "visited": (visits > 0).astype(np.int8),
-        "visits": visits,
-        "spend": spend,
-        "pre_visited": (pre_visits > 0).astype(np.int8),
-        "pre_visits": pre_visits,
-        "pre_spend": pre_spend,
-    })
+    return pd.DataFrame(
+        {
+            "arm": arm,
+            "channel": pd.Categorical.from_codes(rng.choice(3, units), ["app", "email", "store"]),
+            "visited": (visits > 0).astype(np.int8),
+            "visits": visits,
+            "spend": spend,
+            "pre_visited": (pre_visits > 0).astype(np.int8),
+            "pre_visits": pre_visits,
+            "pre_spend": pre_spend,
+        }
+    )
 
 
 def main() -> None:
@@ -53,17 +56,23 @@ def main() -> None:
     for label, segments in (("without segments", []), ("with segments (channel)", ["channel"])):
         t0 = time.perf_counter()
         result = analyze_experiment(
-            frame, arm_col="arm", control="control", binary_outcomes=["visited"],
+            frame,
+            arm_col="arm",
+            control="control",
+            binary_outcomes=["visited"],
             continuous_outcomes=["visits", "spend"],
             ratio_metrics={"spend_per_visit": ("spend", "visits")},
-            covariates=["pre_visited", "pre_visits", "pre_spend"], segments=segments,
+            covariates=["pre_visited", "pre_visits", "pre_spend"],
+            segments=segments,
             design_split={"control": 0.4, "double_points": 0.3, "personal_offer": 0.3},
         )
         seconds = time.perf_counter() - t0
         runs.append(seconds)
-        print(f"full analysis {label}: {seconds:.2f} s "
-              f"({len(result.effects)} effects, {len(result.adjusted)} CUPED, "
-              f"{len(result.heterogeneity)} segment effects)")
+        print(
+            f"full analysis {label}: {seconds:.2f} s "
+            f"({len(result.effects)} effects, {len(result.adjusted)} CUPED, "
+            f"{len(result.heterogeneity)} segment effects)"
+        )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: {peak_mb:,.0f} MB")
 

@@ -31,14 +31,27 @@ def test_reproducible_and_seed_dependent():
 def test_columns_and_types(campaign):
     frame = campaign.frame
     assert list(frame.columns) == [
-        "customer_id", "arm", "channel", "recency_group", "recency_weeks", "frequency",
-        "tenure_weeks", "pre_visited", "pre_visits", "pre_spend", "visited", "visits", "spend"]
+        "customer_id",
+        "arm",
+        "channel",
+        "recency_group",
+        "recency_weeks",
+        "frequency",
+        "tenure_weeks",
+        "pre_visited",
+        "pre_visits",
+        "pre_spend",
+        "visited",
+        "visits",
+        "spend",
+    ]
     assert frame["customer_id"].is_unique
     assert set(frame["visited"].unique()) <= {0, 1}
     assert (frame["visited"] == (frame["visits"] > 0)).all()
     assert ((frame["spend"] > 0) == (frame["visits"] > 0)).all()
-    assert (frame["recency_weeks"] >= 0).all() and (frame["recency_weeks"] <= frame["tenure_weeks"]
-                                                    + 1e-9).all()
+    assert (frame["recency_weeks"] >= 0).all() and (
+        frame["recency_weeks"] <= frame["tenure_weeks"] + 1e-9
+    ).all()
 
 
 def test_assignment_follows_the_designed_split(campaign):
@@ -51,17 +64,21 @@ def test_truth_is_the_exact_expectation(campaign):
     customers, frame = campaign.customers, campaign.frame
     weeks = campaign.truth["campaign_weeks"]
     lift = frame["channel"].map(DEFAULT_LIFTS["personal_offer"]).to_numpy() * np.exp(
-        -frame["recency_weeks"].to_numpy() / DEFAULT_RECENCY_SCALE["personal_offer"])
+        -frame["recency_weeks"].to_numpy() / DEFAULT_RECENCY_SCALE["personal_offer"]
+    )
     mu0 = weeks * customers["base_rate"].to_numpy()
     mu1 = mu0 * (1 + lift)
     assert campaign.true_uplift("personal_offer", "visits") == pytest.approx(mu1 - mu0)
     assert campaign.true_uplift("personal_offer", "visited") == pytest.approx(
-        np.exp(-mu0) - np.exp(-mu1))
+        np.exp(-mu0) - np.exp(-mu1)
+    )
     assert campaign.true_uplift("personal_offer", "spend") == pytest.approx(
-        (mu1 - mu0) * customers["mean_spend"].to_numpy())
+        (mu1 - mu0) * customers["mean_spend"].to_numpy()
+    )
     effects = campaign.effects.set_index(["arm", "outcome"])
     assert effects.loc[("personal_offer", "visits"), "absolute"] == pytest.approx(
-        (mu1 - mu0).mean())
+        (mu1 - mu0).mean()
+    )
     # the control arm's observed visits match the expected mean (Poisson: 4 SE)
     control = frame["arm"] == "control"
     se = np.sqrt(mu0[control].mean() / control.sum())
@@ -71,7 +88,8 @@ def test_truth_is_the_exact_expectation(campaign):
 def test_effects_are_heterogeneous_by_segment(campaign):
     seg = campaign.segment_effects
     offer = seg[(seg.arm == "personal_offer") & (seg.outcome == "visits")].set_index(
-        ["segment", "segment_value"])["relative"]
+        ["segment", "segment_value"]
+    )["relative"]
     # relative lift = weighted lift table: email (1.0) > store (0.4) > app (0.3)
     assert offer[("channel", "email")] > offer[("channel", "store")] > offer[("channel", "app")]
     assert offer[("recency_group", "active")] > offer[("recency_group", "lapsed")]
@@ -79,10 +97,14 @@ def test_effects_are_heterogeneous_by_segment(campaign):
 
 def test_analysis_recovers_the_truth(campaign):
     result = analyze_experiment(
-        campaign.frame, arm_col="arm", control="control", binary_outcomes=["visited"],
+        campaign.frame,
+        arm_col="arm",
+        control="control",
+        binary_outcomes=["visited"],
         continuous_outcomes=["visits", "spend"],
         ratio_metrics={"spend_per_visit": ("spend", "visits")},
-        covariates=["pre_visited", "pre_visits", "pre_spend"], segments=["recency_group"],
+        covariates=["pre_visited", "pre_visits", "pre_spend"],
+        segments=["recency_group"],
         design_split=campaign.truth["arms"],
     )
     for row in result.effects.itertuples():
@@ -103,5 +125,4 @@ def test_bad_parameters():
     with pytest.raises(ParameterError, match="lack a lift table"):
         generate_campaign(100, arms={"control": 0.5, "sms": 0.5})
     with pytest.raises(ParameterError, match="positive"):
-        generate_campaign(100, arms={"control": 0.5, "double_points": 0.0,
-                                     "personal_offer": 0.5})
+        generate_campaign(100, arms={"control": 0.5, "double_points": 0.0, "personal_offer": 0.5})

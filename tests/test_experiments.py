@@ -70,8 +70,9 @@ def test_a3_no_continuity_correction():
 
 def test_b1_welch_sleep_data():
     # statistics.md §4 B1: R t.test(extra ~ group, data = sleep).
-    effect = mean_effect(np.mean(SLEEP_2), np.var(SLEEP_2, ddof=1), 10,
-                         np.mean(SLEEP_1), np.var(SLEEP_1, ddof=1), 10)
+    effect = mean_effect(
+        np.mean(SLEEP_2), np.var(SLEEP_2, ddof=1), 10, np.mean(SLEEP_1), np.var(SLEEP_1, ddof=1), 10
+    )
     assert effect.absolute / effect.absolute_se == pytest.approx(-1.8608, abs=1e-4)
     assert effect.df == pytest.approx(17.776, abs=1e-3)
     assert effect.p_value == pytest.approx(0.07939, abs=1e-5)
@@ -123,8 +124,11 @@ def test_power_rejects_bad_parameters():
 
 @pytest.mark.parametrize(
     ("method", "expected"),
-    [("holm", [0.05, 0.08, 0.09, 0.09, 0.09]), ("bh", [0.05] * 5),
-     ("bonferroni", [0.05, 0.10, 0.15, 0.20, 0.25])],
+    [
+        ("holm", [0.05, 0.08, 0.09, 0.09, 0.09]),
+        ("bh", [0.05] * 5),
+        ("bonferroni", [0.05, 0.10, 0.15, 0.20, 0.25]),
+    ],
 )
 def test_d1_p_adjust(method, expected):
     # statistics.md §4 D1: R p.adjust
@@ -134,7 +138,8 @@ def test_d1_p_adjust(method, expected):
 def test_d1_order_preserved():
     # R p.adjust(c(0.04, 0.01, 0.05, 0.03, 0.02), "holm") = 0.09 0.05 0.09 0.09 0.08
     assert adjust_p_values([0.04, 0.01, 0.05, 0.03, 0.02], "holm") == pytest.approx(
-        [0.09, 0.05, 0.09, 0.09, 0.08])
+        [0.09, 0.05, 0.09, 0.09, 0.08]
+    )
 
 
 # --- E1: SRM --------------------------------------------------------------------------------
@@ -192,8 +197,9 @@ def test_f3_binomial_relative_growthbook_convention():
 def test_f4_sequential_interval():
     effect = mean_effect_from_sums(1396.87, 52377.9767, 3000, 2422.7, 134698.29, 3461)
     assert effect.relative == pytest.approx(0.50336, abs=1e-5)
-    low, high = sequential_interval(effect.relative, effect.relative_se, 3000 + 3461,
-                                    alpha=0.05, n_star=1000)
+    low, high = sequential_interval(
+        effect.relative, effect.relative_se, 3000 + 3461, alpha=0.05, n_star=1000
+    )
     assert low == pytest.approx(-0.55844, abs=1e-5)
     assert high == pytest.approx(1.56516, abs=1e-5)
     one_sided = stats.t.sf(effect.relative / effect.relative_se, effect.df)
@@ -218,8 +224,7 @@ def test_f6_bayesian_normal_flat_and_proper_prior():
     assert flat.ci_low == pytest.approx(-0.02, abs=1e-5)
     assert flat.ci_high == pytest.approx(0.12, abs=1e-5)
     assert flat.chance_to_win == pytest.approx(0.91923, abs=1e-5)
-    proper = bayesian_lift(effect.relative, effect.relative_se, prior_mean=0.1,
-                           prior_variance=0.1)
+    proper = bayesian_lift(effect.relative, effect.relative_se, prior_mean=0.1, prior_variance=0.1)
     assert proper.mean == pytest.approx(0.05063, abs=1e-5)
     assert proper.ci_low == pytest.approx(-0.01893, abs=1e-5)
     assert proper.ci_high == pytest.approx(0.12019, abs=1e-5)
@@ -274,13 +279,20 @@ def test_i1_ratio_delta_method_matches_cluster_robust_ols():
     user_effect = np.repeat(rng.gamma(2.0, 5.0, users), sessions)
     revenue = rng.gamma(1.0, 1.0, user.size) * user_effect * (1 + 0.1 * t)
     fit = smf.ols("rev ~ t", pd.DataFrame({"rev": revenue, "t": t})).fit(
-        cov_type="cluster", cov_kwds={"groups": user})
+        cov_type="cluster", cov_kwds={"groups": user}
+    )
     num = np.bincount(user, weights=revenue)
     den = sessions.astype(float)
 
     def arm(mask):
-        return (mask.sum(), num[mask].mean(), den[mask].mean(), num[mask].var(ddof=1),
-                den[mask].var(ddof=1), np.cov(num[mask], den[mask])[0, 1])
+        return (
+            mask.sum(),
+            num[mask].mean(),
+            den[mask].mean(),
+            num[mask].var(ddof=1),
+            den[mask].var(ddof=1),
+            np.cov(num[mask], den[mask])[0, 1],
+        )
 
     effect = ratio_effect(arm(~treated), arm(treated))
     assert effect.absolute == pytest.approx(fit.params["t"], rel=1e-10)
@@ -304,7 +316,8 @@ def test_segment_effects_match_saturated_hc2_regression():
     diff = effects.loc["b", "absolute"] - effects.loc["a", "absolute"]
     assert diff == pytest.approx(fit.params[term])
     assert math.hypot(effects.loc["b", "se"], effects.loc["a", "se"]) == pytest.approx(
-        fit.bse[term])
+        fit.bse[term]
+    )
     names = [name for name in fit.params.index if ":" in name]
     wald = fit.wald_test(", ".join(f"{name} = 0" for name in names), scalar=True)
     assert result.tests["chi2"].iloc[0] == pytest.approx(float(wald.statistic))
@@ -330,8 +343,9 @@ def test_winsorize_cap_on_nonzero_values():
 
 def _toy_experiment(seed=3, n=3000):
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({"arm": rng.choice(["control", "a", "b"], n),
-                          "segment": rng.choice(["x", "y"], n)})
+    frame = pd.DataFrame(
+        {"arm": rng.choice(["control", "a", "b"], n), "segment": rng.choice(["x", "y"], n)}
+    )
     frame["pre_spend"] = rng.gamma(0.5, 40, n)
     frame["spend"] = 0.5 * frame["pre_spend"] + rng.gamma(0.5, 20, n) + 2.0 * (frame.arm == "a")
     frame["converted"] = (rng.random(n) < 0.2).astype(int)
@@ -344,14 +358,23 @@ def test_analysis_effects_agree_with_statsmodels_and_scipy():
 
     frame = _toy_experiment()
     result = analyze_experiment(
-        frame, arm_col="arm", control="control", binary_outcomes=["converted"],
-        continuous_outcomes=["spend"], ratio_metrics={"spend_per_visit": ("spend", "visits")},
-        covariates=["pre_spend"], segments=["segment"], correction="holm",
+        frame,
+        arm_col="arm",
+        control="control",
+        binary_outcomes=["converted"],
+        continuous_outcomes=["spend"],
+        ratio_metrics={"spend_per_visit": ("spend", "visits")},
+        covariates=["pre_spend"],
+        segments=["segment"],
+        correction="holm",
     )
     assert result.arms == ("control", "a", "b")
     row = result.effects.set_index(["arm", "outcome"]).loc[("a", "spend")]
-    welch = stats.ttest_ind(frame.loc[frame.arm == "a", "spend"],
-                            frame.loc[frame.arm == "control", "spend"], equal_var=False)
+    welch = stats.ttest_ind(
+        frame.loc[frame.arm == "a", "spend"],
+        frame.loc[frame.arm == "control", "spend"],
+        equal_var=False,
+    )
     assert row["p_value"] == pytest.approx(welch.pvalue, rel=1e-9)
     row = result.effects.set_index(["arm", "outcome"]).loc[("b", "converted")]
     counts = [frame.loc[frame.arm == arm, "converted"].sum() for arm in ("b", "control")]
@@ -361,15 +384,22 @@ def test_analysis_effects_agree_with_statsmodels_and_scipy():
     assert (row["absolute_ci_low"], row["absolute_ci_high"]) == pytest.approx((low, high))
     primary = result.effects[result.effects.primary]
     assert primary["p_adjusted"].to_numpy() == pytest.approx(
-        adjust_p_values(primary["p_value"].to_numpy(), "holm"))
+        adjust_p_values(primary["p_value"].to_numpy(), "holm")
+    )
     assert result.effects.loc[~result.effects.primary, "outcome"].eq("spend_per_visit").all()
     adjusted = result.adjusted.set_index(["arm", "outcome"]).loc[("a", "spend")]
     assert adjusted["variance_reduction"] > 0.2
     assert not result.srm.mismatch
     metrics = result.metrics()
     assert set(metrics["effects"]["a"]["spend"]) >= {
-        "control_mean", "treatment_mean", "absolute", "absolute_ci_low", "absolute_ci_high",
-        "relative", "p_value"}
+        "control_mean",
+        "treatment_mean",
+        "absolute",
+        "absolute_ci_low",
+        "absolute_ci_high",
+        "relative",
+        "p_value",
+    }
     assert metrics["srm"]["p_value"] == result.srm.p_value
     assert "segment" in metrics["heterogeneity"]
 
@@ -377,13 +407,19 @@ def test_analysis_effects_agree_with_statsmodels_and_scipy():
 def test_analysis_capped_side_by_side():
     frame = _toy_experiment()
     frame.loc[frame.index[:3], "spend"] = 1e6  # three whales
-    result = analyze_experiment(frame, arm_col="arm", control="control",
-                                continuous_outcomes=["spend"], winsorize_quantile=0.99)
+    result = analyze_experiment(
+        frame,
+        arm_col="arm",
+        control="control",
+        continuous_outcomes=["spend"],
+        winsorize_quantile=0.99,
+    )
     capped = result.capped.set_index("arm").loc["a"]
     assert capped["cap"] == pytest.approx(np.quantile(frame.spend[frame.spend != 0], 0.99))
     assert capped["units_capped"] >= 3
     assert capped["capped_ci_high"] - capped["capped_ci_low"] < (
-        capped["uncapped_ci_high"] - capped["uncapped_ci_low"])
+        capped["uncapped_ci_high"] - capped["uncapped_ci_low"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -393,16 +429,24 @@ def test_analysis_capped_side_by_side():
         (lambda f: f, {"control": "holdout"}, "control label 'holdout' is absent"),
         (lambda f: f.assign(converted=f.converted * 2), {}, "must hold only 0/1"),
         (lambda f: f.assign(spend=f.spend.where(f.index % 50 != 0)), {}, "60 missing values"),
-        (lambda f: f.assign(converted=f.converted.astype(float).where(f.index != 7)), {},
-         "missing values"),
+        (
+            lambda f: f.assign(converted=f.converted.astype(float).where(f.index != 7)),
+            {},
+            "missing values",
+        ),
         (lambda f: f.drop(columns="spend"), {}, "lacks columns \\['spend'\\]"),
         (lambda f: f.assign(arm=f.arm.where(f.index != 4)), {}, "arm column 'arm' has 1 missing"),
     ],
 )
 def test_bad_input_raises_one_clear_error(mutate, kwargs, message):
     frame = mutate(_toy_experiment())
-    arguments = {"arm_col": "arm", "control": "control", "binary_outcomes": ["converted"],
-                 "continuous_outcomes": ["spend"], **kwargs}
+    arguments = {
+        "arm_col": "arm",
+        "control": "control",
+        "binary_outcomes": ["converted"],
+        "continuous_outcomes": ["spend"],
+        **kwargs,
+    }
     with pytest.raises(DataValidationError, match=message):
         analyze_experiment(frame, **arguments)
 
@@ -410,13 +454,23 @@ def test_bad_input_raises_one_clear_error(mutate, kwargs, message):
 def test_bad_parameters_raise_parameter_error():
     frame = _toy_experiment()
     with pytest.raises(ParameterError, match="correction"):
-        analyze_experiment(frame, arm_col="arm", control="control", binary_outcomes=["converted"],
-                           correction="sidak")
+        analyze_experiment(
+            frame,
+            arm_col="arm",
+            control="control",
+            binary_outcomes=["converted"],
+            correction="sidak",
+        )
     with pytest.raises(ParameterError, match="at least one outcome"):
         analyze_experiment(frame, arm_col="arm", control="control")
     with pytest.raises(ParameterError, match="more than once"):
-        analyze_experiment(frame, arm_col="arm", control="control",
-                           binary_outcomes=["converted"], continuous_outcomes=["converted"])
+        analyze_experiment(
+            frame,
+            arm_col="arm",
+            control="control",
+            binary_outcomes=["converted"],
+            continuous_outcomes=["converted"],
+        )
 
 
 def test_error_message_shows_count_and_example_rows():
@@ -430,11 +484,13 @@ def test_error_message_shows_count_and_example_rows():
 def test_recommendation_sentence_states_uncertainty():
     from loyaltylab.experiments import recommendation
 
-    result = analyze_experiment(_toy_experiment(), arm_col="arm", control="control",
-                                continuous_outcomes=["spend"])
+    result = analyze_experiment(
+        _toy_experiment(), arm_col="arm", control="control", continuous_outcomes=["spend"]
+    )
     sentence = recommendation(result, "spend")
     assert sentence.startswith("Use 'a'")
     assert "95 % CI" in sentence and "p =" in sentence
-    flat = analyze_experiment(_toy_experiment(), arm_col="arm", control="control",
-                              binary_outcomes=["converted"])
+    flat = analyze_experiment(
+        _toy_experiment(), arm_col="arm", control="control", binary_outcomes=["converted"]
+    )
     assert recommendation(flat).startswith("No arm reliably improved converted")

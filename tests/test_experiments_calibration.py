@@ -31,8 +31,10 @@ def _spend(rng, shape, scale_factor=1.0):
 def _welch_results(control, treatment):
     mc, mt = control.mean(axis=1), treatment.mean(axis=1)
     vc, vt = control.var(axis=1, ddof=1), treatment.var(axis=1, ddof=1)
-    return [mean_effect(mc[i], vc[i], UNITS, mt[i], vt[i], UNITS, alpha=ALPHA)
-            for i in range(REPLICATIONS)]
+    return [
+        mean_effect(mc[i], vc[i], UNITS, mt[i], vt[i], UNITS, alpha=ALPHA)
+        for i in range(REPLICATIONS)
+    ]
 
 
 def _in_band(rate, low, high):
@@ -53,15 +55,20 @@ def test_aa_false_positive_rate_continuous(rng):
 def test_aa_false_positive_rate_binary(rng):
     control = rng.binomial(UNITS, 0.10, REPLICATIONS)
     treatment = rng.binomial(UNITS, 0.10, REPLICATIONS)
-    rate = np.mean([proportion_effect(c, UNITS, t, UNITS, alpha=ALPHA).p_value < ALPHA
-                    for c, t in zip(control, treatment, strict=True)])
+    rate = np.mean(
+        [
+            proportion_effect(c, UNITS, t, UNITS, alpha=ALPHA).p_value < ALPHA
+            for c, t in zip(control, treatment, strict=True)
+        ]
+    )
     assert _in_band(rate, 0.04, 0.06), rate
 
 
 def test_ab_coverage_continuous_absolute_and_relative(rng):
     lift = 1.10  # treatment spends 10 % more: true effect 1.5 on a mean of 15
-    results = _welch_results(_spend(rng, (REPLICATIONS, UNITS)),
-                             _spend(rng, (REPLICATIONS, UNITS), lift))
+    results = _welch_results(
+        _spend(rng, (REPLICATIONS, UNITS)), _spend(rng, (REPLICATIONS, UNITS), lift)
+    )
     absolute = np.mean([r.absolute_ci_low <= 1.5 <= r.absolute_ci_high for r in results])
     relative = np.mean([r.relative_ci_low <= 0.10 <= r.relative_ci_high for r in results])
     assert _in_band(absolute, 0.94, 0.96), absolute
@@ -73,8 +80,10 @@ def test_ab_coverage_binary(rng):
     treatment = rng.binomial(UNITS, 0.13, REPLICATIONS)
     covered = [
         (e.absolute_ci_low <= 0.03 <= e.absolute_ci_high)
-        for e in (proportion_effect(c, UNITS, t, UNITS, alpha=ALPHA)
-                  for c, t in zip(control, treatment, strict=True))
+        for e in (
+            proportion_effect(c, UNITS, t, UNITS, alpha=ALPHA)
+            for c, t in zip(control, treatment, strict=True)
+        )
     ]
     assert _in_band(np.mean(covered), 0.94, 0.96), np.mean(covered)
 
@@ -89,12 +98,13 @@ def test_ab_coverage_regression_adjusted_hc2(rng):
     true_relative = 2.0 / 16.5
     covered, covered_relative, fp_reduction = [], [], []
     for i in range(REPLICATIONS):
-        result = regression_adjusted_from_stats(arm_regression_stats(y_c[i], x_c[i]),
-                                                arm_regression_stats(y_t[i], x_t[i]),
-                                                alpha=ALPHA)
+        result = regression_adjusted_from_stats(
+            arm_regression_stats(y_c[i], x_c[i]), arm_regression_stats(y_t[i], x_t[i]), alpha=ALPHA
+        )
         covered.append(result.adjusted.absolute_ci_low <= 2.0 <= result.adjusted.absolute_ci_high)
-        covered_relative.append(result.adjusted.relative_ci_low <= true_relative
-                                <= result.adjusted.relative_ci_high)
+        covered_relative.append(
+            result.adjusted.relative_ci_low <= true_relative <= result.adjusted.relative_ci_high
+        )
         fp_reduction.append(result.variance_reduction)
     assert _in_band(np.mean(covered), 0.94, 0.96), np.mean(covered)
     assert _in_band(np.mean(covered_relative), 0.94, 0.96), np.mean(covered_relative)
@@ -110,8 +120,14 @@ def test_ab_coverage_ratio_metric(rng):
     spend_t = rng.gamma(2.0 * visits_t, 10.0) + 1.0 * visits_t
 
     def arm(num, den, i):
-        return (UNITS, num[i].mean(), den[i].mean(), num[i].var(ddof=1), den[i].var(ddof=1),
-                np.cov(num[i], den[i])[0, 1])
+        return (
+            UNITS,
+            num[i].mean(),
+            den[i].mean(),
+            num[i].var(ddof=1),
+            den[i].var(ddof=1),
+            np.cov(num[i], den[i])[0, 1],
+        )
 
     covered = []
     for i in range(REPLICATIONS):

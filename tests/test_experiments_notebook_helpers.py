@@ -29,21 +29,41 @@ from loyaltylab.uplift.plots import (
 )
 
 DEFAULTS = dict(
-    data="synthetic", arm_col="arm", control="control", binary_outcomes=["visited"],
-    continuous_outcomes=["visits", "spend"], ratio_metrics={"spend_per_visit": ["spend", "visits"]},
+    data="synthetic",
+    arm_col="arm",
+    control="control",
+    binary_outcomes=["visited"],
+    continuous_outcomes=["visits", "spend"],
+    ratio_metrics={"spend_per_visit": ["spend", "visits"]},
     covariates=["pre_visited", "pre_visits", "pre_spend", "recency_weeks"],
     segments=["channel", "recency_group"],
-    design_split={"control": 0.4, "double_points": 0.3, "personal_offer": 0.3}, alpha=0.05,
-    correction="holm", winsorize_quantile=0.99, uplift_features=[], uplift_method="t_learner",
-    profit_outcome="spend", margin=0.3, offer_cost={"double_points": 0.3, "personal_offer": 0.5},
-    synthetic_customers=3000, seed=0,
+    design_split={"control": 0.4, "double_points": 0.3, "personal_offer": 0.3},
+    alpha=0.05,
+    correction="holm",
+    winsorize_quantile=0.99,
+    uplift_features=[],
+    uplift_method="t_learner",
+    profit_outcome="spend",
+    margin=0.3,
+    offer_cost={"double_points": 0.3, "personal_offer": 0.5},
+    synthetic_customers=3000,
+    seed=0,
 )
 
 
 def test_parameters_accept_papermill_strings():
-    params = experiment_parameters(**{**DEFAULTS, "alpha": "0.1", "binary_outcomes": "visited",
-                                      "continuous_outcomes": "visits,spend", "offer_cost": "0.4",
-                                      "design_split": "{}", "control": 0, "seed": "3"})
+    params = experiment_parameters(
+        **{
+            **DEFAULTS,
+            "alpha": "0.1",
+            "binary_outcomes": "visited",
+            "continuous_outcomes": "visits,spend",
+            "offer_cost": "0.4",
+            "design_split": "{}",
+            "control": 0,
+            "seed": "3",
+        }
+    )
     assert params.alpha == 0.1
     assert params.continuous_outcomes == ["visits", "spend"]
     assert params.offer_cost == 0.4
@@ -55,10 +75,14 @@ def test_parameters_accept_papermill_strings():
 
 @pytest.mark.parametrize(
     ("change", "message"),
-    [({"correction": "sidak"}, "correction"), ({"profit_outcome": "margin"}, "profit_outcome"),
-     ({"alpha": "high"}, "alpha"), ({"ratio_metrics": {"x": ["spend"]}}, "numerator"),
-     ({"binary_outcomes": [], "continuous_outcomes": []}, "at least one outcome"),
-     ({"uplift_method": "forest"}, "uplift_method")],
+    [
+        ({"correction": "sidak"}, "correction"),
+        ({"profit_outcome": "margin"}, "profit_outcome"),
+        ({"alpha": "high"}, "alpha"),
+        ({"ratio_metrics": {"x": ["spend"]}}, "numerator"),
+        ({"binary_outcomes": [], "continuous_outcomes": []}, "at least one outcome"),
+        ({"uplift_method": "forest"}, "uplift_method"),
+    ],
 )
 def test_bad_parameters_name_the_parameter(change, message):
     with pytest.raises(ParameterError, match=message):
@@ -84,9 +108,14 @@ def test_load_experiment_data_from_files(tmp_path):
 def synthetic_run():
     loaded = load_experiment_data("synthetic", synthetic_customers=8000, seed=4)
     analysis = analyze_experiment(
-        loaded.frame, arm_col="arm", control="control", binary_outcomes=["visited"],
-        continuous_outcomes=["visits", "spend"], covariates=["pre_visits", "pre_spend"],
-        segments=["channel"], design_split=loaded.synthetic.truth["arms"],
+        loaded.frame,
+        arm_col="arm",
+        control="control",
+        binary_outcomes=["visited"],
+        continuous_outcomes=["visits", "spend"],
+        covariates=["pre_visits", "pre_spend"],
+        segments=["channel"],
+        design_split=loaded.synthetic.truth["arms"],
     )
     return loaded, analysis
 
@@ -97,17 +126,21 @@ def test_truth_comparison_and_planning(synthetic_run):
     assert len(table) == 6
     truth = truth_metrics(loaded)
     assert table.set_index(["arm", "outcome"]).loc[("personal_offer", "spend"), "true_effect"] == (
-        pytest.approx(truth["personal_offer"]["spend"]["absolute"]))
+        pytest.approx(truth["personal_offer"]["spend"]["absolute"])
+    )
     plan = planning_table(analysis).set_index(["arm", "outcome"])
     row = plan.loc[("personal_offer", "visited")]
-    base = analysis.effects.set_index(["arm", "outcome"]).loc[("personal_offer", "visited"),
-                                                               "control_mean"]
+    base = analysis.effects.set_index(["arm", "outcome"]).loc[
+        ("personal_offer", "visited"), "control_mean"
+    ]
     # the MDE is the effect detected with 80 % power (R power.prop.test convention)
     assert power_proportions(row["units_per_arm"], base, base + row["mde_absolute"]) == (
-        pytest.approx(0.8, abs=1e-6))
+        pytest.approx(0.8, abs=1e-6)
+    )
     assert row["mde_absolute"] == pytest.approx(mde_proportions(row["units_per_arm"], base))
-    sd = analysis.effects.set_index(["arm", "outcome"]).loc[("personal_offer", "spend"),
-                                                             "control_sd"]
+    sd = analysis.effects.set_index(["arm", "outcome"]).loc[
+        ("personal_offer", "spend"), "control_sd"
+    ]
     spend = plan.loc[("personal_offer", "spend")]
     assert power_means(spend["units_per_arm"], spend["mde_absolute"], sd) == pytest.approx(0.8)
     assert spend["mde_absolute"] == pytest.approx(mde_means(spend["units_per_arm"], sd))
@@ -115,10 +148,16 @@ def test_truth_comparison_and_planning(synthetic_run):
 
 def test_plots_return_labelled_axes(synthetic_run):
     loaded, analysis = synthetic_run
-    report = uplift_report(loaded.frame, arm_col="arm", control="control",
-                           outcomes={"visited": True, "spend": False},
-                           features=["pre_visits", "pre_spend", "recency_weeks", "channel"],
-                           profit_outcome="spend", offer_cost=0.4, margin=0.3)
+    report = uplift_report(
+        loaded.frame,
+        arm_col="arm",
+        control="control",
+        outcomes={"visited": True, "spend": False},
+        features=["pre_visits", "pre_spend", "recency_weeks", "channel"],
+        profit_outcome="spend",
+        offer_cost=0.4,
+        margin=0.3,
+    )
     axes = [
         plot_forest(analysis),
         plot_segment_effects(analysis, "spend"),

@@ -19,8 +19,15 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03_experiment.ip
 pytestmark = pytest.mark.xdist_group("notebook_03")
 OUTCOMES = ("visited", "visits", "spend")
 ARMS = ("double_points", "personal_offer")
-EFFECT_KEYS = {"control_mean", "treatment_mean", "absolute", "absolute_ci_low",
-               "absolute_ci_high", "relative", "p_value"}
+EFFECT_KEYS = {
+    "control_mean",
+    "treatment_mean",
+    "absolute",
+    "absolute_ci_low",
+    "absolute_ci_high",
+    "relative",
+    "p_value",
+}
 
 
 def _run(tmp_path: Path, **parameters) -> Path:
@@ -66,7 +73,8 @@ def test_true_effects_inside_the_intervals(metrics):
             centre = effect["absolute"]
             assert abs(centre - true_absolute) <= half * 3.2905 / 1.96, (arm, outcome)
             assert effect["control_mean"] == pytest.approx(
-                truth.loc[(arm, outcome), "control_mean"], rel=0.25)
+                truth.loc[(arm, outcome), "control_mean"], rel=0.25
+            )
 
 
 def test_strong_arm_detected_and_ranked(metrics):
@@ -88,8 +96,10 @@ def _write_bad_csv(path: Path, mutate) -> Path:
     ("mutate", "message"),
     [
         (lambda f: f.__setitem__("arm", "control"), "only one value"),
-        (lambda f: f.__setitem__("visited", np.where(f.index % 7 == 0, 2, f["visited"])),
-         "must hold only 0/1"),
+        (
+            lambda f: f.__setitem__("visited", np.where(f.index % 7 == 0, 2, f["visited"])),
+            "must hold only 0/1",
+        ),
     ],
 )
 def test_bad_input_fails_clearly(tmp_path, mutate, message):

@@ -76,13 +76,15 @@ def test_profit_by_hand():
     profit = targeting_profit(y, score, t, offer_cost=0.1, margin=2.0, population=400)
     # uplift curve (0, 1, 1, -1.5, 0) scaled x100; profit = 2 * U - 0.1 * n
     assert profit.curve["profit"].tolist() == pytest.approx(
-        [0, 200 - 10, 200 - 20, -300 - 30, 0 - 40])
+        [0, 200 - 10, 200 - 20, -300 - 30, 0 - 40]
+    )
     assert profit.best_share == pytest.approx(0.25)
     assert profit.everyone_profit == pytest.approx(-40)
     # scores x margin > cost for 0.9, 0.8, 0.7, 0.6 (all): break-even = everyone
     assert profit.breakeven_share == pytest.approx(1.0)
-    truth = true_targeting_profit([0.3, -0.1, 0.05, 0.2], [0.3, -0.1, 0.05, 0.2], offer_cost=0.1,
-                                  margin=1.0)
+    truth = true_targeting_profit(
+        [0.3, -0.1, 0.05, 0.2], [0.3, -0.1, 0.05, 0.2], offer_cost=0.1, margin=1.0
+    )
     assert truth.best_share == pytest.approx(0.5)  # only 0.3 and 0.2 exceed the cost
     assert truth.best_profit == pytest.approx(0.3)
     assert truth.breakeven_share == pytest.approx(0.5)
@@ -99,9 +101,18 @@ def campaign():
 
 @pytest.fixture(scope="module")
 def visited_targeting(campaign):
-    return uplift_targeting(campaign.frame, arm_col="arm", control="control", outcome="visited",
-                            features=FEATURES, binary=True, method="t_learner", offer_cost=0.3,
-                            margin=20.0, seed=1)
+    return uplift_targeting(
+        campaign.frame,
+        arm_col="arm",
+        control="control",
+        outcome="visited",
+        features=FEATURES,
+        binary=True,
+        method="t_learner",
+        offer_cost=0.3,
+        margin=20.0,
+        seed=1,
+    )
 
 
 def test_ranking_recovers_true_uplift(campaign, visited_targeting):
@@ -133,8 +144,9 @@ def test_profit_optimum_near_the_true_one(campaign, visited_targeting):
     truth = campaign.true_uplift(arm, "visited")[positions]
     estimated = visited_targeting.profits[arm]
     best = true_targeting_profit(truth, truth, offer_cost=0.3, margin=20.0)
-    realised = true_targeting_profit(truth, visited_targeting.holdout_scores[arm],
-                                     offer_cost=0.3, margin=20.0)
+    realised = true_targeting_profit(
+        truth, visited_targeting.holdout_scores[arm], offer_cost=0.3, margin=20.0
+    )
     assert 0.1 < best.best_share < 0.6  # the economics make partial targeting optimal
     # estimated optimum profit within 40 % of the true optimum profit
     assert estimated.best_profit == pytest.approx(best.best_profit, rel=0.4)
@@ -149,8 +161,16 @@ def test_profit_optimum_near_the_true_one(campaign, visited_targeting):
 @pytest.mark.parametrize("method", UPLIFT_METHODS)
 @pytest.mark.parametrize(("outcome", "binary"), [("visited", True), ("spend", False)])
 def test_every_method_ranks_better_than_random(campaign, method, outcome, binary):
-    result = uplift_targeting(campaign.frame, arm_col="arm", control="control", outcome=outcome,
-                              features=FEATURES, binary=binary, method=method, seed=2)
+    result = uplift_targeting(
+        campaign.frame,
+        arm_col="arm",
+        control="control",
+        outcome=outcome,
+        features=FEATURES,
+        binary=binary,
+        method=method,
+        seed=2,
+    )
     arm = "personal_offer"
     truth = campaign.true_uplift(arm, outcome)[result.holdout_positions[arm]]
     assert result.evaluations[arm].qini > 0.03
@@ -170,8 +190,14 @@ def test_class_transformation_unbiased_under_unequal_split():
     p1 = 1 / (1 + np.exp(-(-1.0 + 0.5 * x + 0.4 + 0.4 * x)))
     y = (rng.random(n) < np.where(treated == 1, p1, p0)).astype(float)
     frame = pd.DataFrame({"x": x, "y": y})
-    model = fit_uplift_model(frame, treatment=treated, outcome="y", features=["x"],
-                             method="class_transformation", binary=True)
+    model = fit_uplift_model(
+        frame,
+        treatment=treated,
+        outcome="y",
+        features=["x"],
+        method="class_transformation",
+        binary=True,
+    )
     predicted = model.predict(frame)
     assert predicted.mean() == pytest.approx((p1 - p0).mean(), abs=0.02)
     assert np.corrcoef(predicted, p1 - p0)[0, 1] > 0.9
@@ -196,14 +222,20 @@ def test_bad_uplift_input_raises_clear_errors():
     with pytest.raises(ParameterError, match="only one value"):
         fit_uplift_model(frame, treatment=np.ones(4), outcome="y", features=["x"])
     with pytest.raises(DataValidationError, match="declared binary"):
-        fit_uplift_model(frame, treatment=np.array([0, 1, 0, 1]), outcome="y", features=["x"],
-                         binary=True)
+        fit_uplift_model(
+            frame, treatment=np.array([0, 1, 0, 1]), outcome="y", features=["x"], binary=True
+        )
     with pytest.raises(DataValidationError, match="missing"):
-        fit_uplift_model(frame.assign(y=[0.0, np.nan, 1.0, 0.0]),
-                         treatment=np.array([0, 1, 0, 1]), outcome="y", features=["x"])
+        fit_uplift_model(
+            frame.assign(y=[0.0, np.nan, 1.0, 0.0]),
+            treatment=np.array([0, 1, 0, 1]),
+            outcome="y",
+            features=["x"],
+        )
     with pytest.raises(ParameterError, match="method"):
-        fit_uplift_model(frame, treatment=np.array([0, 1, 0, 1]), outcome="y", features=["x"],
-                         method="x_learner")
+        fit_uplift_model(
+            frame, treatment=np.array([0, 1, 0, 1]), outcome="y", features=["x"], method="x_learner"
+        )
     with pytest.raises(DataValidationError, match="both treated"):
         qini_coefficient([0, 1], [0.2, 0.1], [1, 1])
     with pytest.raises(ParameterError, match="offer_cost"):

@@ -123,8 +123,9 @@ def _expected(mu: np.ndarray, mean_spend: np.ndarray) -> dict[str, np.ndarray]:
     return {"visited": -np.expm1(-mu), "visits": mu, "spend": mu * mean_spend}
 
 
-def _effects_table(expected: Mapping[str, Mapping[str, np.ndarray]], control: str,
-                   mask: np.ndarray | None = None) -> list[dict[str, Any]]:
+def _effects_table(
+    expected: Mapping[str, Mapping[str, np.ndarray]], control: str, mask: np.ndarray | None = None
+) -> list[dict[str, Any]]:
     rows = []
     base = expected[control]
     for arm, values in expected.items():
@@ -137,9 +138,16 @@ def _effects_table(expected: Mapping[str, Mapping[str, np.ndarray]], control: st
             else:
                 c_mean = _masked_mean(base[outcome], mask)
                 t_mean = _masked_mean(values[outcome], mask)
-            rows.append({"arm": arm, "outcome": outcome, "control_mean": c_mean,
-                         "treatment_mean": t_mean, "absolute": t_mean - c_mean,
-                         "relative": (t_mean - c_mean) / c_mean if c_mean else np.nan})
+            rows.append(
+                {
+                    "arm": arm,
+                    "outcome": outcome,
+                    "control_mean": c_mean,
+                    "treatment_mean": t_mean,
+                    "absolute": t_mean - c_mean,
+                    "relative": (t_mean - c_mean) / c_mean if c_mean else np.nan,
+                }
+            )
     return rows
 
 
@@ -234,8 +242,13 @@ def generate_campaign(
     history_end = start - pd.Timedelta(days=1)
     if acquisition_end is None:
         acquisition_end = str((start - pd.Timedelta(weeks=12)).date())
-    synthetic = generate_transactions(n_customers, seed=seed, start=history_start,
-                                      end=history_end, acquisition_end=acquisition_end)
+    synthetic = generate_transactions(
+        n_customers,
+        seed=seed,
+        start=history_start,
+        end=history_end,
+        acquisition_end=acquisition_end,
+    )
     customers = synthetic.customers
     transactions = synthetic.transactions
     n = len(customers)
@@ -245,8 +258,9 @@ def generate_campaign(
     pre_start = start - pd.Timedelta(weeks=campaign_weeks)
     in_pre = (stamps >= pre_start).to_numpy()
     pre_visits = np.bincount(position[in_pre], minlength=n)
-    pre_spend = np.bincount(position[in_pre], weights=transactions["amount"].to_numpy()[in_pre],
-                            minlength=n)
+    pre_spend = np.bincount(
+        position[in_pre], weights=transactions["amount"].to_numpy()[in_pre], minlength=n
+    )
     day = stamps.dt.normalize()
     purchase_days = pd.DataFrame({"pos": position, "day": day}).drop_duplicates()
     frequency = np.bincount(purchase_days["pos"].to_numpy(), minlength=n) - 1
@@ -273,7 +287,8 @@ def generate_campaign(
             lift = np.zeros(n)
         else:
             base = np.array([lift_table[arm][c] for c in CHANNELS])[
-                pd.Index(CHANNELS).get_indexer(channel)]
+                pd.Index(CHANNELS).get_indexer(channel)
+            ]
             lift = base * np.exp(-recency_weeks / float(scales[arm]))
         mu[arm] = campaign_weeks * rate * (1.0 + lift)
     mu_assigned = np.choose(assigned, [mu[arm] for arm in arm_shares])
@@ -300,12 +315,19 @@ def generate_campaign(
         }
     )
     expected = {arm: _expected(mu[arm], mean_spend) for arm in arm_shares}
-    truth_frame = pd.DataFrame({"customer_id": frame["customer_id"], "alive": alive,
-                                "base_rate": rate, "mean_spend": mean_spend})
+    truth_frame = pd.DataFrame(
+        {
+            "customer_id": frame["customer_id"],
+            "alive": alive,
+            "base_rate": rate,
+            "mean_spend": mean_spend,
+        }
+    )
     for arm in treatments:
         for outcome in CAMPAIGN_OUTCOMES:
-            truth_frame[f"uplift_{arm}_{outcome}"] = (expected[arm][outcome]
-                                                      - expected[control][outcome])
+            truth_frame[f"uplift_{arm}_{outcome}"] = (
+                expected[arm][outcome] - expected[control][outcome]
+            )
     effects = pd.DataFrame(_effects_table(expected, control))
     segment_rows = []
     for column in ("channel", "recency_group"):
@@ -325,9 +347,15 @@ def generate_campaign(
         "acquisition_end": str(acquisition_end),
         "campaign_weeks": float(campaign_weeks),
         "dormant_rate": float(dormant_rate),
-        "channels": dict(zip(CHANNELS, (float(x) for x in channel_p / channel_p.sum()),
-                             strict=True)),
+        "channels": dict(
+            zip(CHANNELS, (float(x) for x in channel_p / channel_p.sum()), strict=True)
+        ),
         "transactions": synthetic.truth,
     }
-    return SyntheticCampaign(frame=frame, customers=truth_frame, effects=effects,
-                             segment_effects=pd.DataFrame(segment_rows), truth=truth)
+    return SyntheticCampaign(
+        frame=frame,
+        customers=truth_frame,
+        effects=effects,
+        segment_effects=pd.DataFrame(segment_rows),
+        truth=truth,
+    )

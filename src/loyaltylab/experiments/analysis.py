@@ -121,9 +121,20 @@ class ExperimentAnalysis:
 
     def summary(self) -> pd.DataFrame:
         """Return the headline table: one row per arm and outcome."""
-        columns = ["arm", "outcome", "kind", "control_mean", "treatment_mean", "absolute",
-                   "absolute_ci_low", "absolute_ci_high", "relative", "p_value", "p_adjusted",
-                   "chance_to_win"]
+        columns = [
+            "arm",
+            "outcome",
+            "kind",
+            "control_mean",
+            "treatment_mean",
+            "absolute",
+            "absolute_ci_low",
+            "absolute_ci_high",
+            "relative",
+            "p_value",
+            "p_adjusted",
+            "chance_to_win",
+        ]
         return self.effects[columns].copy()
 
     def metrics(self) -> dict[str, Any]:
@@ -143,8 +154,13 @@ class ExperimentAnalysis:
         for row in self.effects.itertuples(index=False):
             effects.setdefault(row.arm, {})[row.outcome] = {
                 key: getattr(row, key)
-                for key in (*_EFFECT_FIELDS, "p_adjusted", "chance_to_win", "n_control",
-                            "n_treatment")
+                for key in (
+                    *_EFFECT_FIELDS,
+                    "p_adjusted",
+                    "chance_to_win",
+                    "n_control",
+                    "n_treatment",
+                )
             }
         cuped: dict[str, dict[str, Any]] = {}
         for row in self.adjusted.itertuples(index=False):
@@ -221,9 +237,14 @@ def match_pre_period(outcomes: Iterable[str], covariates: Iterable[str]) -> dict
 
 
 def _effect_row(arm: str, outcome: str, kind: str, estimate: EffectEstimate) -> dict[str, Any]:
-    row: dict[str, Any] = {"arm": arm, "outcome": outcome, "kind": kind,
-                           "method": estimate.method, "n_control": estimate.n_control,
-                           "n_treatment": estimate.n_treatment}
+    row: dict[str, Any] = {
+        "arm": arm,
+        "outcome": outcome,
+        "kind": kind,
+        "method": estimate.method,
+        "n_control": estimate.n_control,
+        "n_treatment": estimate.n_treatment,
+    }
     row.update({key: getattr(estimate, key) for key in _EFFECT_FIELDS})
     row["relative_p_value"] = estimate.relative_p_value
     return row
@@ -317,16 +338,22 @@ def analyze_experiment(
         raise ParameterError(f"parameter 'alpha' must lie in (0, 1), got {alpha!r}")
     correction_key = str(correction).strip().lower()
     if correction_key not in CORRECTIONS:
-        raise ParameterError(f"parameter 'correction' must be one of {CORRECTIONS}, "
-                             f"got {correction!r}")
+        raise ParameterError(
+            f"parameter 'correction' must be one of {CORRECTIONS}, got {correction!r}"
+        )
     binary = list(binary_outcomes)
     continuous = list(continuous_outcomes)
     ratios = {name: tuple(parts) for name, parts in (ratio_metrics or {}).items()}
     covariate_names = list(covariates)
     segment_names = list(segments)
     arms = validate_experiment_frame(
-        frame, arm_col=arm_col, control=control, binary_outcomes=binary,
-        continuous_outcomes=continuous, ratio_metrics=ratios, covariates=covariate_names,
+        frame,
+        arm_col=arm_col,
+        control=control,
+        binary_outcomes=binary,
+        continuous_outcomes=continuous,
+        ratio_metrics=ratios,
+        covariates=covariate_names,
         segments=segment_names,
     )
     outcomes = binary + continuous
@@ -334,16 +361,18 @@ def analyze_experiment(
     unknown = [name for name in primary if name not in outcomes and name not in ratios]
     if unknown:
         raise ParameterError(f"parameter 'primary_outcomes' names unknown outcomes {unknown}")
-    pairs = dict(pre_period) if pre_period is not None else match_pre_period(outcomes,
-                                                                             covariate_names)
+    pairs = (
+        dict(pre_period) if pre_period is not None else match_pre_period(outcomes, covariate_names)
+    )
     bad_pairs = {k: v for k, v in pairs.items() if k not in outcomes or v not in frame.columns}
     if bad_pairs:
         raise ParameterError(f"parameter 'pre_period' has unknown outcomes or columns: {bad_pairs}")
     capped_names = list(capped_outcomes) if capped_outcomes is not None else continuous
     unknown = [name for name in capped_names if name not in continuous]
     if unknown:
-        raise ParameterError(f"parameter 'capped_outcomes' must name continuous outcomes, got "
-                             f"{unknown}")
+        raise ParameterError(
+            f"parameter 'capped_outcomes' must name continuous outcomes, got {unknown}"
+        )
 
     k = len(arms.labels)
     codes = arms.codes.astype(np.int16 if k < 32000 else np.int64)
@@ -364,11 +393,13 @@ def analyze_experiment(
         n, mean, var = _arm_moments(codes, k, _values(frame, outcome))
         for index in range(1, k):
             if kind == "binary":
-                estimate = proportion_effect(mean[0] * n[0], n[0], mean[index] * n[index],
-                                             n[index], alpha=alpha)
+                estimate = proportion_effect(
+                    mean[0] * n[0], n[0], mean[index] * n[index], n[index], alpha=alpha
+                )
             else:
-                estimate = mean_effect(mean[0], var[0], n[0], mean[index], var[index],
-                                       n[index], alpha=alpha)
+                estimate = mean_effect(
+                    mean[0], var[0], n[0], mean[index], var[index], n[index], alpha=alpha
+                )
             rows.append(_effect_row(arms.labels[index], outcome, kind, estimate))
             rows[-1]["control_sd"] = math.sqrt(var[0])
     for name, (numerator, denominator) in ratios.items():
@@ -404,9 +435,13 @@ def analyze_experiment(
         else:
             chance.append(math.nan)
         if math.isfinite(row.absolute_se):
-            low, high = sequential_interval(row.absolute, row.absolute_se,
-                                            row.n_control + row.n_treatment, alpha,
-                                            sequential_n_star)
+            low, high = sequential_interval(
+                row.absolute,
+                row.absolute_se,
+                row.n_control + row.n_treatment,
+                alpha,
+                sequential_n_star,
+            )
         else:
             low, high = math.nan, math.nan
         seq_low.append(low)
@@ -417,8 +452,7 @@ def analyze_experiment(
 
     adjusted = _adjusted_table(frame, arms, codes, pairs, alpha)
     capped = _capped_table(frame, codes, arms, capped_names, winsorize_quantile, alpha)
-    heterogeneity, tests = _heterogeneity_tables(frame, arms, segment_names, primary, kinds,
-                                                 alpha)
+    heterogeneity, tests = _heterogeneity_tables(frame, arms, segment_names, primary, kinds, alpha)
     return ExperimentAnalysis(
         arm_col=arm_col,
         control=str(control),
@@ -437,8 +471,9 @@ def analyze_experiment(
     )
 
 
-def _balance_table(frame: pd.DataFrame, arms: ArmCodes, codes: np.ndarray,
-                   covariates: Sequence[str]) -> pd.DataFrame:
+def _balance_table(
+    frame: pd.DataFrame, arms: ArmCodes, codes: np.ndarray, covariates: Sequence[str]
+) -> pd.DataFrame:
     rows = []
     k = len(arms.labels)
     for covariate in covariates:
@@ -447,21 +482,49 @@ def _balance_table(frame: pd.DataFrame, arms: ArmCodes, codes: np.ndarray,
             pooled_sd = math.sqrt((var[0] + var[index]) / 2)
             smd = (mean[index] - mean[0]) / pooled_sd if pooled_sd > 0 else 0.0
             welch = mean_effect(mean[0], var[0], n[0], mean[index], var[index], n[index])
-            rows.append({"covariate": covariate, "arm": arms.labels[index],
-                         "control_mean": mean[0], "arm_mean": mean[index],
-                         "std_mean_difference": smd, "p_value": welch.p_value,
-                         "imbalanced": abs(smd) > 0.1})
-    columns = ["covariate", "arm", "control_mean", "arm_mean", "std_mean_difference", "p_value",
-               "imbalanced"]
+            rows.append(
+                {
+                    "covariate": covariate,
+                    "arm": arms.labels[index],
+                    "control_mean": mean[0],
+                    "arm_mean": mean[index],
+                    "std_mean_difference": smd,
+                    "p_value": welch.p_value,
+                    "imbalanced": abs(smd) > 0.1,
+                }
+            )
+    columns = [
+        "covariate",
+        "arm",
+        "control_mean",
+        "arm_mean",
+        "std_mean_difference",
+        "p_value",
+        "imbalanced",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
-def _adjusted_table(frame: pd.DataFrame, arms: ArmCodes, codes: np.ndarray,
-                    pairs: Mapping[str, str], alpha: float) -> pd.DataFrame:
-    columns = ["arm", "outcome", "covariate", "absolute", "absolute_se", "absolute_ci_low",
-               "absolute_ci_high", "relative", "relative_ci_low", "relative_ci_high", "p_value",
-               "unadjusted_absolute", "unadjusted_ci_low", "unadjusted_ci_high",
-               "variance_reduction"]
+def _adjusted_table(
+    frame: pd.DataFrame, arms: ArmCodes, codes: np.ndarray, pairs: Mapping[str, str], alpha: float
+) -> pd.DataFrame:
+    columns = [
+        "arm",
+        "outcome",
+        "covariate",
+        "absolute",
+        "absolute_se",
+        "absolute_ci_low",
+        "absolute_ci_high",
+        "relative",
+        "relative_ci_low",
+        "relative_ci_high",
+        "p_value",
+        "unadjusted_absolute",
+        "unadjusted_ci_low",
+        "unadjusted_ci_high",
+        "variance_reduction",
+    ]
     if not pairs:
         return pd.DataFrame(columns=columns)
     order = np.argsort(codes, kind="stable")
@@ -470,29 +533,57 @@ def _adjusted_table(frame: pd.DataFrame, arms: ArmCodes, codes: np.ndarray,
     for outcome, covariate in pairs.items():
         y = _values(frame, outcome)[order]
         x = _values(frame, covariate)[order]
-        stats_ = [arm_regression_stats(y[bounds[i]:bounds[i + 1]], x[bounds[i]:bounds[i + 1]])
-                  for i in range(len(arms.labels))]
+        stats_ = [
+            arm_regression_stats(y[bounds[i] : bounds[i + 1]], x[bounds[i] : bounds[i + 1]])
+            for i in range(len(arms.labels))
+        ]
         for index in range(1, len(arms.labels)):
             result = regression_adjusted_from_stats(stats_[0], stats_[index], alpha=alpha)
             est, raw = result.adjusted, result.unadjusted
-            rows.append({"arm": arms.labels[index], "outcome": outcome, "covariate": covariate,
-                         "absolute": est.absolute, "absolute_se": est.absolute_se,
-                         "absolute_ci_low": est.absolute_ci_low,
-                         "absolute_ci_high": est.absolute_ci_high, "relative": est.relative,
-                         "relative_ci_low": est.relative_ci_low,
-                         "relative_ci_high": est.relative_ci_high, "p_value": est.p_value,
-                         "unadjusted_absolute": raw.absolute,
-                         "unadjusted_ci_low": raw.absolute_ci_low,
-                         "unadjusted_ci_high": raw.absolute_ci_high,
-                         "variance_reduction": result.variance_reduction})
+            rows.append(
+                {
+                    "arm": arms.labels[index],
+                    "outcome": outcome,
+                    "covariate": covariate,
+                    "absolute": est.absolute,
+                    "absolute_se": est.absolute_se,
+                    "absolute_ci_low": est.absolute_ci_low,
+                    "absolute_ci_high": est.absolute_ci_high,
+                    "relative": est.relative,
+                    "relative_ci_low": est.relative_ci_low,
+                    "relative_ci_high": est.relative_ci_high,
+                    "p_value": est.p_value,
+                    "unadjusted_absolute": raw.absolute,
+                    "unadjusted_ci_low": raw.absolute_ci_low,
+                    "unadjusted_ci_high": raw.absolute_ci_high,
+                    "variance_reduction": result.variance_reduction,
+                }
+            )
     return pd.DataFrame(rows, columns=columns)
 
 
-def _capped_table(frame: pd.DataFrame, codes: np.ndarray, arms: ArmCodes,
-                  outcomes: Sequence[str], quantile: float, alpha: float) -> pd.DataFrame:
-    columns = ["arm", "outcome", "cap", "units_capped", "uncapped_absolute", "uncapped_ci_low",
-               "uncapped_ci_high", "uncapped_p_value", "capped_absolute", "capped_ci_low",
-               "capped_ci_high", "capped_p_value"]
+def _capped_table(
+    frame: pd.DataFrame,
+    codes: np.ndarray,
+    arms: ArmCodes,
+    outcomes: Sequence[str],
+    quantile: float,
+    alpha: float,
+) -> pd.DataFrame:
+    columns = [
+        "arm",
+        "outcome",
+        "cap",
+        "units_capped",
+        "uncapped_absolute",
+        "uncapped_ci_low",
+        "uncapped_ci_high",
+        "uncapped_p_value",
+        "capped_absolute",
+        "capped_ci_low",
+        "capped_ci_high",
+        "capped_p_value",
+    ]
     rows = []
     k = len(arms.labels)
     for outcome in outcomes:
@@ -502,36 +593,52 @@ def _capped_table(frame: pd.DataFrame, codes: np.ndarray, arms: ArmCodes,
         n, mean, var = _arm_moments(codes, k, y)
         _, cmean, cvar = _arm_moments(codes, k, capped_y)
         for index in range(1, k):
-            raw = mean_effect(mean[0], var[0], n[0], mean[index], var[index], n[index],
-                              alpha=alpha)
-            cap_est = mean_effect(cmean[0], cvar[0], n[0], cmean[index], cvar[index], n[index],
-                                  alpha=alpha)
-            rows.append({"arm": arms.labels[index], "outcome": outcome, "cap": cap,
-                         "units_capped": int((y > cap).sum()),
-                         "uncapped_absolute": raw.absolute, "uncapped_ci_low": raw.absolute_ci_low,
-                         "uncapped_ci_high": raw.absolute_ci_high,
-                         "uncapped_p_value": raw.p_value, "capped_absolute": cap_est.absolute,
-                         "capped_ci_low": cap_est.absolute_ci_low,
-                         "capped_ci_high": cap_est.absolute_ci_high,
-                         "capped_p_value": cap_est.p_value})
+            raw = mean_effect(mean[0], var[0], n[0], mean[index], var[index], n[index], alpha=alpha)
+            cap_est = mean_effect(
+                cmean[0], cvar[0], n[0], cmean[index], cvar[index], n[index], alpha=alpha
+            )
+            rows.append(
+                {
+                    "arm": arms.labels[index],
+                    "outcome": outcome,
+                    "cap": cap,
+                    "units_capped": int((y > cap).sum()),
+                    "uncapped_absolute": raw.absolute,
+                    "uncapped_ci_low": raw.absolute_ci_low,
+                    "uncapped_ci_high": raw.absolute_ci_high,
+                    "uncapped_p_value": raw.p_value,
+                    "capped_absolute": cap_est.absolute,
+                    "capped_ci_low": cap_est.absolute_ci_low,
+                    "capped_ci_high": cap_est.absolute_ci_high,
+                    "capped_p_value": cap_est.p_value,
+                }
+            )
     return pd.DataFrame(rows, columns=columns)
 
 
-def _heterogeneity_tables(frame: pd.DataFrame, arms: ArmCodes, segments: Sequence[str],
-                          outcomes: Sequence[str], kinds: Mapping[str, str],
-                          alpha: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _heterogeneity_tables(
+    frame: pd.DataFrame,
+    arms: ArmCodes,
+    segments: Sequence[str],
+    outcomes: Sequence[str],
+    kinds: Mapping[str, str],
+    alpha: float,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     effect_parts, test_parts = [], []
     for segment in segments:
         for outcome in outcomes:
             if kinds.get(outcome) == "ratio":
                 continue
-            result = segment_effects(_values(frame, outcome), arms, frame[segment],
-                                     outcome=outcome, alpha=alpha)
+            result = segment_effects(
+                _values(frame, outcome), arms, frame[segment], outcome=outcome, alpha=alpha
+            )
             effect_parts.append(result.effects)
             test_parts.append(result.tests)
     if not effect_parts:
-        return (pd.DataFrame(columns=["outcome", "segment", "segment_value", "arm", "absolute"]),
-                pd.DataFrame(columns=["outcome", "segment", "arm", "chi2", "df", "p_value"]))
+        return (
+            pd.DataFrame(columns=["outcome", "segment", "segment_value", "arm", "absolute"]),
+            pd.DataFrame(columns=["outcome", "segment", "arm", "chi2", "df", "p_value"]),
+        )
     return pd.concat(effect_parts, ignore_index=True), pd.concat(test_parts, ignore_index=True)
 
 
@@ -566,18 +673,25 @@ def recommendation(
     outcome = outcome or analysis.primary_outcomes[0]
     rows = analysis.effects[analysis.effects["outcome"] == outcome]
     if rows.empty:
-        raise ParameterError(f"outcome {outcome!r} was not analysed; choose one of "
-                             f"{sorted(analysis.effects['outcome'].unique())}")
+        raise ParameterError(
+            f"outcome {outcome!r} was not analysed; choose one of "
+            f"{sorted(analysis.effects['outcome'].unique())}"
+        )
     level = f"{(1 - analysis.alpha) * 100:.0f} %"
     if analysis.srm.mismatch:
-        return (f"Do not act on this test yet: the arm sizes do not match the design "
-                f"(sample ratio mismatch, p = {analysis.srm.p_value:.2g}), so the assignment is "
-                "suspect. Fix the assignment and rerun.")
+        return (
+            f"Do not act on this test yet: the arm sizes do not match the design "
+            f"(sample ratio mismatch, p = {analysis.srm.p_value:.2g}), so the assignment is "
+            "suspect. Fix the assignment and rerun."
+        )
     kind = str(rows["kind"].iloc[0])
     p_column = "p_adjusted" if rows["p_adjusted"].notna().all() else "p_value"
     winners = rows[(rows[p_column] < analysis.alpha) & (rows["absolute"] > 0)]
-    adjust_note = (f"{analysis.correction}-adjusted " if p_column == "p_adjusted"
-                   and analysis.correction != "none" else "")
+    adjust_note = (
+        f"{analysis.correction}-adjusted "
+        if p_column == "p_adjusted" and analysis.correction != "none"
+        else ""
+    )
     if winners.empty:
         best = rows.loc[rows["absolute"].idxmax()]
         return (
@@ -633,19 +747,41 @@ def planning_table(analysis: ExperimentAnalysis, *, power: float = 0.8) -> pd.Da
                 continue
             mde = mde_proportions(n, base, analysis.alpha, power)
             target = base + row.absolute
-            needed = (sample_size_proportions(base, target, analysis.alpha, power)
-                      if 0 < target < 1 and row.absolute != 0 else math.nan)
+            needed = (
+                sample_size_proportions(base, target, analysis.alpha, power)
+                if 0 < target < 1 and row.absolute != 0
+                else math.nan
+            )
         else:
             sd = float(row.control_sd)
             if not sd > 0:
                 continue
             mde = mde_means(n, sd, analysis.alpha, power)
-            needed = (sample_size_means(row.absolute, sd, analysis.alpha, power)
-                      if row.absolute != 0 else math.nan)
-        rows.append({"outcome": row.outcome, "arm": row.arm, "units_per_arm": int(n),
-                     "mde_absolute": mde, "mde_relative": mde / base if base else math.nan,
-                     "observed_absolute": row.absolute,
-                     "units_needed_for_observed": needed})
-    return pd.DataFrame(rows, columns=["outcome", "arm", "units_per_arm", "mde_absolute",
-                                       "mde_relative", "observed_absolute",
-                                       "units_needed_for_observed"])
+            needed = (
+                sample_size_means(row.absolute, sd, analysis.alpha, power)
+                if row.absolute != 0
+                else math.nan
+            )
+        rows.append(
+            {
+                "outcome": row.outcome,
+                "arm": row.arm,
+                "units_per_arm": int(n),
+                "mde_absolute": mde,
+                "mde_relative": mde / base if base else math.nan,
+                "observed_absolute": row.absolute,
+                "units_needed_for_observed": needed,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "outcome",
+            "arm",
+            "units_per_arm",
+            "mde_absolute",
+            "mde_relative",
+            "observed_absolute",
+            "units_needed_for_observed",
+        ],
+    )

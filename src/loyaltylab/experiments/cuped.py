@@ -182,14 +182,29 @@ def regression_adjusted_from_stats(
     # Cov(tau, control mean) = -Cov(alpha_c, y_bar_c) ~ -residual variance / n_c (influence fns)
     cov = -control.residual_var / n_c
     if mean_c != 0:
-        var_rel = (var_tau / mean_c**2 + tau**2 * (control.y_var / n_c) / mean_c**4
-                   - 2 * tau * cov / mean_c**3)
+        var_rel = (
+            var_tau / mean_c**2
+            + tau**2 * (control.y_var / n_c) / mean_c**4
+            - 2 * tau * cov / mean_c**3
+        )
     else:
         var_rel = math.nan
-    adjusted = _build("regression_hc2", n_c, n_t, alpha_c, alpha_t, tau, var_tau, relative,
-                      var_rel, math.inf, alpha)
-    unadjusted = mean_effect(control.y_mean, control.y_var, n_c, treatment.y_mean,
-                             treatment.y_var, n_t, alpha=alpha)
+    adjusted = _build(
+        "regression_hc2",
+        n_c,
+        n_t,
+        alpha_c,
+        alpha_t,
+        tau,
+        var_tau,
+        relative,
+        var_rel,
+        math.inf,
+        alpha,
+    )
+    unadjusted = mean_effect(
+        control.y_mean, control.y_var, n_c, treatment.y_mean, treatment.y_var, n_t, alpha=alpha
+    )
     var_unadj = unadjusted.absolute_se**2
     reduction = 1.0 - var_tau / var_unadj if var_unadj > 0 else 0.0
     return AdjustedEffect(adjusted, unadjusted, float(reduction), control.slope, treatment.slope)
@@ -265,8 +280,9 @@ class CupedSums:
         )
 
 
-def cuped_from_sums(control: CupedSums, treatment: CupedSums, *,
-                    alpha: float = 0.05) -> AdjustedEffect:
+def cuped_from_sums(
+    control: CupedSums, treatment: CupedSums, *, alpha: float = 0.05
+) -> AdjustedEffect:
     """GrowthBook's CUPED from per-arm sums (pooled theta, Welch df).
 
     Parameters
@@ -288,8 +304,9 @@ def cuped_from_sums(control: CupedSums, treatment: CupedSums, *,
     n = control.n + treatment.n
     sx = control.sum_x + treatment.sum_x
     var_x = (control.sum_x2 + treatment.sum_x2 - sx**2 / n) / (n - 1)
-    cov_xy = (control.sum_xy + treatment.sum_xy
-              - sx * (control.sum_y + treatment.sum_y) / n) / (n - 1)
+    cov_xy = (control.sum_xy + treatment.sum_xy - sx * (control.sum_y + treatment.sum_y) / n) / (
+        n - 1
+    )
     theta = cov_xy / var_x if var_x > 0 else 0.0
     adj_c = my_c - theta * mx_c
     adj_t = my_t - theta * mx_t
@@ -302,13 +319,15 @@ def cuped_from_sums(control: CupedSums, treatment: CupedSums, *,
         relative = tau / my_c
         v_trt = v_t / (treatment.n * my_c**2)
         const = -my_t
-        v_ctrl = (vy_c * const**2 / my_c**2 + 2 * theta * cov_c * const / my_c
-                  + theta**2 * vx_c) / (control.n * my_c**2)
+        v_ctrl = (
+            vy_c * const**2 / my_c**2 + 2 * theta * cov_c * const / my_c + theta**2 * vx_c
+        ) / (control.n * my_c**2)
         var_rel = v_trt + v_ctrl
     else:
         relative, var_rel = math.nan, math.nan
-    adjusted = _build("cuped", control.n, treatment.n, adj_c, adj_t, tau, var_tau, relative,
-                      var_rel, df, alpha)
+    adjusted = _build(
+        "cuped", control.n, treatment.n, adj_c, adj_t, tau, var_tau, relative, var_rel, df, alpha
+    )
     unadjusted = mean_effect(my_c, vy_c, control.n, my_t, vy_t, treatment.n, alpha=alpha)
     reduction = 1.0 - var_tau / unadjusted.absolute_se**2 if unadjusted.absolute_se > 0 else 0.0
     return AdjustedEffect(adjusted, unadjusted, float(reduction), theta, theta)

@@ -45,8 +45,11 @@ class ExperimentData:
 
     def summary(self) -> pd.DataFrame:
         """Return source, units and columns as a two-column table."""
-        rows = [("source", self.source), ("units (rows)", f"{len(self.frame):,}"),
-                ("columns", ", ".join(map(str, self.frame.columns)))]
+        rows = [
+            ("source", self.source),
+            ("units (rows)", f"{len(self.frame):,}"),
+            ("columns", ", ".join(map(str, self.frame.columns))),
+        ]
         if self.synthetic is not None:
             rows.append(("generator seed", str(self.synthetic.truth["seed"])))
         return pd.DataFrame(rows, columns=["item", "value"])
@@ -139,10 +142,17 @@ def compare_with_truth(analysis: ExperimentAnalysis, data: ExperimentData) -> pd
         if (row.arm, row.outcome) not in truth.index:
             continue
         true_effect = float(truth.loc[(row.arm, row.outcome)])
-        rows.append({"arm": row.arm, "outcome": row.outcome, "estimate": row.absolute,
-                     "ci_low": row.absolute_ci_low, "ci_high": row.absolute_ci_high,
-                     "true_effect": true_effect,
-                     "covered": bool(row.absolute_ci_low <= true_effect <= row.absolute_ci_high)})
+        rows.append(
+            {
+                "arm": row.arm,
+                "outcome": row.outcome,
+                "estimate": row.absolute,
+                "ci_low": row.absolute_ci_low,
+                "ci_high": row.absolute_ci_high,
+                "true_effect": true_effect,
+                "covered": bool(row.absolute_ci_low <= true_effect <= row.absolute_ci_high),
+            }
+        )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -241,33 +251,40 @@ profit_outcome, margin, offer_cost, synthetic_customers, seed : object
     binary = as_str_list(binary_outcomes, "binary_outcomes")
     continuous = as_str_list(continuous_outcomes, "continuous_outcomes")
     if not binary and not continuous:
-        raise ParameterError("name at least one outcome in 'binary_outcomes' or "
-                             "'continuous_outcomes'")
+        raise ParameterError(
+            "name at least one outcome in 'binary_outcomes' or 'continuous_outcomes'"
+        )
     ratios: dict[str, tuple[str, str]] = {}
     for name, parts in as_mapping(ratio_metrics, "ratio_metrics").items():
         pair = as_str_list(parts, f"ratio_metrics[{name!r}]")
         if len(pair) != 2:
-            raise ParameterError(f"parameter 'ratio_metrics': {name!r} needs [numerator, "
-                                 f"denominator], got {parts!r}")
+            raise ParameterError(
+                f"parameter 'ratio_metrics': {name!r} needs [numerator, denominator], got {parts!r}"
+            )
         ratios[name] = (pair[0], pair[1])
     covariate_names = as_str_list(covariates, "covariates")
     segment_names = as_str_list(segments, "segments")
-    split = {key: as_float(value, f"design_split[{key!r}]", minimum=0.0)
-             for key, value in as_mapping(design_split, "design_split").items()}
-    features = as_str_list(uplift_features, "uplift_features") or [*covariate_names,
-                                                                   *segment_names]
+    split = {
+        key: as_float(value, f"design_split[{key!r}]", minimum=0.0)
+        for key, value in as_mapping(design_split, "design_split").items()
+    }
+    features = as_str_list(uplift_features, "uplift_features") or [*covariate_names, *segment_names]
     kinds = [*binary, *continuous]
     profit = str(profit_outcome).strip()
     if profit not in kinds:
-        raise ParameterError(f"parameter 'profit_outcome' must be one of the outcomes {kinds}, "
-                             f"got {profit_outcome!r}")
+        raise ParameterError(
+            f"parameter 'profit_outcome' must be one of the outcomes {kinds}, "
+            f"got {profit_outcome!r}"
+        )
     if isinstance(offer_cost, str) and not offer_cost.strip().startswith("{"):
         cost: float | dict[str, float] = as_float(offer_cost, "offer_cost", minimum=0.0)
     elif isinstance(offer_cost, int | float) and not isinstance(offer_cost, bool):
         cost = as_float(offer_cost, "offer_cost", minimum=0.0)
     else:
-        cost = {key: as_float(value, f"offer_cost[{key!r}]", minimum=0.0)
-                for key, value in as_mapping(offer_cost, "offer_cost").items()}
+        cost = {
+            key: as_float(value, f"offer_cost[{key!r}]", minimum=0.0)
+            for key, value in as_mapping(offer_cost, "offer_cost").items()
+        }
     return ExperimentParameters(
         data=str(data).strip(),
         arm_col=str(arm_col).strip(),
@@ -280,8 +297,9 @@ profit_outcome, margin, offer_cost, synthetic_customers, seed : object
         design_split=split or None,
         alpha=as_float(alpha, "alpha", minimum=1e-6, maximum=0.5),
         correction=as_choice(correction, "correction", CORRECTIONS),
-        winsorize_quantile=as_float(winsorize_quantile, "winsorize_quantile", minimum=0.5,
-                                    maximum=1.0),
+        winsorize_quantile=as_float(
+            winsorize_quantile, "winsorize_quantile", minimum=0.5, maximum=1.0
+        ),
         uplift_features=features,
         uplift_method=as_choice(uplift_method, "uplift_method", UPLIFT_METHODS),
         profit_outcome=profit,
@@ -309,6 +327,9 @@ def truth_metrics(data: ExperimentData) -> dict[str, dict[str, dict[str, float]]
     truth: dict[str, dict[str, dict[str, float]]] = {}
     for row in data.synthetic.effects.itertuples(index=False):
         truth.setdefault(row.arm, {})[row.outcome] = {
-            "control_mean": float(row.control_mean), "treatment_mean": float(row.treatment_mean),
-            "absolute": float(row.absolute), "relative": float(row.relative)}
+            "control_mean": float(row.control_mean),
+            "treatment_mean": float(row.treatment_mean),
+            "absolute": float(row.absolute),
+            "relative": float(row.relative),
+        }
     return truth

@@ -245,8 +245,9 @@ def mean_effect(
     df = welch_df(var_c, n_c, var_t, n_t)
     relative = (mean_t - mean_c) / mean_c if mean_c != 0 else math.nan
     var_rel = relative_variance(mean_c, var_c / n_c, mean_t, var_t / n_t)
-    return _build("welch", n_c, n_t, mean_c, mean_t, mean_t - mean_c, var_abs, relative,
-                  var_rel, df, alpha)
+    return _build(
+        "welch", n_c, n_t, mean_c, mean_t, mean_t - mean_c, var_abs, relative, var_rel, df, alpha
+    )
 
 
 def mean_effect_from_sums(
@@ -330,8 +331,20 @@ def proportion_effect(
         p_value = 1.0
     relative = diff / p_c if p_c != 0 else math.nan
     var_rel = relative_variance(p_c, var_mean_c, p_t, var_mean_t)
-    return _build("proportion", n_c, n_t, p_c, p_t, diff, var_mean_c + var_mean_t, relative,
-                  var_rel, math.inf, alpha, p_value=p_value)
+    return _build(
+        "proportion",
+        n_c,
+        n_t,
+        p_c,
+        p_t,
+        diff,
+        var_mean_c + var_mean_t,
+        relative,
+        var_rel,
+        math.inf,
+        alpha,
+        p_value=p_value,
+    )
 
 
 def ratio_variance(
@@ -398,5 +411,16 @@ def ratio_effect(
     var_t = ratio_variance(*treatment)
     relative = (ratio_t - ratio_c) / ratio_c if ratio_c not in (0.0,) else math.nan
     var_rel = relative_variance(ratio_c, var_c, ratio_t, var_t)
-    return _build("ratio", n_c, n_t, ratio_c, ratio_t, ratio_t - ratio_c, var_c + var_t,
-                  relative, var_rel, math.inf, alpha)
+    return _build(
+        "ratio",
+        n_c,
+        n_t,
+        ratio_c,
+        ratio_t,
+        ratio_t - ratio_c,
+        var_c + var_t,
+        relative,
+        var_rel,
+        math.inf,
+        alpha,
+    )

@@ -130,8 +130,16 @@ def segment_effects(
             p_het = float(stats.chi2.sf(chi2, df))
         else:
             chi2, df, p_het = np.nan, 0, np.nan
-        tests.append({"outcome": outcome, "segment": segment.name, "arm": arms.labels[arm_index],
-                      "chi2": chi2, "df": df, "p_value": p_het})
+        tests.append(
+            {
+                "outcome": outcome,
+                "segment": segment.name,
+                "arm": arms.labels[arm_index],
+                "chi2": chi2,
+                "df": df,
+                "p_value": p_het,
+            }
+        )
     return HeterogeneityResult(
         outcome=outcome,
         segment=str(segment.name),
@@ -171,7 +179,9 @@ def heterogeneous_effects(
     HeterogeneityResult
         Exploratory: many segments mean many chances of a spurious difference.
     """
-    arms = validate_experiment_frame(frame, arm_col=arm_col, control=control,
-                                     continuous_outcomes=[outcome], segments=[segment])
-    return segment_effects(frame[outcome].to_numpy(dtype=float), arms, frame[segment],
-                           outcome=outcome, alpha=alpha)
+    arms = validate_experiment_frame(
+        frame, arm_col=arm_col, control=control, continuous_outcomes=[outcome], segments=[segment]
+    )
+    return segment_effects(
+        frame[outcome].to_numpy(dtype=float), arms, frame[segment], outcome=outcome, alpha=alpha
+    )

@@ -15,8 +15,9 @@ from loyaltylab.experiments.analysis import ExperimentAnalysis
 __all__ = ["plot_forest", "plot_segment_effects"]
 
 
-def plot_forest(analysis: ExperimentAnalysis, *, relative: bool = True,
-                ax: Axes | None = None) -> Axes:
+def plot_forest(
+    analysis: ExperimentAnalysis, *, relative: bool = True, ax: Axes | None = None
+) -> Axes:
     """Forest plot: every arm x outcome effect with its confidence interval.
 
     Parameters
@@ -47,20 +48,34 @@ def plot_forest(analysis: ExperimentAnalysis, *, relative: bool = True,
         ax.plot([c], [y], "o", color=colour)
     ax.axvline(0.0, color="black", linewidth=1, linestyle="--")
     ax.set_yticks(positions)
-    ax.set_yticklabels([f"{arm} · {outcome}" for arm, outcome in
-                        zip(effects["arm"], effects["outcome"], strict=True)])
+    ax.set_yticklabels(
+        [
+            f"{arm} · {outcome}"
+            for arm, outcome in zip(effects["arm"], effects["outcome"], strict=True)
+        ]
+    )
     level = f"{(1 - analysis.alpha) * 100:.0f} %"
-    unit = ("relative effect vs control (%)" if relative
-            else "absolute effect vs control (metric units)")
+    unit = (
+        "relative effect vs control (%)"
+        if relative
+        else "absolute effect vs control (metric units)"
+    )
     ax.set_xlabel(unit)
     ax.set_ylabel("arm · metric")
-    ax.set_title(f"Effect of each arm with {level} confidence intervals "
-                 "(blue = significant after correction)")
+    ax.set_title(
+        f"Effect of each arm with {level} confidence intervals "
+        "(blue = significant after correction)"
+    )
     return ax
 
 
-def plot_segment_effects(analysis: ExperimentAnalysis, outcome: str,
-                         segment: str | None = None, *, ax: Axes | None = None) -> Axes:
+def plot_segment_effects(
+    analysis: ExperimentAnalysis,
+    outcome: str,
+    segment: str | None = None,
+    *,
+    ax: Axes | None = None,
+) -> Axes:
     """Absolute effect of each arm within each segment value, with intervals (exploratory).
 
     Parameters
@@ -91,8 +106,10 @@ def plot_segment_effects(analysis: ExperimentAnalysis, outcome: str,
         segment = str(table["segment"].iloc[0])
     rows = table[(table["outcome"] == outcome) & (table["segment"] == segment)]
     if rows.empty:
-        raise ParameterError(f"no segment effects for outcome {outcome!r} and segment "
-                             f"{segment!r}; analyse with segments=[{segment!r}]")
+        raise ParameterError(
+            f"no segment effects for outcome {outcome!r} and segment "
+            f"{segment!r}; analyse with segments=[{segment!r}]"
+        )
     values = list(dict.fromkeys(rows["segment_value"]))
     arms = list(dict.fromkeys(rows["arm"]))
     width = 0.8 / len(arms)
@@ -102,8 +119,12 @@ def plot_segment_effects(analysis: ExperimentAnalysis, outcome: str,
         part = rows[rows["arm"] == arm].set_index("segment_value").loc[values]
         x = np.arange(len(values)) + (offset - (len(arms) - 1) / 2) * width
         centre = part["absolute"].to_numpy() * scale
-        err = np.vstack([centre - part["ci_low"].to_numpy() * scale,
-                         part["ci_high"].to_numpy() * scale - centre])
+        err = np.vstack(
+            [
+                centre - part["ci_low"].to_numpy() * scale,
+                part["ci_high"].to_numpy() * scale - centre,
+            ]
+        )
         ax.errorbar(x, centre, yerr=err, fmt="o", capsize=4, label=str(arm))
     ax.axhline(0.0, color="black", linewidth=1, linestyle="--")
     ax.set_xticks(np.arange(len(values)))

@@ -72,8 +72,9 @@ def power_means(n: float, delta: float, sd: float = 1.0, alpha: float = 0.05) ->
     return float(stats.nct.sf(critical, df, ncp))
 
 
-def sample_size_means(delta: float, sd: float = 1.0, alpha: float = 0.05,
-                      power: float = 0.8) -> float:
+def sample_size_means(
+    delta: float, sd: float = 1.0, alpha: float = 0.05, power: float = 0.8
+) -> float:
     """Units per arm for a two-sample t test to reach ``power``.
 
     Parameters
@@ -95,8 +96,11 @@ def sample_size_means(delta: float, sd: float = 1.0, alpha: float = 0.05,
     _check(alpha, power)
     if delta == 0 or sd <= 0:
         raise ParameterError(f"sample size needs delta != 0 and sd > 0, got {delta}, {sd}")
-    return float(optimize.brentq(lambda n: power_means(n, delta, sd, alpha) - power,
-                                 2.0, 1e12, xtol=1e-10, rtol=1e-12))
+    return float(
+        optimize.brentq(
+            lambda n: power_means(n, delta, sd, alpha) - power, 2.0, 1e12, xtol=1e-10, rtol=1e-12
+        )
+    )
 
 
 def mde_means(n: float, sd: float = 1.0, alpha: float = 0.05, power: float = 0.8) -> float:
@@ -119,12 +123,18 @@ def mde_means(n: float, sd: float = 1.0, alpha: float = 0.05, power: float = 0.8
         The smallest absolute difference detected with probability ``power``.
     """
     _check(alpha, power)
-    return float(optimize.brentq(lambda d: power_means(n, d, sd, alpha) - power,
-                                 1e-12 * sd, 1e3 * sd, xtol=1e-14, rtol=1e-12))
+    return float(
+        optimize.brentq(
+            lambda d: power_means(n, d, sd, alpha) - power,
+            1e-12 * sd,
+            1e3 * sd,
+            xtol=1e-14,
+            rtol=1e-12,
+        )
+    )
 
 
-def power_proportions(n: float, p_control: float, p_treatment: float,
-                      alpha: float = 0.05) -> float:
+def power_proportions(n: float, p_control: float, p_treatment: float, alpha: float = 0.05) -> float:
     """Power of the two-proportion test with ``n`` units per arm (R ``power.prop.test``).
 
     Parameters
@@ -156,8 +166,9 @@ def power_proportions(n: float, p_control: float, p_treatment: float,
     return float(stats.norm.cdf(z))
 
 
-def sample_size_proportions(p_control: float, p_treatment: float, alpha: float = 0.05,
-                            power: float = 0.8) -> float:
+def sample_size_proportions(
+    p_control: float, p_treatment: float, alpha: float = 0.05, power: float = 0.8
+) -> float:
     """Units per arm for the two-proportion test to reach ``power`` (R ``power.prop.test``).
 
     Parameters
@@ -191,8 +202,7 @@ def sample_size_proportions(p_control: float, p_treatment: float, alpha: float =
     return float((total / abs(p_control - p_treatment)) ** 2)
 
 
-def mde_proportions(n: float, p_control: float, alpha: float = 0.05,
-                    power: float = 0.8) -> float:
+def mde_proportions(n: float, p_control: float, alpha: float = 0.05, power: float = 0.8) -> float:
     """Minimum detectable increase of a conversion rate with ``n`` units per arm.
 
     Parameters
@@ -215,8 +225,14 @@ def mde_proportions(n: float, p_control: float, alpha: float = 0.05,
     _check_proportion(p_control, "p_control")
     upper = 1 - 1e-12
     if power_proportions(n, p_control, upper, alpha) < power:
-        raise ParameterError(f"with n={n} per arm no increase over {p_control} reaches power "
-                             f"{power}")
-    root = optimize.brentq(lambda p: power_proportions(n, p_control, p, alpha) - power,
-                           p_control + 1e-12, upper, xtol=1e-14, rtol=1e-12)
+        raise ParameterError(
+            f"with n={n} per arm no increase over {p_control} reaches power {power}"
+        )
+    root = optimize.brentq(
+        lambda p: power_proportions(n, p_control, p, alpha) - power,
+        p_control + 1e-12,
+        upper,
+        xtol=1e-14,
+        rtol=1e-12,
+    )
     return float(root - p_control)

@@ -40,8 +40,7 @@ def sequential_rho(alpha: float = 0.05, n_star: float = 5000) -> float:
     return math.sqrt((log_term + math.log(log_term + 1.0)) / n_star)
 
 
-def sequential_halfwidth(se: float, n: float, alpha: float = 0.05,
-                         n_star: float = 5000) -> float:
+def sequential_halfwidth(se: float, n: float, alpha: float = 0.05, n_star: float = 5000) -> float:
     """Half-width of the always-valid interval of an estimate with standard error ``se``.
 
     Parameters
@@ -67,8 +66,9 @@ def sequential_halfwidth(se: float, n: float, alpha: float = 0.05,
     return s * math.sqrt(2.0 * term * math.log(math.sqrt(term) / alpha) / (n * rho) ** 2)
 
 
-def sequential_interval(estimate: float, se: float, n: float, alpha: float = 0.05,
-                        n_star: float = 5000) -> tuple[float, float]:
+def sequential_interval(
+    estimate: float, se: float, n: float, alpha: float = 0.05, n_star: float = 5000
+) -> tuple[float, float]:
     """Always-valid confidence interval ``estimate +- half-width``.
 
     Parameters

@@ -86,8 +86,9 @@ def encode_arms(arms: pd.Series, control: str) -> ArmCodes:
             else f"arm column {name!r} is empty"
         )
     if len(set(raw_labels)) != len(raw_labels):
-        raise DataValidationError(f"arm column {name!r} has labels that coincide as text: "
-                                  f"{raw_labels[:10]}")
+        raise DataValidationError(
+            f"arm column {name!r} has labels that coincide as text: {raw_labels[:10]}"
+        )
     control = str(control)
     if control not in present:
         raise DataValidationError(
@@ -105,8 +106,9 @@ def encode_arms(arms: pd.Series, control: str) -> ArmCodes:
     for new, label in enumerate(order):
         mapping[raw_labels.index(label)] = new
     codes = mapping[raw_codes]
-    return ArmCodes(codes=codes, labels=tuple(order),
-                    counts=np.bincount(codes, minlength=len(order)))
+    return ArmCodes(
+        codes=codes, labels=tuple(order), counts=np.bincount(codes, minlength=len(order))
+    )
 
 
 def _as_names(value: Iterable[str] | None, name: str) -> list[str]:
@@ -181,8 +183,9 @@ def validate_experiment_frame(
                 f"ratio metric {metric!r} must be (numerator, denominator), got {parts!r}"
             )
     if not (binary or continuous or ratios):
-        raise ParameterError("name at least one outcome (binary_outcomes, continuous_outcomes "
-                             "or ratio_metrics)")
+        raise ParameterError(
+            "name at least one outcome (binary_outcomes, continuous_outcomes or ratio_metrics)"
+        )
     declared = binary + continuous + list(ratios)
     duplicated = sorted({name for name in declared if declared.count(name) > 1})
     if duplicated:

@@ -48,8 +48,10 @@ def _arrays(y: object, score: object, treatment: object) -> tuple[np.ndarray, ..
     s_arr = np.asarray(score, dtype=float)
     t_arr = np.asarray(treatment, dtype=float)
     if not (y_arr.shape == s_arr.shape == t_arr.shape) or y_arr.ndim != 1:
-        raise ParameterError(f"y, score and treatment must be 1-D of equal length, got "
-                             f"{y_arr.shape}, {s_arr.shape}, {t_arr.shape}")
+        raise ParameterError(
+            f"y, score and treatment must be 1-D of equal length, got "
+            f"{y_arr.shape}, {s_arr.shape}, {t_arr.shape}"
+        )
     for name, values in (("y", y_arr), ("score", s_arr)):
         bad = ~np.isfinite(values)
         if bad.any():
@@ -165,8 +167,9 @@ def perfect_uplift_curve(y: object, treatment: object) -> tuple[np.ndarray, np.n
     return uplift_curve(y_arr, perfect, t_arr)
 
 
-def _normalised_area(curve: tuple[np.ndarray, np.ndarray],
-                     perfect: tuple[np.ndarray, np.ndarray]) -> float:
+def _normalised_area(
+    curve: tuple[np.ndarray, np.ndarray], perfect: tuple[np.ndarray, np.ndarray]
+) -> float:
     x_p, v_p = perfect
     baseline = float(np.trapezoid([0.0, v_p[-1]], [0.0, x_p[-1]]))
     best = float(np.trapezoid(v_p, x_p)) - baseline
@@ -217,8 +220,7 @@ def auuc(y: object, score: object, treatment: object) -> float:
     0.0
     """
     y_arr, s_arr, t_arr = _arrays(y, score, treatment)
-    return _normalised_area(uplift_curve(y_arr, s_arr, t_arr),
-                            perfect_uplift_curve(y_arr, t_arr))
+    return _normalised_area(uplift_curve(y_arr, s_arr, t_arr), perfect_uplift_curve(y_arr, t_arr))
 
 
 def uplift_at_k(y: object, score: object, treatment: object, k: float = 0.3) -> float:
@@ -280,10 +282,18 @@ def uplift_by_decile(y: object, score: object, treatment: object, bins: int = 10
         mean_c = yc.mean() if yc.size else np.nan
         var_t = yt.var(ddof=1) / yt.size if yt.size > 1 else np.nan
         var_c = yc.var(ddof=1) / yc.size if yc.size > 1 else np.nan
-        rows.append({"bin": b + 1, "n_treatment": int(yt.size), "n_control": int(yc.size),
-                     "treatment_mean": mean_t, "control_mean": mean_c, "uplift": mean_t - mean_c,
-                     "uplift_se": float(np.sqrt(var_t + var_c)),
-                     "predicted_uplift": float(s_arr[in_bin].mean())})
+        rows.append(
+            {
+                "bin": b + 1,
+                "n_treatment": int(yt.size),
+                "n_control": int(yc.size),
+                "treatment_mean": mean_t,
+                "control_mean": mean_c,
+                "uplift": mean_t - mean_c,
+                "uplift_se": float(np.sqrt(var_t + var_c)),
+                "predicted_uplift": float(s_arr[in_bin].mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -316,12 +326,20 @@ class UpliftEvaluation:
 
     def summary(self) -> pd.DataFrame:
         """Return the three scores in one row."""
-        return pd.DataFrame([{"qini": self.qini, "auuc": self.auuc,
-                              f"uplift_at_{int(round(self.k * 100))}": self.uplift_at_k}])
+        return pd.DataFrame(
+            [
+                {
+                    "qini": self.qini,
+                    "auuc": self.auuc,
+                    f"uplift_at_{int(round(self.k * 100))}": self.uplift_at_k,
+                }
+            ]
+        )
 
 
-def evaluate_uplift(y: object, score: object, treatment: object, *, k: float = 0.3,
-                    bins: int = 10) -> UpliftEvaluation:
+def evaluate_uplift(
+    y: object, score: object, treatment: object, *, k: float = 0.3, bins: int = 10
+) -> UpliftEvaluation:
     """Qini coefficient, AUUC, uplift at ``k``, curves and deciles of a score.
 
     Parameters
@@ -340,8 +358,15 @@ def evaluate_uplift(y: object, score: object, treatment: object, *, k: float = 0
     y_arr, s_arr, t_arr = _arrays(y, score, treatment)
     x, q = qini_curve(y_arr, s_arr, t_arr)
     _, u = uplift_curve(y_arr, s_arr, t_arr)
-    curve = pd.DataFrame({"share_targeted": x / y_arr.size, "n_targeted": x, "qini": q,
-                          "random_qini": q[-1] * x / x[-1], "uplift": u})
+    curve = pd.DataFrame(
+        {
+            "share_targeted": x / y_arr.size,
+            "n_targeted": x,
+            "qini": q,
+            "random_qini": q[-1] * x / x[-1],
+            "uplift": u,
+        }
+    )
     return UpliftEvaluation(
         qini=qini_coefficient(y_arr, s_arr, t_arr),
         auuc=auuc(y_arr, s_arr, t_arr),

@@ -60,8 +60,9 @@ class FeatureDesign:
     categories: dict[str, tuple[str, ...]]
 
     @classmethod
-    def learn(cls, frame: pd.DataFrame, features: Sequence[str], *,
-              log_features: bool = True) -> FeatureDesign:
+    def learn(
+        cls, frame: pd.DataFrame, features: Sequence[str], *, log_features: bool = True
+    ) -> FeatureDesign:
         """Learn the encoding of ``features`` from ``frame``."""
         numeric, logged, centre, scale, categories = [], [], {}, {}, {}
         for column in features:
@@ -73,8 +74,9 @@ class FeatureDesign:
             values = series.to_numpy(dtype=float)
             if not np.all(np.isfinite(values)):
                 bad = int((~np.isfinite(values)).sum())
-                raise DataValidationError(f"feature {column!r} has {bad} missing or infinite "
-                                          "values")
+                raise DataValidationError(
+                    f"feature {column!r} has {bad} missing or infinite values"
+                )
             numeric.append(column)
             if log_features and values.min() >= 0:
                 logged.append(column)
@@ -108,8 +110,11 @@ class FeatureDesign:
                     f"feature {column!r} has {int(unknown.sum())} values unseen in training, "
                     f"e.g. {sorted(set(values[unknown]))[:5]}"
                 )
-            parts.append(np.column_stack([values == level for level in levels[1:]]).astype(float)
-                         if len(levels) > 1 else np.empty((len(frame), 0)))
+            parts.append(
+                np.column_stack([values == level for level in levels[1:]]).astype(float)
+                if len(levels) > 1
+                else np.empty((len(frame), 0))
+            )
         return np.hstack(parts)
 
 
@@ -167,8 +172,9 @@ class UpliftModel:
         """
         x = self.design.matrix(frame)
         if self.method == "t_learner":
-            return (self._mean(x @ self.coefficients["treatment"])
-                    - self._mean(x @ self.coefficients["control"]))
+            return self._mean(x @ self.coefficients["treatment"]) - self._mean(
+                x @ self.coefficients["control"]
+            )
         if self.method == "s_learner":
             beta = self.coefficients["joint"]
             eta = x @ beta[:-1]
@@ -184,17 +190,23 @@ class UpliftModel:
         rows = []
         for part, beta in self.coefficients.items():
             labels = names if beta.size == len(names) else [*names, "treated"]
-            rows.extend({"model": part, "term": label, "coefficient": float(value)}
-                        for label, value in zip(labels, beta, strict=True))
+            rows.extend(
+                {"model": part, "term": label, "coefficient": float(value)}
+                for label, value in zip(labels, beta, strict=True)
+            )
         return pd.DataFrame(rows)
 
 
-_FAMILIES = {"binomial": sm.families.Binomial, "poisson": sm.families.Poisson,
-             "gaussian": sm.families.Gaussian}
+_FAMILIES = {
+    "binomial": sm.families.Binomial,
+    "poisson": sm.families.Poisson,
+    "gaussian": sm.families.Gaussian,
+}
 
 
-def _fit_glm(y: np.ndarray, x: np.ndarray, family_name: str,
-             weights: np.ndarray | None = None) -> np.ndarray:
+def _fit_glm(
+    y: np.ndarray, x: np.ndarray, family_name: str, weights: np.ndarray | None = None
+) -> np.ndarray:
     import warnings
 
     family = _FAMILIES[family_name]()
@@ -205,8 +217,7 @@ def _fit_glm(y: np.ndarray, x: np.ndarray, family_name: str,
             result = sm.GLM(y, x, family=family, var_weights=weights).fit(maxiter=100)
         except (ConvergenceWarning, np.linalg.LinAlgError, ValueError) as error:
             raise ModelConvergenceError(
-                f"uplift GLM ({family_name}) did not converge on "
-                f"{len(y)} rows: {error}"
+                f"uplift GLM ({family_name}) did not converge on {len(y)} rows: {error}"
             ) from None
     params = np.asarray(result.params, dtype=float)
     if not np.all(np.isfinite(params)):
@@ -278,16 +289,20 @@ def fit_uplift_model(
     if binary is None:
         binary = is_binary
     elif binary and not is_binary:
-        raise DataValidationError(f"outcome {outcome!r} is declared binary but holds values "
-                                  f"other than 0/1, e.g. {sorted(set(y[~np.isin(y, (0, 1))]))[:5]}")
+        raise DataValidationError(
+            f"outcome {outcome!r} is declared binary but holds values "
+            f"other than 0/1, e.g. {sorted(set(y[~np.isin(y, (0, 1))]))[:5]}"
+        )
     family = "binomial" if binary else ("poisson" if y.min() >= 0 else "gaussian")
     design = FeatureDesign.learn(frame, features, log_features=log_features)
     x = design.matrix(frame)
     share = float(t.mean())
     treated = t == 1.0
     if method == "t_learner":
-        coefficients = {"control": _fit_glm(y[~treated], x[~treated], family),
-                        "treatment": _fit_glm(y[treated], x[treated], family)}
+        coefficients = {
+            "control": _fit_glm(y[~treated], x[~treated], family),
+            "treatment": _fit_glm(y[treated], x[treated], family),
+        }
     elif method == "s_learner":
         coefficients = {"joint": _fit_glm(y, np.hstack([x, t[:, None]]), family)}
     elif binary:
@@ -298,5 +313,12 @@ def fit_uplift_model(
         transformed = y * (t - share) / (share * (1.0 - share))
         family = "gaussian"
         coefficients = {"transformed": _fit_glm(transformed, x, family)}
-    return UpliftModel(method=method, outcome=outcome, binary=bool(binary), family=family,
-                       treatment_share=share, design=design, coefficients=coefficients)
+    return UpliftModel(
+        method=method,
+        outcome=outcome,
+        binary=bool(binary),
+        family=family,
+        treatment_share=share,
+        design=design,
+        coefficients=coefficients,
+    )

@@ -21,8 +21,13 @@ __all__ = [
 ]
 
 
-def plot_qini_curve(evaluation: UpliftEvaluation, *, label: str = "model",
-                    outcome_unit: str = "outcome units", ax: Axes | None = None) -> Axes:
+def plot_qini_curve(
+    evaluation: UpliftEvaluation,
+    *,
+    label: str = "model",
+    outcome_unit: str = "outcome units",
+    ax: Axes | None = None,
+) -> Axes:
     """Qini curve of a ranking against random targeting.
 
     Parameters
@@ -53,8 +58,9 @@ def plot_qini_curve(evaluation: UpliftEvaluation, *, label: str = "model",
     return ax
 
 
-def plot_uplift_by_decile(evaluation: UpliftEvaluation, *, outcome_unit: str = "outcome units",
-                          ax: Axes | None = None) -> Axes:
+def plot_uplift_by_decile(
+    evaluation: UpliftEvaluation, *, outcome_unit: str = "outcome units", ax: Axes | None = None
+) -> Axes:
     """Observed uplift per decile of predicted uplift, with +-2 SE bars.
 
     Parameters
@@ -73,10 +79,22 @@ def plot_uplift_by_decile(evaluation: UpliftEvaluation, *, outcome_unit: str = "
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     deciles = evaluation.deciles
-    ax.bar(deciles["bin"], deciles["uplift"], yerr=2 * deciles["uplift_se"], capsize=3,
-           color="tab:blue", alpha=0.8, label="observed uplift (+-2 SE)")
-    ax.plot(deciles["bin"], deciles["predicted_uplift"], "o-", color="tab:orange",
-            label="predicted uplift")
+    ax.bar(
+        deciles["bin"],
+        deciles["uplift"],
+        yerr=2 * deciles["uplift_se"],
+        capsize=3,
+        color="tab:blue",
+        alpha=0.8,
+        label="observed uplift (+-2 SE)",
+    )
+    ax.plot(
+        deciles["bin"],
+        deciles["predicted_uplift"],
+        "o-",
+        color="tab:orange",
+        label="predicted uplift",
+    )
     ax.axhline(0.0, color="black", linewidth=1)
     ax.set_xlabel("decile of predicted uplift (1 = highest)")
     ax.set_ylabel(f"uplift per customer ({outcome_unit})")
@@ -85,8 +103,14 @@ def plot_uplift_by_decile(evaluation: UpliftEvaluation, *, outcome_unit: str = "
     return ax
 
 
-def plot_profit_curve(profit: TargetingProfit, *, currency: str = "EUR", label: str = "estimated",
-                      truth: TargetingProfit | None = None, ax: Axes | None = None) -> Axes:
+def plot_profit_curve(
+    profit: TargetingProfit,
+    *,
+    currency: str = "EUR",
+    label: str = "estimated",
+    truth: TargetingProfit | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Incremental profit of targeting the top share, with the best share marked.
 
     Parameters
@@ -110,12 +134,21 @@ def plot_profit_curve(profit: TargetingProfit, *, currency: str = "EUR", label: 
         _, ax = plt.subplots(figsize=(7, 4.5))
     curve = profit.curve
     ax.plot(curve["share_targeted"] * 100, curve["profit"], label=label)
-    ax.axvline(profit.best_share * 100, color="tab:green", linestyle=":",
-               label=f"best share {profit.best_share:.0%}")
+    ax.axvline(
+        profit.best_share * 100,
+        color="tab:green",
+        linestyle=":",
+        label=f"best share {profit.best_share:.0%}",
+    )
     if truth is not None:
         scale = profit.population / truth.population
-        ax.plot(truth.curve["share_targeted"] * 100, truth.curve["profit"] * scale,
-                color="black", linestyle="--", label="true (synthetic truth)")
+        ax.plot(
+            truth.curve["share_targeted"] * 100,
+            truth.curve["profit"] * scale,
+            color="black",
+            linestyle="--",
+            label="true (synthetic truth)",
+        )
     ax.axhline(0.0, color="gray", linewidth=1)
     ax.set_xlabel("customers targeted, highest predicted uplift first (%)")
     ax.set_ylabel(f"incremental profit ({currency} per {profit.population:,.0f} customers)")
@@ -124,8 +157,9 @@ def plot_profit_curve(profit: TargetingProfit, *, currency: str = "EUR", label: 
     return ax
 
 
-def plot_qini_curves(targeting: UpliftTargeting, *, outcome_unit: str = "outcome units",
-                     ax: Axes | None = None) -> Axes:
+def plot_qini_curves(
+    targeting: UpliftTargeting, *, outcome_unit: str = "outcome units", ax: Axes | None = None
+) -> Axes:
     """Qini curves of every treatment arm (held-out data), with random targeting.
 
     Parameters
@@ -145,10 +179,19 @@ def plot_qini_curves(targeting: UpliftTargeting, *, outcome_unit: str = "outcome
         _, ax = plt.subplots(figsize=(7, 4.5))
     for arm, evaluation in targeting.evaluations.items():
         curve = evaluation.curve
-        line = ax.plot(curve["share_targeted"] * 100, curve["qini"],
-                       label=f"{arm} (Qini coefficient {evaluation.qini:.3f})")[0]
-        ax.plot(curve["share_targeted"] * 100, curve["random_qini"], linestyle="--",
-                color=line.get_color(), alpha=0.6, label=f"{arm}: random targeting")
+        line = ax.plot(
+            curve["share_targeted"] * 100,
+            curve["qini"],
+            label=f"{arm} (Qini coefficient {evaluation.qini:.3f})",
+        )[0]
+        ax.plot(
+            curve["share_targeted"] * 100,
+            curve["random_qini"],
+            linestyle="--",
+            color=line.get_color(),
+            alpha=0.6,
+            label=f"{arm}: random targeting",
+        )
     ax.set_xlabel("customers targeted, highest predicted uplift first (%)")
     ax.set_ylabel(f"incremental {outcome_unit} (held-out customers)")
     ax.set_title(f"Qini curves for {targeting.outcome}: model ranking vs random")
@@ -156,8 +199,9 @@ def plot_qini_curves(targeting: UpliftTargeting, *, outcome_unit: str = "outcome
     return ax
 
 
-def plot_profit_curves(targeting: UpliftTargeting, *, currency: str = "EUR",
-                       ax: Axes | None = None) -> Axes:
+def plot_profit_curves(
+    targeting: UpliftTargeting, *, currency: str = "EUR", ax: Axes | None = None
+) -> Axes:
     """Profit of targeting the top share, every treatment arm.
 
     Parameters
@@ -178,13 +222,18 @@ def plot_profit_curves(targeting: UpliftTargeting, *, currency: str = "EUR",
     population = 0.0
     for arm, profit in targeting.profits.items():
         population = profit.population
-        line = ax.plot(profit.curve["share_targeted"] * 100, profit.curve["profit"],
-                       label=f"{arm}: best top {profit.best_share:.0%}")[0]
+        line = ax.plot(
+            profit.curve["share_targeted"] * 100,
+            profit.curve["profit"],
+            label=f"{arm}: best top {profit.best_share:.0%}",
+        )[0]
         ax.axvline(profit.best_share * 100, color=line.get_color(), linestyle=":")
     ax.axhline(0.0, color="gray", linewidth=1)
     ax.set_xlabel("customers targeted, highest predicted uplift first (%)")
     ax.set_ylabel(f"incremental profit ({currency} per {population:,.0f} customers)")
-    ax.set_title(f"Profit of targeting by predicted uplift in {targeting.outcome} "
-                 "(0 % = no one, 100 % = everyone)")
+    ax.set_title(
+        f"Profit of targeting by predicted uplift in {targeting.outcome} "
+        "(0 % = no one, 100 % = everyone)"
+    )
     ax.legend(fontsize="small")
     return ax

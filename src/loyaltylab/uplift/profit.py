@@ -71,11 +71,19 @@ class TargetingProfit:
         """Return no one / best share / break-even share / everyone as four rows."""
         return pd.DataFrame(
             {
-                "strategy": ["no one", f"best: top {self.best_share:.0%}",
-                             f"break-even: top {self.breakeven_share:.0%}", "everyone"],
+                "strategy": [
+                    "no one",
+                    f"best: top {self.best_share:.0%}",
+                    f"break-even: top {self.breakeven_share:.0%}",
+                    "everyone",
+                ],
                 "share_targeted": [0.0, self.best_share, self.breakeven_share, 1.0],
-                "profit": [self.no_one_profit, self.best_profit, self.breakeven_profit,
-                           self.everyone_profit],
+                "profit": [
+                    self.no_one_profit,
+                    self.best_profit,
+                    self.breakeven_profit,
+                    self.everyone_profit,
+                ],
             }
         )
 
@@ -87,8 +95,15 @@ def _check_economics(offer_cost: float, margin: float) -> None:
         raise ParameterError(f"parameter 'margin' must be > 0, got {margin}")
 
 
-def targeting_profit(y: object, score: object, treatment: object, *, offer_cost: float,
-                     margin: float, population: float | None = None) -> TargetingProfit:
+def targeting_profit(
+    y: object,
+    score: object,
+    treatment: object,
+    *,
+    offer_cost: float,
+    margin: float,
+    population: float | None = None,
+) -> TargetingProfit:
     """Estimated incremental profit of targeting the top share by score (held-out data).
 
     Parameters
@@ -117,20 +132,35 @@ def targeting_profit(y: object, score: object, treatment: object, *, offer_cost:
     incremental = uplift * scale
     cost = offer_cost * x * scale
     profit = margin * incremental - cost
-    curve = pd.DataFrame({"share_targeted": x / n, "n_targeted": x * scale,
-                          "incremental_outcome": incremental, "cost": cost, "profit": profit})
+    curve = pd.DataFrame(
+        {
+            "share_targeted": x / n,
+            "n_targeted": x * scale,
+            "incremental_outcome": incremental,
+            "cost": cost,
+            "profit": profit,
+        }
+    )
     best = int(np.argmax(profit))
     n_breakeven = int((s_arr * margin > offer_cost).sum())
     at = int(np.searchsorted(x, n_breakeven, side="right") - 1)
-    return TargetingProfit(curve=curve, best_share=float(x[best] / n),
-                           best_profit=float(profit[best]), everyone_profit=float(profit[-1]),
-                           breakeven_share=float(x[at] / n), breakeven_profit=float(profit[at]),
-                           no_one_profit=0.0, offer_cost=float(offer_cost), margin=float(margin),
-                           population=population)
+    return TargetingProfit(
+        curve=curve,
+        best_share=float(x[best] / n),
+        best_profit=float(profit[best]),
+        everyone_profit=float(profit[-1]),
+        breakeven_share=float(x[at] / n),
+        breakeven_profit=float(profit[at]),
+        no_one_profit=0.0,
+        offer_cost=float(offer_cost),
+        margin=float(margin),
+        population=population,
+    )
 
 
-def true_targeting_profit(true_uplift: object, score: object, *, offer_cost: float,
-                          margin: float) -> TargetingProfit:
+def true_targeting_profit(
+    true_uplift: object, score: object, *, offer_cost: float, margin: float
+) -> TargetingProfit:
     """Real profit of targeting the top share by ``score`` when individual uplift is known.
 
     Parameters
@@ -156,21 +186,34 @@ def true_targeting_profit(true_uplift: object, score: object, *, offer_cost: flo
     gains = np.r_[0.0, np.cumsum(margin * tau[order] - offer_cost)]
     n_targeted = np.arange(tau.size + 1, dtype=float)
     incremental = np.r_[0.0, np.cumsum(tau[order])]
-    curve = pd.DataFrame({"share_targeted": n_targeted / tau.size, "n_targeted": n_targeted,
-                          "incremental_outcome": incremental, "cost": offer_cost * n_targeted,
-                          "profit": gains})
+    curve = pd.DataFrame(
+        {
+            "share_targeted": n_targeted / tau.size,
+            "n_targeted": n_targeted,
+            "incremental_outcome": incremental,
+            "cost": offer_cost * n_targeted,
+            "profit": gains,
+        }
+    )
     best = int(np.argmax(gains))
     n_breakeven = int((s_arr * margin > offer_cost).sum())
-    return TargetingProfit(curve=curve, best_share=float(best / tau.size),
-                           best_profit=float(gains[best]), everyone_profit=float(gains[-1]),
-                           breakeven_share=float(n_breakeven / tau.size),
-                           breakeven_profit=float(gains[n_breakeven]), no_one_profit=0.0,
-                           offer_cost=float(offer_cost), margin=float(margin),
-                           population=float(tau.size))
+    return TargetingProfit(
+        curve=curve,
+        best_share=float(best / tau.size),
+        best_profit=float(gains[best]),
+        everyone_profit=float(gains[-1]),
+        breakeven_share=float(n_breakeven / tau.size),
+        breakeven_profit=float(gains[n_breakeven]),
+        no_one_profit=0.0,
+        offer_cost=float(offer_cost),
+        margin=float(margin),
+        population=float(tau.size),
+    )
 
 
-def targeting_sentence(profit: TargetingProfit, *, arm: str = "the offer",
-                       currency: str = "") -> str:
+def targeting_sentence(
+    profit: TargetingProfit, *, arm: str = "the offer", currency: str = ""
+) -> str:
     """Return one sentence comparing best-share targeting with everyone and no one.
 
     Parameters
@@ -193,8 +236,10 @@ def targeting_sentence(profit: TargetingProfit, *, arm: str = "the offer",
         return f"{sign}{currency}{abs(value):,.0f}"
 
     if profit.best_profit <= 0:
-        return (f"Sending {arm} is not expected to pay back at a cost of {currency}"
-                f"{profit.offer_cost:,.2f} per customer: no targeting share earns a profit.")
+        return (
+            f"Sending {arm} is not expected to pay back at a cost of {currency}"
+            f"{profit.offer_cost:,.2f} per customer: no targeting share earns a profit."
+        )
     return (
         f"Next time, send {arm} to the {profit.best_share:.0%} of customers with the highest "
         f"predicted uplift: estimated incremental profit {money(profit.best_profit)}{per}, "

@@ -59,19 +59,38 @@ class UpliftTargeting:
         rows = []
         for arm, evaluation in self.evaluations.items():
             profit = self.profits[arm]
-            rows.append({"arm": arm, "outcome": self.outcome, "method": self.method,
-                         "qini": evaluation.qini, "auuc": evaluation.auuc,
-                         "uplift_at_k": evaluation.uplift_at_k, "k": evaluation.k,
-                         "best_share": profit.best_share, "best_profit": profit.best_profit,
-                         "everyone_profit": profit.everyone_profit})
+            rows.append(
+                {
+                    "arm": arm,
+                    "outcome": self.outcome,
+                    "method": self.method,
+                    "qini": evaluation.qini,
+                    "auuc": evaluation.auuc,
+                    "uplift_at_k": evaluation.uplift_at_k,
+                    "k": evaluation.k,
+                    "best_share": profit.best_share,
+                    "best_profit": profit.best_profit,
+                    "everyone_profit": profit.everyone_profit,
+                }
+            )
         return pd.DataFrame(rows)
 
     def metrics(self) -> dict[str, Any]:
         """Return ``{arm: {outcome: {qini, auuc, uplift_at_k, best_share, ...}}}``."""
         return {
-            row["arm"]: {self.outcome: {key: row[key] for key in
-                                        ("qini", "auuc", "uplift_at_k", "best_share",
-                                         "best_profit", "everyone_profit")}}
+            row["arm"]: {
+                self.outcome: {
+                    key: row[key]
+                    for key in (
+                        "qini",
+                        "auuc",
+                        "uplift_at_k",
+                        "best_share",
+                        "best_profit",
+                        "everyone_profit",
+                    )
+                }
+            }
             for row in self.summary().to_dict("records")
         }
 
@@ -128,12 +147,17 @@ def uplift_targeting(
     if not 0 < holdout_share < 1:
         raise ParameterError(f"parameter 'holdout_share' must lie in (0, 1), got {holdout_share}")
     kwargs = {"binary_outcomes": [outcome]} if binary else {"continuous_outcomes": [outcome]}
-    numeric_features = [c for c in features if c in frame.columns
-                         and pd.api.types.is_numeric_dtype(frame[c])]
-    arms = validate_experiment_frame(frame, arm_col=arm_col, control=control,
-                                     covariates=numeric_features,
-                                     segments=[c for c in features if c not in numeric_features],
-                                     **kwargs)
+    numeric_features = [
+        c for c in features if c in frame.columns and pd.api.types.is_numeric_dtype(frame[c])
+    ]
+    arms = validate_experiment_frame(
+        frame,
+        arm_col=arm_col,
+        control=control,
+        covariates=numeric_features,
+        segments=[c for c in features if c not in numeric_features],
+        **kwargs,
+    )
     rng = np.random.default_rng(seed)
     holdout = rng.random(len(frame)) < holdout_share
     models, evaluations, profits, scores, positions = {}, {}, {}, {}, {}
@@ -142,8 +166,14 @@ def uplift_targeting(
         treated = (arms.codes == index).astype(float)
         train = in_pair & ~holdout
         test = in_pair & holdout
-        model = fit_uplift_model(frame.loc[train], treatment=treated[train], outcome=outcome,
-                                 features=features, method=method, binary=binary)
+        model = fit_uplift_model(
+            frame.loc[train],
+            treatment=treated[train],
+            outcome=outcome,
+            features=features,
+            method=method,
+            binary=binary,
+        )
         score = model.predict(frame.loc[test])
         y_test = frame.loc[test, outcome].to_numpy(dtype=float)
         cost = offer_cost[arm] if isinstance(offer_cost, Mapping) else offer_cost
@@ -151,11 +181,23 @@ def uplift_targeting(
         scores[arm] = score
         positions[arm] = np.flatnonzero(test)
         evaluations[arm] = evaluate_uplift(y_test, score, treated[test], k=k)
-        profits[arm] = targeting_profit(y_test, score, treated[test], offer_cost=float(cost),
-                                        margin=margin, population=population)
-    return UpliftTargeting(outcome=outcome, method=method, models=models,
-                           evaluations=evaluations, profits=profits,
-                           holdout_positions=positions, holdout_scores=scores)
+        profits[arm] = targeting_profit(
+            y_test,
+            score,
+            treated[test],
+            offer_cost=float(cost),
+            margin=margin,
+            population=population,
+        )
+    return UpliftTargeting(
+        outcome=outcome,
+        method=method,
+        models=models,
+        evaluations=evaluations,
+        profits=profits,
+        holdout_positions=positions,
+        holdout_scores=scores,
+    )
 
 
 @dataclass(frozen=True)
@@ -201,8 +243,10 @@ class UpliftReport:
         """Return one targeting sentence per arm (see :func:`targeting_sentence`)."""
         from loyaltylab.uplift.profit import targeting_sentence
 
-        return {arm: targeting_sentence(profit, arm=repr(arm), currency=currency)
-                for arm, profit in self.profit_targeting.profits.items()}
+        return {
+            arm: targeting_sentence(profit, arm=repr(arm), currency=currency)
+            for arm, profit in self.profit_targeting.profits.items()
+        }
 
     def metrics(self) -> dict[str, Any]:
         """Return ``{arm: {outcome: {qini, auuc, uplift_at_k, ...}}}`` over all outcomes."""
@@ -267,15 +311,26 @@ def uplift_report(
     UpliftReport
     """
     if profit_outcome not in outcomes:
-        raise ParameterError(f"parameter 'profit_outcome' ({profit_outcome!r}) must be one of the "
-                             f"outcomes {list(outcomes)}")
+        raise ParameterError(
+            f"parameter 'profit_outcome' ({profit_outcome!r}) must be one of the "
+            f"outcomes {list(outcomes)}"
+        )
     by_outcome = {}
     for outcome, binary in outcomes.items():
         priced = outcome == profit_outcome
         by_outcome[outcome] = uplift_targeting(
-            frame, arm_col=arm_col, control=control, outcome=outcome, features=features,
-            binary=binary, method=method, offer_cost=offer_cost if priced else 0.0,
-            margin=margin if priced else 1.0, population=population,
-            holdout_share=holdout_share, seed=seed, k=k,
+            frame,
+            arm_col=arm_col,
+            control=control,
+            outcome=outcome,
+            features=features,
+            binary=binary,
+            method=method,
+            offer_cost=offer_cost if priced else 0.0,
+            margin=margin if priced else 1.0,
+            population=population,
+            holdout_share=holdout_share,
+            seed=seed,
+            k=k,
         )
     return UpliftReport(by_outcome=by_outcome, profit_outcome=profit_outcome)
