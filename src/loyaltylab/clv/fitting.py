@@ -1,21 +1,33 @@
 """Fitting the transaction models (BG/NBD, Pareto/NBD, MBG/NBD) and the Gamma-Gamma spend model.
 
-All fits go through lifetimes 0.11.3 (imported only inside ``loyaltylab.clv``), on *compressed*
-rows: customers with identical (frequency, recency, T) are collapsed to one row and their count is
-passed as lifetimes' ``weights=``, which gives the same estimates as one row per customer at a
-fraction of the cost (reference/clv.md §4).
+The likelihoods are lifetimes' 0.11.3 (imported only inside ``loyaltylab.clv``), evaluated on
+*compressed* rows: customers with identical (frequency, recency, T) are collapsed to one row with
+their count as weight (lifetimes' ``weights=``), which gives the same estimates as one row per
+customer at a fraction of the cost (reference/clv.md §4).
 
-What this module adds to lifetimes:
+Fit attempts, in order, until one passes every check:
 
-* the log-likelihood **summed over customers** in the analysis unit (lifetimes stores the mean
-  negative log-likelihood of internally rescaled data; the papers report the sum in weeks,
-  reference/clv.md §3 item 3);
+* BG/NBD and Gamma-Gamma: (L-)BFGS with an analytic gradient of lifetimes' likelihood written in
+  numpy (no autograd graph; gamma functions once per distinct frequency), then lifetimes' own
+  fitters (tol 1e-7, tol 1e-4, other start), Nelder-Mead, a small penalizer;
+* Pareto/NBD: BFGS on lifetimes' likelihood with the hypergeometric terms evaluated once per
+  distinct (x, t_x) and (x, T) pair, then lifetimes' Nelder-Mead (polished: it stops at tol=1e-4,
+  reference/clv.md §3 item 6), Nelder-Mead on log-parameters, a small penalizer;
+* MBG/NBD: lifetimes' fitter, then the same retries as BG/NBD.
+
+Every fast likelihood is tested equal to lifetimes' (tests/test_clv.py). What this module adds:
+
+* the log-likelihood **summed over customers** in the analysis unit, computed with lifetimes'
+  function (lifetimes stores the mean negative log-likelihood of internally rescaled data; the
+  papers report the sum in weeks, reference/clv.md §3 item 3);
 * the covariance of the **log-parameters** from the Hessian of the summed log-likelihood, ready for
   drawing parameters (lifetimes' ``variance_matrix_`` multiplies by ``params**2`` column-wise, which
   is not the delta method, and ``ParetoNBDFitter`` has no Hessian at all);
-* convergence checks and retries (lifetimes' ``ConvergenceError``, non-finite or absurd parameters
-  such as r = 1e59, a Hessian that is not positive definite), every attempt recorded on the result,
-  and :class:`~loyaltylab.errors.ModelConvergenceError` when no attempt gives a usable optimum.
+* convergence checks and retries: lifetimes' ``ConvergenceError``, non-finite or absurd parameters
+  such as r = 1e59, a gradient that is not ~0 (an optimiser that stopped early), a Hessian that is
+  not negative definite; every attempt is recorded on the result, and
+  :class:`~loyaltylab.errors.ModelConvergenceError` is raised when no attempt gives a usable
+  optimum.
 """
 
 from __future__ import annotations
