@@ -237,3 +237,16 @@ def test_configured_programs_run_and_give_every_metric():
     periods = result.by_period(13)
     assert set(periods["period"]) == {0, 1, 2, 3}
     assert isinstance(result.summary(), pd.DataFrame)
+
+
+def test_retention_counts_customers_not_club_memberships():
+    """Leaving a paid club is not leaving the firm: with no effects the curves coincide."""
+    people = draw_population(CDNOW, 5_000, seed=18)
+    program = ProgramConfig("club", "paid", paid=PaidMembership(fee=10.0, monthly_churn=0.5))
+    result = simulate_programs(
+        [program], people, horizon_weeks=52, behaviour=Behaviour.none(), seed=19
+    )
+    curve = result.retention_curve("club")
+    assert (curve["with_program"] == curve["without_program"]).all()
+    weekly = result.weekly
+    assert weekly["alive_members"].iloc[-1] < 0.1 * weekly["alive_enrolled"].iloc[-1]

@@ -76,6 +76,7 @@ _STOCK_COLUMNS = (
     "active_members",
     "alive_members",
     "alive_members_baseline",
+    "alive_enrolled",
     "alive_customers",
     "alive_customers_baseline",
     "points_outstanding",
@@ -269,7 +270,7 @@ class SimulationResult:
             table["points_issued"] > 0
         )
         members = self.totals["members"].reindex(table["program"]).to_numpy()
-        table["member_retention"] = table["alive_members"] / np.where(members > 0, members, np.nan)
+        table["member_retention"] = table["alive_enrolled"] / np.where(members > 0, members, np.nan)
         table["member_retention_baseline"] = table["alive_members_baseline"] / np.where(
             members > 0, members, np.nan
         )
@@ -323,7 +324,9 @@ class SimulationResult:
         return pd.DataFrame(
             {
                 "week": weekly["week"].to_numpy(),
-                "with_program": weekly["alive_members"].to_numpy() / members if members else np.nan,
+                "with_program": weekly["alive_enrolled"].to_numpy() / members
+                if members
+                else np.nan,
                 "without_program": weekly["alive_members_baseline"].to_numpy() / members
                 if members
                 else np.nan,

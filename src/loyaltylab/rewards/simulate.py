@@ -65,6 +65,7 @@ WEEKLY_COLUMNS = (
     "active_members",
     "alive_members",
     "alive_members_baseline",
+    "alive_enrolled",
     "alive_customers",
     "alive_customers_baseline",
     "purchases",
@@ -689,6 +690,7 @@ def _step(
     out["alive_members"][week] = members_alive
     out["active_members"][week] = int((week - twin.last_buy[members] < ACTIVE_WEEKS).sum())
     out["alive_members_baseline"][week] = int(shared.alive0[twin.enrolled].sum())
+    out["alive_enrolled"][week] = int(twin.alive[twin.enrolled].sum())
     out["alive_customers"][week] = int(twin.alive.sum())
     out["alive_customers_baseline"][week] = shared.alive0_count
     out["purchases"][week] = counts.sum()
