@@ -250,8 +250,8 @@ class SimulationResult:
         -------
         pandas.DataFrame
             Columns program, period, start_week, the flows (sums), the stocks (period end),
-            incremental_revenue, incremental_margin, redemption_rate, breakage (expired) rate and
-            retention of members (alive share) of both twins.
+            incremental_revenue, incremental_margin, roi, redemption_rate, expiry_rate and the
+            retention of members (share of enrolled customers still buying) of both twins.
         """
         if not isinstance(period_weeks, int) or period_weeks < 1:
             raise ParameterError(f"period_weeks must be a whole number >= 1, got {period_weeks!r}")
@@ -263,6 +263,8 @@ class SimulationResult:
         table.insert(2, "start_week", table["period"] * period_weeks)
         table["incremental_revenue"] = table["revenue"] - table["revenue_baseline"]
         table["incremental_margin"] = table["margin"] - table["margin_baseline"]
+        costs = table["reward_cost"] + table["program_cost"]
+        table["roi"] = table["incremental_margin"] / costs.where(costs > 0)
         table["redemption_rate"] = table["points_redeemed"] / table["points_issued"].where(
             table["points_issued"] > 0
         )
