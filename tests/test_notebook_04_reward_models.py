@@ -75,3 +75,33 @@ def test_notebook_is_stored_clean_with_tagged_parameters():
     for cell in code:
         lines = cell.source.splitlines()
         assert not any(line.lstrip().startswith(("for ", "def ", "while ")) for line in lines)
+
+
+def test_notebook_runs_on_the_users_own_transactions_with_pareto_nbd(tmp_path):
+    from loyaltylab.datasets import load_cdnow
+
+    own = load_cdnow(sample=True).rename(
+        columns={"customer_id": "cust", "timestamp": "date", "amount": "sales"}
+    )
+    source = tmp_path / "my_transactions.csv"
+    own.to_csv(source, index=False)
+    out_dir = tmp_path / "out"
+    pm.execute_notebook(
+        str(NOTEBOOK),
+        str(tmp_path / "executed.ipynb"),
+        parameters={
+            "output_dir": str(out_dir),
+            "population_source": str(source),
+            "columns": {"customer_id": "cust", "timestamp": "date", "amount": "sales"},
+            "population_model": "pareto_nbd",
+            "n_customers": 300,
+            "n_draws": 2,
+            "horizon_years": 1,
+        },
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(ROOT),
+    )
+    metrics = json.loads((out_dir / "04_reward_models.metrics.json").read_text())
+    assert metrics["settings"]["population_model"] == "pareto_nbd"
+    assert "my_transactions.csv" in metrics["settings"]["population_source"]

@@ -5,7 +5,7 @@ They keep the notebook free of logic: every cell is one call.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -33,7 +33,10 @@ __all__ = [
 
 
 def resolve_population_model(
-    source: str, model: str = "bgnbd", observation_end: str | None = None
+    source: str,
+    model: str = "bgnbd",
+    observation_end: str | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> PopulationModel:
     """Return the population model: ``"published"`` CDNOW estimates, or a fit on ``source``.
 
@@ -45,6 +48,8 @@ def resolve_population_model(
     model : {"bgnbd", "pareto_nbd"}, default "bgnbd"
     observation_end : str, optional
         Last day used for the fit (default: the last transaction).
+    columns : mapping, optional
+        Canonical name -> your column name, for your own file.
 
     Returns
     -------
@@ -52,7 +57,12 @@ def resolve_population_model(
     """
     if source == "published":
         return PopulationModel.cdnow_published(model)
-    return fit_population(source, model, observation_end=observation_end or None)
+    return fit_population(
+        source,
+        model,
+        columns=dict(columns) if columns else None,
+        observation_end=observation_end or None,
+    )
 
 
 def programs_table(programs: Sequence[ProgramConfig]) -> pd.DataFrame:
