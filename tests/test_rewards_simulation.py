@@ -164,7 +164,9 @@ def test_naive_member_lift_is_several_times_the_true_lift_under_self_selection()
     program = ProgramConfig("points", "points", points=PointsRules())
     selected = simulate_programs([program], people, horizon_weeks=104, seed=13).totals.loc["points"]
     assert selected["true_lift"] > 0
-    assert selected["naive_lift"] > 3 * selected["true_lift"]
+    # Leenheer et al. found the naive effect 7x the causal one; the default self-selection
+    # (calibrated on CDNOW) should land in that neighbourhood
+    assert 4 < selected["naive_lift"] / selected["true_lift"] < 12
     # with random enrolment the naive comparison is (nearly) unbiased
     random_join = simulate_programs(
         [program], people, horizon_weeks=104, behaviour=Behaviour(self_selection=0.0), seed=13
