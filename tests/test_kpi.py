@@ -373,3 +373,35 @@ def test_period_series_round_trip(tx: pd.DataFrame) -> None:
     assert str(series["aov"].index[1]) == "2024-02"
     with pytest.raises(ParameterError, match="unknown KPI"):
         kpi.period_series_metrics(table, ["nope"])
+
+
+# --------------------------------------------------------------------------- synthetic truth
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_program_kpis_recover_synthetic_truth(seed: int) -> None:
+    """Program KPIs equal the truth the loyalty generator stored (datasets.loyalty, owner F2)."""
+    from loyaltylab.datasets.loyalty import PointsProgram, generate_loyalty
+
+    data = generate_loyalty(300, seed=seed, program=PointsProgram(point_value=0.02))
+    truth = data.truth
+    result = kpi.program_kpis(
+        data.transactions,
+        data.members,
+        data.ledger,
+        observation_end=truth["observation_end"],
+        point_value=truth["program"]["point_value"],
+        active_days=90,
+    )
+    assert result.members == truth["n_members"]
+    assert result.enrolment_rate == pytest.approx(truth["enrolment_rate"])
+    assert result.participation_rate == pytest.approx(truth["participation_rate_90d"])
+    for name in ("points_issued", "points_redeemed", "points_expired", "points_outstanding"):
+        assert getattr(result, name) == pytest.approx(truth[name]), name
+    assert result.redemption_rate == pytest.approx(truth["redemption_rate"])
+    assert result.breakage_rate == pytest.approx(truth["breakage_rate"])
+    assert result.reward_cost == pytest.approx(truth["reward_cost"])
+    assert result.reward_cost_share == pytest.approx(truth["reward_cost_share"])
+    # the generator gives enrolment no effect on buying: the member gap is self-selection only
+    assert truth["program_effect"] == 0.0
+    assert "self-selection" in result.members_vs_non_members.attrs["note"]
