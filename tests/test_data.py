@@ -415,3 +415,36 @@ def test_data_package_imports_only_errors_from_loyaltylab():
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     assert not alias.name.startswith("loyaltylab"), (path.name, alias.name)
+
+
+def test_duplicate_index_labels_and_all_invalid_rows():
+    raw = _frame(sales=["1", "x", "2", "3"])
+    raw.index = [5, 5, 6, 6]
+    with pytest.raises(DataValidationError, match="index 5"):
+        load_transactions(raw, MAPPING)
+    loaded = load_transactions(raw, MAPPING, invalid="drop")
+    assert loaded.transactions["amount"].tolist() == [1.0, 2.0, 3.0]
+    with pytest.raises(DataValidationError, match="no transactions left"):
+        load_transactions(_frame(sales=["x"] * 4), MAPPING, invalid="drop")
+
+
+def test_parquet_with_timezone_aware_timestamps(tmp_path):
+    stamps = pd.to_datetime(["2024-03-01 01:00", "2024-03-02 12:00"]).tz_localize("Asia/Tokyo")
+    raw = pd.DataFrame({"customer_id": ["a", "b"], "timestamp": stamps, "amount": [1.0, 2.0]})
+    path = tmp_path / "tz.parquet"
+    raw.to_parquet(path)
+    loaded = load_transactions(path)
+    assert loaded.transactions["timestamp"].tolist() == [
+        pd.Timestamp("2024-02-29 16:00"),
+        pd.Timestamp("2024-03-02 03:00"),
+    ]
+    assert loaded.quality.set_index("check").loc["timestamp_timezone", "rows"] == 2
+
+
+def test_semicolon_csv_via_read_options_and_compressed_file(tmp_path):
+    path = tmp_path / "tx.csv.gz"
+    pd.DataFrame(
+        {"cust": ["x", "y"], "date": ["2024-01-01", "2024-01-02"], "sales": [1, 2]}
+    ).to_csv(path, sep=";", index=False)
+    loaded = load_transactions(path, MAPPING, read_options={"sep": ";"})
+    assert loaded.transactions["customer_id"].tolist() == ["x", "y"]

@@ -245,3 +245,14 @@ def test_parquet_snapshot_round_trip(tmp_path):
     back = read_synthetic(tmp_path)
     pd.testing.assert_frame_equal(back.transactions, synthetic.transactions)
     assert back.truth == synthetic.truth
+
+
+def test_command_line_writes_a_snapshot(tmp_path, capsys):
+    from loyaltylab.datasets.synthetic import main
+
+    assert main(["--out", str(tmp_path), "--customers", "50", "--seed", "2"]) == 0
+    assert "transactions of 50 customers" in capsys.readouterr().out
+    written = read_synthetic(tmp_path)
+    pd.testing.assert_frame_equal(
+        written.transactions, generate_transactions(50, seed=2).transactions
+    )
