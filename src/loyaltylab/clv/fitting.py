@@ -92,7 +92,7 @@ PARAMETER_RANGE: tuple[float, float] = (1e-8, 1e6)
 _ROUND_DECIMALS = 9
 # An accepted optimum must have |d mean log-likelihood / d log θ| below this (a loose optimiser
 # tolerance can stop far from the maximum, e.g. lifetimes' Gamma-Gamma with tol=1e-4).
-GRADIENT_TOLERANCE = 1e-4
+GRADIENT_TOLERANCE = 1e-3
 
 
 @dataclass(frozen=True)

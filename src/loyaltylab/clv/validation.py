@@ -422,6 +422,10 @@ def compare_models(
         row.update(validation.summary().drop(columns=["model", "log_likelihood"]).iloc[0])
         rows.append(row)
     table = pd.DataFrame(rows)
+    names = list(dict.fromkeys(n for fit in fit_list for n in PARAMETER_NAMES[fit.model]))
+    table = table[
+        ["model", "label", *names] + [c for c in table if c not in {"model", "label", *names}]
+    ]
     abs_error = table["holdout_error_pct"].abs() / 100
     contenders = table[abs_error <= abs_error.min() + tie_margin]
     default = str(contenders.sort_values("log_likelihood", ascending=False)["model"].iloc[0])
