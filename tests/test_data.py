@@ -448,3 +448,17 @@ def test_semicolon_csv_via_read_options_and_compressed_file(tmp_path):
     ).to_csv(path, sep=";", index=False)
     loaded = load_transactions(path, MAPPING, read_options={"sep": ";"})
     assert loaded.transactions["customer_id"].tolist() == ["x", "y"]
+
+
+def test_returns_without_order_id_fall_back_to_the_same_day():
+    raw = pd.DataFrame(
+        {
+            "cust": ["a", "a", "a"],
+            "date": ["2024-01-01", "2024-01-01", "2024-01-02"],
+            "sales": [40.0, -10.0, 25.0],
+            "order": [None, None, "o9"],
+        }
+    )
+    loaded = load_transactions(raw, {**MAPPING, "order_id": "order"})
+    assert loaded.transactions["amount"].tolist() == [30.0, 25.0]
+    assert _quality(loaded, "returns_netted")["rows"] == 1
