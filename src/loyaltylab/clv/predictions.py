@@ -478,7 +478,9 @@ def clv_tiers(clv: pd.Series, top_shares: Sequence[float] = (0.01, 0.10)) -> pd.
     labels += [f"top {pct(lo)}-{pct(hi)}" for lo, hi in zip(shares, shares[1:], strict=False)]
     labels.append("rest")
     n = len(clv)
-    rank = clv.rank(ascending=False, method="first").to_numpy()
+    order = np.argsort(-clv.to_numpy(dtype=float), kind="stable")  # ties: order of appearance
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(1, n + 1)
     cutoffs = [math.ceil(share * n) for share in shares]
     tier = np.searchsorted(np.array(cutoffs), rank, side="left")
     return pd.Series(
