@@ -409,7 +409,7 @@ def _group_stats(con: duckdb.DuckDBPyConnection, group_sql: str, start_sql: str)
         f"""
         WITH labelled AS (
             SELECT {group_sql} AS grp, {start_sql} AS grp_start, o.customer_id, o.amount
-            FROM orders o LEFT JOIN labels l USING (customer_id)
+            FROM orders o
         ),
         cust AS (
             SELECT grp, customer_id, MIN(grp_start) AS grp_start, COUNT(*) AS n_orders,
@@ -443,26 +443,30 @@ def _retention_pairs(
 ) -> pd.DataFrame:
     """Count customers active in t-1 (``base``) and of them in t (``retained``), per group and t.
 
-    Only pairs whose both periods are complete enter.
+    Only pairs whose both periods are complete enter (complete periods are consecutive, so a
+    range check on the period start suffices).
     """
     complete = _complete_periods(window)
+    if len(complete) < 2:
+        return pd.DataFrame(
+            {"grp": [], "period_start": pd.DatetimeIndex([]), "base": [], "retained": []}
+        )
     interval = PERIODS[window.period]["interval"]
-    con.register("complete_periods", pd.DataFrame({"period_start": complete}))
     return con.execute(
         f"""
         WITH act AS (
             SELECT DISTINCT {group_sql} AS grp, o.customer_id, o.period_start
-            FROM orders o LEFT JOIN labels l USING (customer_id)
+            FROM orders o
         )
         SELECT a.grp, a.period_start + INTERVAL {interval} AS period_start,
                COUNT(*) AS base, COUNT(b.customer_id) AS retained
         FROM act a
         LEFT JOIN act b ON b.customer_id = a.customer_id AND b.grp = a.grp
              AND b.period_start = a.period_start + INTERVAL {interval}
-        WHERE a.period_start IN (SELECT period_start FROM complete_periods)
-          AND a.period_start + INTERVAL {interval} IN (SELECT period_start FROM complete_periods)
+        WHERE a.period_start >= $first AND a.period_start + INTERVAL {interval} <= $last
         GROUP BY 1, 2
-        """
+        """,
+        {"first": complete[0], "last": complete[-1]},
     ).df()
 
 
@@ -509,10 +513,27 @@ _EMPTY_STATS = {
 }
 
 
-def _register_labels(con: duckdb.DuckDBPyConnection, labels: pd.DataFrame | None) -> None:
-    if labels is None:
-        labels = pd.DataFrame({"customer_id": pd.Series([], dtype=object), "segment": []})
+def _attach_labels(con: duckdb.DuckDBPyConnection, labels: pd.DataFrame, name: str) -> None:
+    """Add the segment label to every order (one join) and check every customer has one."""
     con.register("labels", labels)
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE orders AS
+        SELECT o.*, l.segment FROM orders o LEFT JOIN labels l USING (customer_id)
+        """
+    )
+    missing = con.execute(
+        """
+        SELECT customer_id, COUNT(*) OVER () AS n
+        FROM (SELECT DISTINCT customer_id FROM orders WHERE segment IS NULL)
+        ORDER BY customer_id LIMIT 5
+        """
+    ).fetchall()
+    if missing:
+        raise DataValidationError(
+            f"{name} has no label for {missing[0][1]} customer(s) of the transactions, "
+            f"e.g. {[row[0] for row in missing]}"
+        )
 
 
 def _clv_series(clv: Any) -> pd.Series:
@@ -677,7 +698,6 @@ def customer_kpis(
     window = _window(frame, observation_start, observation_end, period)
     con = _connect(frame, window)
     try:
-        _register_labels(con, None)
         stats = _group_stats(con, "'all'", f"TIMESTAMP '{window.start}'")
         pairs = _retention_pairs(con, window, "'all'")
         outside = con.execute(
@@ -847,7 +867,6 @@ def kpis_by_period(
     window = _window(frame, observation_start, observation_end, period)
     con = _connect(frame, window)
     try:
-        _register_labels(con, None)
         stats = _group_stats(con, "o.period_start", "o.period_start")
         pairs = _retention_pairs(con, window, "'all'")
     finally:
@@ -982,13 +1001,6 @@ def _validate_labels(labels: Any, frame: pd.DataFrame, name: str) -> pd.DataFram
         raise DataValidationError(
             f"{name} has {len(dupes)} duplicated customer_id(s), e.g. {list(dupes[:5])}"
         )
-    unlabelled = ~frame["customer_id"].drop_duplicates().isin(table["customer_id"])
-    if unlabelled.any():
-        missing = frame["customer_id"].drop_duplicates()[unlabelled]
-        raise DataValidationError(
-            f"{name} has no label for {len(missing)} customer(s) of the transactions, "
-            f"e.g. {missing.head(5).tolist()}"
-        )
     return table
 
 
@@ -1030,9 +1042,9 @@ def kpis_by_segment(
     window = _window(frame, observation_start, observation_end, period)
     con = _connect(frame, window)
     try:
-        _register_labels(con, table)
-        stats = _group_stats(con, "l.segment", f"TIMESTAMP '{window.start}'")
-        pairs = _retention_pairs(con, window, "l.segment")
+        _attach_labels(con, table, "segments")
+        stats = _group_stats(con, "o.segment", f"TIMESTAMP '{window.start}'")
+        pairs = _retention_pairs(con, window, "o.segment")
     finally:
         con.close()
     stats = stats.set_index("grp")
@@ -1321,7 +1333,8 @@ def member_comparison(
     enrolled = set(table.loc[table["enrolled_at"] < end + pd.Timedelta(days=1), "customer_id"])
     customers = frame["customer_id"].drop_duplicates()
     labels = pd.Series(
-        np.where(customers.isin(enrolled), "member", "non-member"), index=customers.to_numpy()
+        np.where(pd.Index(list(enrolled)).get_indexer(customers) >= 0, "member", "non-member"),
+        index=customers.to_numpy(),
     )
     out = kpis_by_segment(
         frame,
