@@ -77,3 +77,9 @@ def test_to_jsonable_handles_series_and_arrays():
     assert to_jsonable(pd.Series({"a": np.float32(1.5)})) == {"a": 1.5}
     assert to_jsonable(np.array([1, 2])) == [1, 2]
     assert to_jsonable(pd.NaT) is None
+
+
+def test_written_files_are_world_readable_for_publishing(tmp_path):
+    # report folders are served by web servers; mkstemp alone would leave files 0600
+    path = write_metrics(tmp_path, "x", {"a": 1})
+    assert path.stat().st_mode & 0o777 == 0o644

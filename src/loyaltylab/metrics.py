@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltylab.errors import ReportError
+from loyaltylab.files import write_text_atomic
 
 __all__ = [
     "METRICS_SUFFIX",
@@ -95,10 +95,7 @@ def write_metrics(
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}{METRICS_SUFFIX}"
     text = json.dumps(to_jsonable(metrics), indent=2, sort_keys=True, allow_nan=False)
-    handle, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text + "\n")
-    os.replace(tmp_name, path)
+    write_text_atomic(path, text + "\n")
     return path
 
 

@@ -308,15 +308,16 @@ def parse_overrides(items: Iterable[str] | None) -> dict[str, dict[str, Any]]:
         target, sep, text = item.partition("=")
         name, dot, key = target.strip().partition(".")
         if not sep or not dot or not name or not key.strip():
-            raise ConfigError(
-                f"-p {item!r}: expected NAME.KEY=VALUE, e.g. -p clv_cdnow.horizon=26"
-            )
+            raise ConfigError(f"-p {item!r}: expected NAME.KEY=VALUE, e.g. -p clv_cdnow.horizon=26")
         overrides.setdefault(name, {})[key.strip()] = parse_yaml_value(text)
     return overrides
 
 
-def load_config(path: str | os.PathLike[str] | Mapping[str, Any] | None = None,
-                *, root: str | os.PathLike[str] | None = None) -> ReportsConfig:
+def load_config(
+    path: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    *,
+    root: str | os.PathLike[str] | None = None,
+) -> ReportsConfig:
     """Read and validate ``reports.yaml``.
 
     Checks, collecting every problem into one :class:`~loyaltylab.errors.ConfigError`: unknown
@@ -471,7 +472,7 @@ def _parse_report(
         if "output_dir" not in declared:
             problems.append(
                 f"{label}: notebook {entry['notebook']} declares no 'output_dir' parameter "
-                f"(CONTRIBUTING.md: every report notebook has output_dir: str = \"\")"
+                f'(CONTRIBUTING.md: every report notebook has output_dir: str = "")'
             )
     if len(problems) > count or declared is None:
         return None
@@ -544,8 +545,7 @@ def notebook_parameters(path: str | os.PathLike[str]) -> dict[str, Any]:
         tree = ast.parse(source)
     except SyntaxError as error:
         raise ConfigError(
-            f"the parameters cell of {path} is not valid Python (line {error.lineno}): "
-            f"{error.msg}"
+            f"the parameters cell of {path} is not valid Python (line {error.lineno}): {error.msg}"
         ) from None
     defaults: dict[str, Any] = {}
     for node in tree.body:

@@ -51,7 +51,8 @@ HIDDEN_PARAMETERS = frozenset({"output_dir", "run_dir"})
 
 _TOC_MARK = "<!-- loyaltylab:toc -->"
 
-_TEMPLATE = r"""{%- extends 'index.html.j2' -%}
+_TEMPLATE = (
+    r"""{%- extends 'index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
@@ -81,9 +82,12 @@ _TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 {%- block body_header -%}
 {{ super() }}
 {{ resources.loyaltylab_header }}
-""" + _TOC_MARK + r"""
+"""
+    + _TOC_MARK
+    + r"""
 {%- endblock body_header -%}
 """
+)
 
 
 def notebook_to_html(
@@ -316,9 +320,7 @@ def _header_html(
     if status:
         label = "completed" if status == "ok" else "failed"
         facts.append(("Status", f'<span class="ll-status-{html.escape(status)}">{label}</span>'))
-    facts.append(
-        ("Data source", html.escape(_format_value(source)) if source is not None else "—")
-    )
+    facts.append(("Data source", html.escape(_format_value(source)) if source is not None else "—"))
     fact_html = "\n".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in facts)
     rows = "\n".join(
         f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_format_value(v))}</td></tr>"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from loyaltylab.errors import ReportError
+from loyaltylab.files import write_text_atomic
 
 __all__ = [
     "LATEST_NAME",
@@ -195,10 +195,16 @@ def update_reports_index(reports_dir: str | os.PathLike[str]) -> str | None:
     folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder / LOCK_NAME):
         runs = list_runs(folder)
-        good = runs[
-            (runs["state"] == "finished") & runs["complete"] & (runs["failed"] == 0)
-            & (runs["passed"] > 0)
-        ] if not runs.empty else runs
+        good = (
+            runs[
+                (runs["state"] == "finished")
+                & runs["complete"]
+                & (runs["failed"] == 0)
+                & (runs["passed"] > 0)
+            ]
+            if not runs.empty
+            else runs
+        )
         latest = str(good.iloc[0]["run_id"]) if not good.empty else None
         if latest is not None:
             _point_latest(folder, latest)
@@ -226,8 +232,8 @@ def _report_row(report: dict[str, Any]) -> str:
         if path
     ]
     return (
-        f"<tr><td>{link}{role}<div class=\"muted\">{html.escape(str(report.get('name')))}"
-        f"</div>{error}</td><td class=\"{html.escape(status)}\">{html.escape(status)}</td>"
+        f'<tr><td>{link}{role}<div class="muted">{html.escape(str(report.get("name")))}'
+        f'</div>{error}</td><td class="{html.escape(status)}">{html.escape(status)}</td>'
         f"<td>{float(report.get('duration_seconds') or 0):.1f} s</td>"
         f"<td>{'<br>'.join(files)}</td></tr>"
     )
@@ -277,23 +283,20 @@ def _point_latest(folder: Path, run_id: str) -> None:
         if tmp.is_symlink():
             tmp.unlink()
         if pointer.is_dir() and not pointer.is_symlink():
-            raise ReportError(f"{pointer} is a real folder; move it away to let latest point "
-                              f"at {target}") from None
+            raise ReportError(
+                f"{pointer} is a real folder; move it away to let latest point at {target}"
+            ) from None
         tmp.write_text(target + "\n", encoding="utf-8")
         os.replace(tmp, pointer)
 
 
 def _write_page(path: Path, title: str, body: str) -> Path:
     page = (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(page)
-    os.replace(tmp_name, path)
-    return path
+    return write_text_atomic(path, page)
 
 
 @contextmanager

@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -36,6 +35,7 @@ import nbformat
 import pandas as pd
 
 from loyaltylab.errors import ConfigError, ReportError
+from loyaltylab.files import write_text_atomic
 from loyaltylab.metrics import METRICS_SUFFIX, to_jsonable
 from loyaltylab.reports.config import ReportsConfig, ReportSpec, load_config, parse_overrides
 from loyaltylab.reports.html import export_html
@@ -437,7 +437,4 @@ def _iso(when: datetime) -> str:
 
 def _write_json(path: Path, payload: Mapping[str, Any]) -> None:
     text = json.dumps(to_jsonable(payload), indent=2, allow_nan=False)
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text + "\n")
-    os.replace(tmp_name, path)
+    write_text_atomic(path, text + "\n")
