@@ -418,7 +418,7 @@ def _group_stats(con: duckdb.DuckDBPyConnection, group_sql: str, start_sql: str)
         ),
         ranked AS (
             SELECT c.*, f.first_ts,
-                   ROW_NUMBER() OVER (PARTITION BY grp ORDER BY revenue DESC, customer_id)
+                   ROW_NUMBER() OVER (PARTITION BY grp ORDER BY revenue DESC)
                        AS rank_in_group,
                    COUNT(*) OVER (PARTITION BY grp) AS n_group
             FROM cust c JOIN firsts f USING (customer_id)
