@@ -1521,9 +1521,12 @@ def plot_kpi_trend(
         _, ax = plt.subplots(figsize=(9, 4))
     data = by_period.loc[by_period["complete"]] if complete_only else by_period
     ax.plot(data.index, data[kpi], marker="o")
-    ax.set_title(f"{kpi.replace('_', ' ').capitalize()} by period")
-    ax.set_xlabel("period start (date)")
-    ax.set_ylabel(f"{kpi.replace('_', ' ')} ({_UNITS[kpi]})")
+    name = {"aov": "average order value"}.get(kpi, kpi.replace("_", " "))
+    label = PERIODS.get(str(by_period.attrs.get("period")), {}).get("label", "period")
+    ax.set_title(f"{name.capitalize()} by {label}")
+    ax.set_xlabel(f"{label} start (date)")
+    ax.set_ylabel(f"{name} ({_UNITS[kpi]})")
+    ax.tick_params(axis="x", labelrotation=30)
     ax.grid(alpha=0.3)
     return ax
 
