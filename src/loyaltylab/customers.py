@@ -1,7 +1,8 @@
 """Per-customer summaries of a transaction log: frequency, recency, T, monetary value.
 
 The summary is what the "buy till you die" models (BG/NBD, Pareto/NBD, Gamma-Gamma) are fitted
-on, computed with DuckDB (embedded) so that tens of millions of transactions take seconds.
+on, computed from integer-coded customers and days with one NumPy sort (the calibration/holdout
+split with DuckDB, embedded), so that tens of millions of transactions take seconds.
 Definitions follow Fader, Hardie & Lee (2005) and lifetimes' ``summary_data_from_transaction_data``
 with ``freq="D"``, ``freq_multiplier=7`` (reference/clv.md §3):
 
@@ -59,20 +60,23 @@ HOLDOUT_COLUMNS: tuple[str, ...] = (
     "duration_holdout",
 )
 
+# The log reaches DuckDB as integers (see _encode): ``customer_id`` is the rank of the id among the
+# sorted distinct ids (so ORDER BY customer_id is the order of the strings) and ``day`` the
+# calendar day as days since 1970-01-01; the ids are mapped back afterwards (_tidy).
 _DAILY_SQL = """
     daily AS (
-        SELECT customer_id, CAST("timestamp" AS DATE) AS day, SUM(amount) AS amount
+        SELECT customer_id, day, SUM(amount) AS amount
         FROM transactions
-        WHERE "timestamp" < $end_next
-        GROUP BY customer_id, CAST("timestamp" AS DATE)
+        WHERE day <= $end_day
+        GROUP BY customer_id, day
     )"""
 
 _SUMMARY_SELECT = """
         SELECT
             customer_id,
             COUNT(*) - 1 AS frequency{suffix},
-            date_diff('day', MIN(day), MAX(day)) / $unit_days AS recency{suffix},
-            date_diff('day', MIN(day), $end_day) / $unit_days AS T{suffix},
+            CAST(MAX(day) - MIN(day) AS DOUBLE) / $unit_days AS recency{suffix},
+            CAST($end_day - MIN(day) AS DOUBLE) / $unit_days AS T{suffix},
             CASE WHEN COUNT(*) > 1
                  THEN (SUM(amount) - arg_min(amount, day)) / (COUNT(*) - 1)
                  ELSE 0.0 END AS monetary_value{suffix},
@@ -179,22 +183,14 @@ def summarize_customers(
     unit = _time_unit(time_unit)
     end_day = _day(observation_end, "observation_end")
     frame = _canonical(transactions)
-    sql = f"WITH {_DAILY_SQL}\n{_SUMMARY_SELECT.format(suffix='')}\nORDER BY customer_id"
-    result = _query(
-        frame,
-        sql,
-        {
-            "end_next": (end_day + pd.Timedelta(days=1)).to_pydatetime(),
-            "end_day": end_day.date(),
-            "unit_days": TIME_UNIT_DAYS[unit],
-        },
-    )
+    encoded, ids = _encode(frame)
+    result = _summarize_sorted(encoded, _day_number(end_day), TIME_UNIT_DAYS[unit])
     if result.empty:
         raise DataValidationError(
             f"no customer made a purchase on or before observation_end {end_day.date()} "
             f"(first transaction: {frame['timestamp'].min()})"
         )
-    return _tidy(result, list(SUMMARY_COLUMNS), "")
+    return _tidy(result, ids, list(SUMMARY_COLUMNS), "")
 
 
 def split_calibration_holdout(
@@ -260,16 +256,16 @@ def split_calibration_holdout(
     SELECT c.*,
            COALESCE(h.frequency_holdout, 0) AS frequency_holdout,
            COALESCE(h.monetary_value_holdout, 0.0) AS monetary_value_holdout,
-           date_diff('day', $cal_day, $end_day) / $unit_days AS duration_holdout
+           CAST($end_day - $cal_day AS DOUBLE) / $unit_days AS duration_holdout
     FROM calibration AS c LEFT JOIN holdout AS h USING (customer_id)
     ORDER BY customer_id"""
+    encoded, ids = _encode(frame)
     result = _query(
-        frame,
+        encoded,
         sql,
         {
-            "end_next": (end_day + pd.Timedelta(days=1)).to_pydatetime(),
-            "end_day": end_day.date(),
-            "cal_day": cal_day.date(),
+            "end_day": _day_number(end_day),
+            "cal_day": _day_number(cal_day),
             "unit_days": TIME_UNIT_DAYS[unit],
         },
     )
@@ -278,7 +274,7 @@ def split_calibration_holdout(
             f"no customer made a purchase on or before calibration_end {cal_day.date()} "
             f"(first transaction: {frame['timestamp'].min()})"
         )
-    result = _tidy(result, list(HOLDOUT_COLUMNS), "_cal")
+    result = _tidy(result, ids, list(HOLDOUT_COLUMNS), "_cal")
     result["frequency_holdout"] = result["frequency_holdout"].astype("int64")
     return CalibrationHoldout(
         frame=result, calibration_end=cal_day, observation_end=end_day, time_unit=unit
@@ -287,6 +283,85 @@ def split_calibration_holdout(
 
 # ----------------------------------------------------------------------------------------------
 # helpers
+
+
+def _day_number(stamp: pd.Timestamp) -> int:
+    """Days from 1970-01-01 to the calendar day of ``stamp``."""
+    return int(np.datetime64(stamp.date(), "D").astype(np.int64))
+
+
+def _encode(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
+    """Integer form of a canonical log for DuckDB, and the sorted distinct customer ids.
+
+    ``customer_id`` becomes the position of the id in the sorted distinct ids (strings compared
+    by code point, as Python and DuckDB do), ``timestamp`` the day number (floored, so times of
+    day fall on their calendar day), ``amount`` is kept as float64.
+    """
+    codes, uniques = pd.factorize(frame["customer_id"])
+    order = np.asarray(uniques.argsort())  # distinct ids: the sort order is unique
+    rank = np.empty(len(order), dtype=np.int32 if len(order) < 2**31 else np.int64)
+    rank[order] = np.arange(len(order), dtype=rank.dtype)
+    day = frame["timestamp"].to_numpy().astype("datetime64[D]").astype(np.int32)
+    encoded = pd.DataFrame(
+        {
+            "customer_id": rank[codes],
+            "day": day,
+            "amount": frame["amount"].to_numpy(dtype="float64"),
+        }
+    )
+    return encoded, uniques.take(order)
+
+
+def _summarize_sorted(encoded: pd.DataFrame, end_day: int, unit_days: float) -> pd.DataFrame:
+    """Summarise an encoded log (see :func:`_encode`) by sorting instead of hashing.
+
+    Same columns and definitions as the DuckDB query of :func:`split_calibration_holdout`
+    (``customer_id`` still as the integer rank, days as day numbers), in customer order. One
+    stable sort of a (customer, day) key puts each customer's purchase days together; sums run in
+    log order within a day. DuckDB's two hash aggregations (groups nearly as many as rows) took
+    2-3x the CPU time on the synthetic logs of benchmarks/clv_pipeline.py (1 M and 10 M
+    transactions, sorted by customer) and 1.2-1.7x on the same logs shuffled.
+    """
+    customer = encoded["customer_id"].to_numpy()
+    day = encoded["day"].to_numpy()
+    amount = encoded["amount"].to_numpy()
+    kept = day <= end_day
+    if not kept.all():
+        customer, day, amount = customer[kept], day[kept], amount[kept]
+    if len(day) == 0:
+        return pd.DataFrame(columns=list(SUMMARY_COLUMNS))
+    first_day = int(day.min())
+    span = int(day.max()) - first_day + 1
+    # the key fits in int64: ranks < 2**31 and spans < 2**31 days would need > 2**62
+    key = customer.astype(np.int64) * span + (day.astype(np.int64) - first_day)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    amount = amount[order]
+    del order, customer, day
+    day_starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    daily_amount = np.add.reduceat(amount, day_starts)
+    day_key = key[day_starts]
+    del key, amount, day_starts
+    day_customer = day_key // span
+    day_number = day_key - day_customer * span + first_day
+    starts = np.flatnonzero(np.concatenate(([True], day_customer[1:] != day_customer[:-1])))
+    ends = np.append(starts[1:], len(day_customer))
+    days = ends - starts
+    first = day_number[starts]
+    last = day_number[ends - 1]
+    repeat_total = np.add.reduceat(daily_amount, starts) - daily_amount[starts]
+    repeat_days = np.maximum(days - 1, 1)
+    return pd.DataFrame(
+        {
+            "customer_id": day_customer[starts],
+            "frequency": days - 1,
+            "recency": (last - first) / unit_days,
+            "T": (end_day - first) / unit_days,
+            "monetary_value": np.where(days > 1, repeat_total / repeat_days, 0.0),
+            "first_purchase": first,
+            "last_purchase": last,
+        }
+    )
 
 
 def _query(frame: pd.DataFrame, sql: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -298,14 +373,16 @@ def _query(frame: pd.DataFrame, sql: str, params: dict[str, Any]) -> pd.DataFram
         connection.close()
 
 
-def _tidy(result: pd.DataFrame, columns: list[str], suffix: str) -> pd.DataFrame:
-    result["customer_id"] = result["customer_id"].astype(str)
+def _tidy(result: pd.DataFrame, ids: pd.Index, columns: list[str], suffix: str) -> pd.DataFrame:
+    """Map the integer ids back to strings, day numbers to dates, and fix the dtypes."""
+    result["customer_id"] = pd.array(ids.take(result["customer_id"].to_numpy()), dtype="str")
     result[f"frequency{suffix}"] = result[f"frequency{suffix}"].astype("int64")
     for name in (f"recency{suffix}", f"T{suffix}", f"monetary_value{suffix}"):
         result[name] = result[name].astype("float64")
     for name in ("first_purchase", "last_purchase"):
         if name in columns:
-            result[name] = pd.to_datetime(result[name]).astype("datetime64[ns]")
+            days = result[name].to_numpy(dtype=np.int64)
+            result[name] = days.astype("datetime64[D]").astype("datetime64[ns]")
     return result[columns].reset_index(drop=True)
 
 
