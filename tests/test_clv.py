@@ -545,11 +545,56 @@ def test_bad_inputs_raise_clear_errors(calibration):
     broken.loc[broken.index[:3], "recency"] = 100.0
     with pytest.raises(DataValidationError, match="3 row"):
         clv.fit_transaction_model(broken)
-    refunds = calibration.copy()
-    repeaters = refunds.index[refunds["frequency"] > 0][:2]
-    refunds.loc[repeaters, "monetary_value"] = -5.0
-    with pytest.raises(DataValidationError, match="2 repeat customer"):
-        clv.fit_spend_model(refunds)
+    one_repeater = calibration.copy()
+    one_repeater.loc[one_repeater["frequency"] > 0, "monetary_value"] = 0.0
+    one_repeater.loc[one_repeater.index[one_repeater["frequency"] > 0][0], "monetary_value"] = 9.0
+    with pytest.raises(DataValidationError, match="1 repeat customer.*945 more"):
+        clv.fit_spend_model(one_repeater)
+
+
+def test_gamma_gamma_leaves_out_repeaters_without_positive_spend(calibration, spend):
+    # Full CDNOW has a repeat buyer with mean spend 0; the gamma likelihood needs m > 0, so such
+    # customers are left out of the fit and counted. Two hand-built ones (m = 0 and m = -5,
+    # a refund on a later day) are added to the CDNOW sample calibration summary.
+    added = pd.DataFrame(
+        {
+            "customer_id": ["zero", "refund"],
+            "frequency": [3, 1],
+            "recency": [20.0, 5.0],
+            "T": [30.0, 25.0],
+            "monetary_value": [0.0, -5.0],
+        }
+    )
+    extended = pd.concat([calibration[added.columns], added], ignore_index=True)
+    fit = clv.fit_spend_model(extended)
+    # the fit equals the fit on the 946 positive repeaters alone (Fader & Hardie 2013 values)
+    assert fit.params == pytest.approx(spend.params, rel=1e-9)
+    assert fit.params == pytest.approx({"p": 6.25, "q": 3.74, "v": 15.44}, abs=0.01)
+    assert fit.n_customers == 946
+    assert fit.n_excluded_nonpositive_spend == 2
+    assert fit.n_excluded_one_time == 2357 - 946
+    table = fit.summary()
+    assert table["n_excluded_nonpositive_spend"].tolist() == [2, 2, 2]
+    assert table["n_customers"].tolist() == [946, 946, 946]
+    # their expected spend is the Gamma-Gamma conditional mean (note 025 eq. 5), computed here
+    # by hand and by lifetimes' conditional_expected_average_profit
+    predicted = clv.expected_spend(fit, added).to_numpy()
+    p, q, v = fit.params["p"], fit.params["q"], fit.params["v"]
+    x = np.array([3.0, 1.0])
+    m = np.array([0.0, -5.0])
+    by_hand = (q - 1) / (p * x + q - 1) * v * p / (q - 1) + p * x / (p * x + q - 1) * m
+    assert np.all(np.isfinite(predicted))
+    np.testing.assert_allclose(predicted, by_hand, rtol=1e-12)
+    ggf = GammaGammaFitter()
+    ggf.params_ = pd.Series({"p": p, "q": q, "v": v})
+    theirs = ggf.conditional_expected_average_profit(pd.Series(x), pd.Series(m)).to_numpy()
+    np.testing.assert_allclose(predicted, theirs, rtol=1e-12)
+    assert 0 < predicted[0] < fit.population_mean_spend
+    # and the CLV of every customer stays finite
+    result = clv.customer_lifetime_value(
+        clv.fit_transaction_model(extended), fit, extended, horizon=52
+    )
+    assert np.isfinite(result.per_customer["clv"]).all()
 
 
 # --------------------------------------------------------------------------- plots

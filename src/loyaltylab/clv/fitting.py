@@ -187,16 +187,20 @@ class SpendModelFit:
     covariance : pandas.DataFrame
         Covariance of ``log_p``, ``log_q``, ``log_v``.
     n_customers : int
-        Repeat customers fitted (frequency > 0).
+        Repeat customers fitted (frequency > 0 and monetary_value > 0).
     n_excluded_one_time : int
         Customers without repeat purchases, not used by the fit (they get the population mean).
     n_unique_rows : int
         Distinct (frequency, monetary_value) rows after compression.
     frequency_spend_correlation : float
-        Pearson correlation of frequency and mean spend among repeat customers; the model assumes
-        independence, so a value far from 0 (say |ρ| > 0.3) is a warning sign.
+        Pearson correlation of frequency and mean spend among the fitted repeat customers; the
+        model assumes independence, so a value far from 0 (say |ρ| > 0.3) is a warning sign.
     attempts : tuple of FitAttempt
         Every optimiser run.
+    n_excluded_nonpositive_spend : int
+        Repeat customers with a mean spend <= 0 (e.g. free or fully refunded repeat orders), left
+        out of the fit because the gamma likelihood needs m > 0; their expected spend is still
+        the Gamma-Gamma conditional mean E[M | x, m̄] (:func:`loyaltylab.clv.expected_spend`).
     """
 
     params: dict[str, float]
@@ -207,6 +211,7 @@ class SpendModelFit:
     n_unique_rows: int
     frequency_spend_correlation: float
     attempts: tuple[FitAttempt, ...] = field(default=())
+    n_excluded_nonpositive_spend: int = 0
 
     @property
     def population_mean_spend(self) -> float:
@@ -215,7 +220,13 @@ class SpendModelFit:
         return p * v / (q - 1.0) if q > 1 else float("inf")
 
     def summary(self) -> pd.DataFrame:
-        """Return one row per parameter: estimate, standard error and a 95 % interval."""
+        """Return one row per parameter: estimate, standard error and a 95 % interval.
+
+        The columns ``n_customers`` (repeat customers fitted) and
+        ``n_excluded_nonpositive_spend`` (repeat customers with mean spend <= 0, not fitted)
+        repeat the fit's counts on every row; ``attrs["log_likelihood"]`` holds the
+        log-likelihood.
+        """
         log_se = np.sqrt(np.diag(self.covariance.to_numpy()))
         rows = [
             {
@@ -225,6 +236,8 @@ class SpendModelFit:
                 "std_error": value * se,
                 "ci_low": value * math.exp(-1.96 * se),
                 "ci_high": value * math.exp(1.96 * se),
+                "n_customers": self.n_customers,
+                "n_excluded_nonpositive_spend": self.n_excluded_nonpositive_spend,
             }
             for (name, value), se in zip(self.params.items(), log_se, strict=True)
         ]
@@ -916,7 +929,12 @@ def fit_spend_model(summary: pd.DataFrame, *, q_constraint: bool = True) -> Spen
 
     Only customers with ``frequency > 0`` enter the fit (``monetary_value`` is the mean over their
     repeat purchase days); one-time buyers are counted in ``n_excluded_one_time`` and later get
-    the population mean spend.
+    the population mean spend. Repeat customers with a mean spend <= 0 (free or fully refunded
+    repeat orders, e.g. one in full CDNOW) cannot enter the gamma likelihood, which needs m > 0:
+    they are left out of the fit and counted in ``n_excluded_nonpositive_spend``, and
+    :func:`loyaltylab.clv.expected_spend` still gives them the conditional mean
+    E[M | x, m̄] = (q - 1) / (p x + q - 1) · p v / (q - 1) + p x / (p x + q - 1) · m̄
+    (Fader & Hardie 2013, note 025, eq. 5), which is defined for any m̄.
 
     Parameters
     ----------
@@ -933,27 +951,22 @@ def fit_spend_model(summary: pd.DataFrame, *, q_constraint: bool = True) -> Spen
     Raises
     ------
     DataValidationError
-        Missing columns, or repeat customers with a mean spend <= 0 (the model needs positive
-        spend), or no repeat customers.
+        Missing columns, or fewer than 2 repeat customers with a positive mean spend.
     ModelConvergenceError
         No fit attempt converged.
     """
     validate_summary(summary, require_monetary=True)
     repeat = summary["frequency"].to_numpy(dtype=float) > 0
     spend = summary["monetary_value"].to_numpy(dtype=float)
-    bad = repeat & (spend <= 0)
-    if bad.any():
+    nonpositive = repeat & (spend <= 0)
+    fitted = repeat & ~nonpositive
+    if fitted.sum() < 2:
         raise DataValidationError(
-            f"summary column 'monetary_value': {int(bad.sum())} repeat customer(s) with mean spend "
-            "<= 0; the Gamma-Gamma model needs positive amounts (net out returns when loading):\n"
-            + _examples(summary, bad, ["frequency", "monetary_value"])
+            f"summary has {int(fitted.sum())} repeat customer(s) (frequency > 0) with a positive "
+            f"mean spend ({int(nonpositive.sum())} more with monetary_value <= 0); the "
+            "Gamma-Gamma model needs at least 2"
         )
-    if repeat.sum() < 2:
-        raise DataValidationError(
-            f"summary has {int(repeat.sum())} repeat customer(s) (frequency > 0); the Gamma-Gamma "
-            "model needs at least 2"
-        )
-    repeaters = summary.loc[repeat]
+    repeaters = summary.loc[fitted]
     rows = compress_customers(repeaters, ["frequency", "monetary_value"])
     freq = rows["frequency"].to_numpy(dtype=float)
     mean_spend = rows["monetary_value"].to_numpy(dtype=float)
@@ -1011,11 +1024,12 @@ def fit_spend_model(summary: pd.DataFrame, *, q_constraint: bool = True) -> Spen
         params=params,
         log_likelihood=loglik,
         covariance=pd.DataFrame(covariance, index=labels, columns=labels),
-        n_customers=int(repeat.sum()),
+        n_customers=int(fitted.sum()),
         n_excluded_one_time=int((~repeat).sum()),
         n_unique_rows=len(rows),
         frequency_spend_correlation=correlation,
         attempts=attempts,
+        n_excluded_nonpositive_spend=int(nonpositive.sum()),
     )
 
 

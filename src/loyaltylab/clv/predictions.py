@@ -249,7 +249,12 @@ def probability_alive(fit: TransactionModelFit, summary: pd.DataFrame) -> pd.Ser
 def expected_spend(spend_fit: SpendModelFit, summary: pd.DataFrame) -> pd.Series:
     """Gamma-Gamma expected spend per future transaction, E[M | x, m̄], of each customer.
 
-    Customers without repeat purchases (x = 0) get the population mean p v / (q - 1).
+    E[M | x, m̄] = (q - 1) / (p x + q - 1) · p v / (q - 1) + p x / (p x + q - 1) · m̄
+    (Fader & Hardie 2013, note 025, eq. 5; lifetimes' ``conditional_expected_average_profit``).
+    Customers without repeat purchases (x = 0) get the population mean p v / (q - 1); repeat
+    customers with m̄ <= 0, left out of the fit (``n_excluded_nonpositive_spend``), get the same
+    formula, i.e. the population mean shrunk towards their m̄ (below it, negative if m̄ is
+    negative enough).
 
     Parameters
     ----------
