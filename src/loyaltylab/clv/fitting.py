@@ -285,7 +285,12 @@ def validate_summary(
     if len(summary) == 0:
         raise DataValidationError(f"{what} has no customers (0 rows)")
     for column in needed:
-        values = pd.to_numeric(summary[column], errors="coerce").to_numpy(dtype=float)
+        if pd.api.types.is_numeric_dtype(summary[column]) and not pd.api.types.is_bool_dtype(
+            summary[column]
+        ):
+            values = summary[column].to_numpy(dtype=float, na_value=np.nan)
+        else:
+            values = pd.to_numeric(summary[column], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(values)
         if bad.any():
             raise DataValidationError(

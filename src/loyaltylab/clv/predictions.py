@@ -144,7 +144,10 @@ def _unique_rows(summary: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.Data
     """Distinct rows of ``columns`` (rounded to 9 decimals) and each customer's row number."""
     keys = pd.DataFrame({c: np.round(summary[c].to_numpy(dtype=float), 9) for c in columns})
     codes = keys.groupby(list(columns), sort=False).ngroup().to_numpy()
-    first = pd.Series(np.arange(len(keys))).groupby(codes).first().to_numpy()
+    # a row of each group (the rows of a group are equal), written backwards so that the first
+    # row of the group is the one kept
+    first = np.empty(int(codes.max()) + 1 if len(codes) else 0, dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
     return keys.iloc[first].reset_index(drop=True), codes
 
 
@@ -483,10 +486,16 @@ def clv_tiers(clv: pd.Series, top_shares: Sequence[float] = (0.01, 0.10)) -> pd.
     labels += [f"top {pct(lo)}-{pct(hi)}" for lo, hi in zip(shares, shares[1:], strict=False)]
     labels.append("rest")
     n = len(clv)
-    order = np.argsort(-clv.to_numpy(dtype=float), kind="stable")  # ties: order of appearance
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(1, n + 1)
+    values = clv.to_numpy(dtype=float)
     cutoffs = [math.ceil(share * n) for share in shares]
+    # Only the top ceil(largest share · n) customers need a rank: they are among those with a
+    # CLV >= the value at that position (np.partition, linear time); a stable sort of those
+    # candidates (in order of appearance) ranks them as a stable sort of everyone would.
+    threshold = -np.partition(-values, cutoffs[-1] - 1)[cutoffs[-1] - 1]
+    candidates = np.flatnonzero(values >= threshold) if np.isfinite(threshold) else np.arange(n)
+    order = candidates[np.argsort(-values[candidates], kind="stable")]  # ties: appearance
+    rank = np.full(n, n + 1, dtype=np.int64)  # beyond every cutoff: "rest"
+    rank[order] = np.arange(1, len(order) + 1)
     tier = np.searchsorted(np.array(cutoffs), rank, side="left")
     return pd.Series(
         pd.Categorical.from_codes(tier, categories=labels, ordered=True),
