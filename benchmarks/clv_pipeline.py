@@ -1,7 +1,7 @@
 """Benchmark the CLV pipeline: Loyalty Lab against plain lifetimes on the same synthetic logs.
 
 Transactions -> customer summary -> BG/NBD + Gamma-Gamma -> per-customer CLV, and
-the Pareto/NBD fit, with Loyalty Lab (DuckDB summary, compressed weighted fits, vectorised CLV)
+the Pareto/NBD fit, with Loyalty Lab (sort-based summary, compressed weighted fits, vectorised CLV)
 against plain lifetimes (``summary_data_from_transaction_data`` + unweighted fitters +
 ``GammaGammaFitter.customer_lifetime_value``) on the same synthetic logs.
 
@@ -17,6 +17,8 @@ Usage::
 Plain lifetimes' Pareto/NBD is very slow (13 min at 2.5 M customers, reference/clv.md §4), so it is
 skipped above ``--skip-plain-pareto-above`` transactions (default 1e6); ``--skip-plain-above``
 does the same for the plain BG/NBD path. The machine is shared: timings vary with contention.
+The synthetic logs come sorted by customer and time; ``--shuffle`` shuffles their rows (seeded),
+as a log in time order would need, so that the summary's sort is measured on unsorted input.
 """
 
 from __future__ import annotations
@@ -244,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-pareto", action="store_true", help="skip the Pareto/NBD fits")
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic logs")
+    parser.add_argument(
+        "--shuffle", action="store_true", help="shuffle the rows of each log (seeded)"
+    )
     parser.add_argument("--worker", nargs=2, metavar=("PATH", "PARQUET"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -263,11 +268,14 @@ def main(argv: list[str] | None = None) -> int:
             n_customers = max(100, math.ceil(size / TX_PER_CUSTOMER))
             synthetic = generate_transactions(n_customers, seed=args.seed)
             tx = synthetic.transactions[["customer_id", "timestamp", "amount"]]
+            if args.shuffle:
+                tx = tx.sample(frac=1.0, random_state=args.seed).reset_index(drop=True)
             parquet = Path(folder) / f"tx_{int(size)}.parquet"
             tx.to_parquet(parquet, index=False)
+            order = ", rows shuffled" if args.shuffle else ""
             print(
                 f"\n{len(tx):,} transactions, {tx['customer_id'].nunique():,} customers "
-                f"(generate_transactions seed {args.seed})"
+                f"(generate_transactions seed {args.seed}{order})"
             )
             del synthetic, tx
             ours = _run_worker("ours_bgnbd", parquet)
