@@ -332,23 +332,31 @@ def _summarize_sorted(encoded: pd.DataFrame, end_day: int, unit_days: float) -> 
         return pd.DataFrame(columns=list(SUMMARY_COLUMNS))
     first_day = int(day.min())
     span = int(day.max()) - first_day + 1
-    # the key fits in int64: ranks < 2**31 and spans < 2**31 days would need > 2**62
-    key = customer.astype(np.int64) * span + (day.astype(np.int64) - first_day)
+    # the key fits in int64: ranks < 2**31 and spans < 2**31 days would need > 2**62; built in
+    # place and the large temporaries freed early, as fresh large arrays are slow to fault in
+    key = customer.astype(np.int64)
+    key *= span
+    key += day
+    key -= first_day
     order = np.argsort(key, kind="stable")
     key = key[order]
-    amount = amount[order]
-    del order, customer, day
-    day_starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-    daily_amount = np.add.reduceat(amount, day_starts)
-    day_key = key[day_starts]
-    del key, amount, day_starts
-    day_customer = day_key // span
-    day_number = day_key - day_customer * span + first_day
+    new_day = np.empty(len(key), dtype=bool)
+    new_day[0] = True
+    np.not_equal(key[1:], key[:-1], out=new_day[1:])
+    del key
+    day_starts = np.flatnonzero(new_day)
+    del new_day
+    daily_amount = np.add.reduceat(amount[order], day_starts)
+    first_rows = order[day_starts]  # a transaction of each purchase day, in sorted order
+    del order, day_starts
+    day_customer = customer[first_rows]
+    day_number = day[first_rows]
+    del first_rows
     starts = np.flatnonzero(np.concatenate(([True], day_customer[1:] != day_customer[:-1])))
     ends = np.append(starts[1:], len(day_customer))
     days = ends - starts
-    first = day_number[starts]
-    last = day_number[ends - 1]
+    first = day_number[starts].astype(np.int64)
+    last = day_number[ends - 1].astype(np.int64)
     repeat_total = np.add.reduceat(daily_amount, starts) - daily_amount[starts]
     repeat_days = np.maximum(days - 1, 1)
     return pd.DataFrame(
