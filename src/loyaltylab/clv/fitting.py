@@ -391,8 +391,12 @@ def pareto_loglik_on_pairs(
     from loyaltylab.clv._formulas import _log_hyp2f1_c_is_a_plus_1
 
     x = np.asarray(freq, dtype=float)
+    age = np.asarray(age, dtype=float)
     x_rec, rec_pair, rec_codes = _pair_codes(x, np.asarray(rec, dtype=float))
-    x_age, age_pair, age_codes = _pair_codes(x, np.asarray(age, dtype=float))
+    x_age, age_pair, age_codes = _pair_codes(x, age)
+    # functions of x alone or of T alone: evaluated once per distinct value (the same numbers)
+    x_values, x_codes = np.unique(x, return_inverse=True)
+    t_values, t_codes = np.unique(age, return_inverse=True)
 
     def loglik(log_params: np.ndarray) -> float:
         r, alpha, s, beta = np.exp(log_params)
@@ -410,10 +414,11 @@ def pareto_loglik_on_pairs(
         second_term = terms[1][age_codes]
         with np.errstate(divide="ignore", invalid="ignore"):
             log_a0 = first_term + np.log(-np.expm1(np.minimum(second_term - first_term, 0.0)))
-            a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+            a1 = gammaln(r + x_values)[x_codes] - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
             a2 = np.logaddexp(
-                -(r + x) * np.log(alpha + age) - s * np.log(beta + age),
-                np.log(s) + log_a0 - np.log(r + s + x),
+                -(r + x_values)[x_codes] * np.log(alpha + t_values)[t_codes]
+                - s * np.log(beta + t_values)[t_codes],
+                np.log(s) + log_a0 - np.log(r + s + x_values)[x_codes],
             )
             return float((weights * (a1 + a2)).sum())
 
