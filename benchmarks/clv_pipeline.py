@@ -72,7 +72,8 @@ def _ours(tx: pd.DataFrame, model: str) -> dict[str, Any]:
 
     stages: dict[str, float] = {}
     start = time.perf_counter()
-    summary = summarize_customers(tx, OBSERVATION_END, time_unit="W")
+    engine = os.environ.get("CLV_BENCH_SUMMARY_ENGINE", "duckdb")
+    summary = summarize_customers(tx, OBSERVATION_END, time_unit="W", engine=engine)
     stages["summary"] = time.perf_counter() - start
     mark = time.perf_counter()
     fit = fit_transaction_model(summary, model)
@@ -249,6 +250,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--shuffle", action="store_true", help="shuffle the rows of each log (seeded)"
     )
+    parser.add_argument(
+        "--engine",
+        choices=("duckdb", "numpy"),
+        default="duckdb",
+        help="engine of our customer summary (summarize_customers(engine=...))",
+    )
     parser.add_argument("--worker", nargs=2, metavar=("PATH", "PARQUET"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -257,8 +264,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from loyaltylab.datasets import generate_transactions
 
+    os.environ["CLV_BENCH_SUMMARY_ENGINE"] = args.engine
     sizes = [float(s) for s in args.sizes.split(",") if s.strip()]
-    print(f"CLV pipeline benchmark, {os.cpu_count()} CPUs (shared machine: timings vary)")
+    print(
+        f"CLV pipeline benchmark, {os.cpu_count()} CPUs (shared machine: timings vary); "
+        f"our summary engine: {args.engine}"
+    )
     print(
         f"plain Pareto/NBD capped at {args.skip_plain_pareto_above:.0e} transactions, "
         f"plain BG/NBD path at {args.skip_plain_above:.0e}"

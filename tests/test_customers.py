@@ -44,9 +44,10 @@ def _lifetimes_summary(tx: pd.DataFrame, end: str) -> pd.DataFrame:
     return result.sort_index()
 
 
+@pytest.mark.parametrize("engine", ["duckdb", "numpy"])
 @pytest.mark.parametrize("end", ["1997-09-30", "1998-06-30"])
-def test_summary_equals_lifetimes_on_cdnow_sample(cdnow_sample, end):
-    ours = summarize_customers(cdnow_sample, end).set_index("customer_id")
+def test_summary_equals_lifetimes_on_cdnow_sample(cdnow_sample, end, engine):
+    ours = summarize_customers(cdnow_sample, end, engine=engine).set_index("customer_id")
     theirs = _lifetimes_summary(cdnow_sample, end)
     assert list(ours.index) == list(theirs.index)
     for column in ("frequency", "recency", "T", "monetary_value"):
@@ -85,7 +86,8 @@ def test_summary_matches_hardies_cbs_table(cdnow_sample):
     )
 
 
-def test_same_day_purchases_are_merged_and_units_are_fractional():
+@pytest.mark.parametrize("engine", ["duckdb", "numpy"])
+def test_same_day_purchases_are_merged_and_units_are_fractional(engine):
     tx = pd.DataFrame(
         {
             "customer_id": ["a", "a", "a", "a", "b"],
@@ -101,7 +103,7 @@ def test_same_day_purchases_are_merged_and_units_are_fractional():
             "amount": [10.0, 5.0, 30.0, 12.0, 8.0],
         }
     )
-    weeks = summarize_customers(tx, "2024-01-15").set_index("customer_id")
+    weeks = summarize_customers(tx, "2024-01-15", engine=engine).set_index("customer_id")
     # a: purchase days 01-01 (15), 01-04 (30), 01-11 (12); T = 14 days, recency = 10 days
     assert weeks.loc["a", "frequency"] == 2
     assert weeks.loc["a", "recency"] == pytest.approx(10 / 7, abs=1e-15)
@@ -130,6 +132,17 @@ def test_later_transactions_and_later_customers_are_ignored_not_removed():
     assert summary["customer_id"].tolist() == ["a"]
     assert summary.loc[0, "frequency"] == 0
     assert len(tx) == 3
+
+
+def test_engines_agree_on_a_shuffled_synthetic_log():
+    from loyaltylab.datasets import generate_transactions
+
+    tx = generate_transactions(3000, seed=5).transactions.sample(frac=1.0, random_state=1)
+    duck = summarize_customers(tx, "2025-12-31", engine="duckdb")
+    sort = summarize_customers(tx, "2025-12-31", engine="numpy")
+    pd.testing.assert_frame_equal(duck, sort, check_exact=False, rtol=0, atol=1e-9)
+    with pytest.raises(ParameterError, match="engine"):
+        summarize_customers(tx, "2025-12-31", engine="spark")
 
 
 def test_loaded_transactions_are_accepted(cdnow_sample):

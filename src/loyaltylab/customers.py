@@ -1,8 +1,8 @@
 """Per-customer summaries of a transaction log: frequency, recency, T, monetary value.
 
 The summary is what the "buy till you die" models (BG/NBD, Pareto/NBD, Gamma-Gamma) are fitted
-on, computed from integer-coded customers and days with one NumPy sort (the calibration/holdout
-split with DuckDB, embedded), so that tens of millions of transactions take seconds.
+on, computed with DuckDB (embedded, no server) on integer-coded customers and days, so that tens
+of millions of transactions take seconds; ``engine="numpy"`` gives the same summary from one sort.
 Definitions follow Fader, Hardie & Lee (2005) and lifetimes' ``summary_data_from_transaction_data``
 with ``freq="D"``, ``freq_multiplier=7`` (reference/clv.md §3):
 
@@ -143,6 +143,7 @@ def summarize_customers(
     observation_end: str | pd.Timestamp,
     *,
     time_unit: str = "W",
+    engine: str = "duckdb",
 ) -> pd.DataFrame:
     """Summarise a transaction log per customer (frequency, recency, T, monetary value).
 
@@ -155,6 +156,11 @@ def summarize_customers(
         Last day of observation (inclusive); later transactions are ignored.
     time_unit : {"W", "D", "M"}, default "W"
         Unit of ``recency`` and ``T``: days / 7, days, or days / (365.25 / 12).
+    engine : {"duckdb", "numpy"}, default "duckdb"
+        ``"duckdb"`` aggregates with an embedded DuckDB query (two GROUP BYs: customer-day, then
+        customer). ``"numpy"`` gets the same result from one stable sort of an integer
+        (customer, day) key; it needs less CPU when nearly every customer-day is its own group
+        (benchmarks/clv_pipeline.py ``--engine``). Both are tested equal to lifetimes.
 
     Returns
     -------
@@ -181,10 +187,17 @@ def summarize_customers(
     0          1      2.0  4.0            30.0
     """
     unit = _time_unit(time_unit)
+    if engine not in ("duckdb", "numpy"):
+        raise ParameterError(f"engine must be 'duckdb' or 'numpy', got {engine!r}")
     end_day = _day(observation_end, "observation_end")
     frame = _canonical(transactions)
     encoded, ids = _encode(frame)
-    result = _summarize_sorted(encoded, _day_number(end_day), TIME_UNIT_DAYS[unit])
+    if engine == "numpy":
+        result = _summarize_sorted(encoded, _day_number(end_day), TIME_UNIT_DAYS[unit])
+    else:
+        sql = f"WITH {_DAILY_SQL}\n{_SUMMARY_SELECT.format(suffix='')}\nORDER BY customer_id"
+        params = {"end_day": _day_number(end_day), "unit_days": TIME_UNIT_DAYS[unit]}
+        result = _query(encoded, sql, params)
     if result.empty:
         raise DataValidationError(
             f"no customer made a purchase on or before observation_end {end_day.date()} "
