@@ -37,8 +37,18 @@ def _run_dirs(reports_dir: Path) -> list[Path]:
 
 def test_run_with_a_failing_report_exits_1_and_prints_counts(config, tmp_path, capsys):
     reports_dir = tmp_path / "reports"
-    code = main(["run", "--config", str(config), "--reports-dir", str(reports_dir),
-                 "--no-progress", "--timeout", "5"])
+    code = main(
+        [
+            "run",
+            "--config",
+            str(config),
+            "--reports-dir",
+            str(reports_dir),
+            "--no-progress",
+            "--timeout",
+            "5",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert "1 passed, 1 failed" in out.splitlines()
@@ -56,9 +66,22 @@ def test_only_and_typed_parameter_overrides(config, tmp_path, capsys, monkeypatc
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     reports_dir = elsewhere / "out"
-    code = main(["run", "--config", str(config), "--reports-dir", "out",
-                 "--no-progress", "--only", "ok", "-p", "ok.n_points=3",
-                 "-p", "ok.label=[a, b]"])
+    code = main(
+        [
+            "run",
+            "--config",
+            str(config),
+            "--reports-dir",
+            "out",
+            "--no-progress",
+            "--only",
+            "ok",
+            "-p",
+            "ok.n_points=3",
+            "-p",
+            "ok.label=[a, b]",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert out.splitlines()[-1] == "1 passed, 0 failed"
@@ -83,11 +106,13 @@ def test_only_and_typed_parameter_overrides(config, tmp_path, capsys, monkeypatc
         (["--timeout", "0"], "--timeout must be a positive number"),
     ],
 )
-def test_invalid_command_lines_exit_2_before_anything_runs(config, tmp_path, capsys, extra,
-                                                           message):
+def test_invalid_command_lines_exit_2_before_anything_runs(
+    config, tmp_path, capsys, extra, message
+):
     reports_dir = tmp_path / "reports"
-    code = main(["run", "--config", str(config), "--reports-dir", str(reports_dir),
-                 "--no-progress", *extra])
+    code = main(
+        ["run", "--config", str(config), "--reports-dir", str(reports_dir), "--no-progress", *extra]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert message in err
@@ -128,8 +153,9 @@ def test_console_script_is_installed():
     script = Path(sys.executable).parent / "loyaltylab"
     if not script.exists():
         pytest.skip(f"console script not installed beside {sys.executable}")
-    done = subprocess.run([str(script), "run", "--help"], capture_output=True, text=True,
-                          check=False, timeout=60)
+    done = subprocess.run(
+        [str(script), "run", "--help"], capture_output=True, text=True, check=False, timeout=60
+    )
     assert done.returncode == 0
     for option in ("--config", "--only", "--parameter", "--timeout", "--no-progress"):
         assert option in done.stdout
@@ -140,14 +166,34 @@ def test_two_runners_at_the_same_time_do_not_clobber_each_other(tmp_path):
     if not script.exists():
         pytest.skip(f"console script not installed beside {sys.executable}")
     path = tmp_path / "reports.yaml"
-    path.write_text(yaml.safe_dump({"reports": [
-        {"name": "ok", "title": "Fixture report", "notebook": str(FIXTURES / "ok.ipynb")}]}),
-        encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "reports": [
+                    {
+                        "name": "ok",
+                        "title": "Fixture report",
+                        "notebook": str(FIXTURES / "ok.ipynb"),
+                    }
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     reports_dir = tmp_path / "reports"
-    command = [str(script), "run", "--config", str(path), "--reports-dir", str(reports_dir),
-               "--no-progress"]
-    runners = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                text=True) for _ in range(2)]
+    command = [
+        str(script),
+        "run",
+        "--config",
+        str(path),
+        "--reports-dir",
+        str(reports_dir),
+        "--no-progress",
+    ]
+    runners = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        for _ in range(2)
+    ]
     outputs = [runner.communicate(timeout=300)[0] for runner in runners]
     assert [runner.returncode for runner in runners] == [0, 0]
     assert all("1 passed, 0 failed" in out.splitlines() for out in outputs)

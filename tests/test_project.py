@@ -73,3 +73,20 @@ def test_notebooks_follow_the_conventions():
             source = "".join(cell["source"])
             assert "def " not in source and "matplotlib.use" not in source, path.name
             assert "plt.show()" not in source, path.name
+
+
+def test_ruff_is_clean():
+    # "ruff clean" is part of done (CONTRIBUTING.md); run it here so CI enforces it
+    import shutil
+    import subprocess
+    import sys
+
+    ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
+    result = subprocess.run(
+        [ruff, "check", "src", "tests", "benchmarks", "notebooks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]

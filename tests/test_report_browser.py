@@ -31,9 +31,16 @@ def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str
     if CHROMIUM is None:
         pytest.skip("chromium not installed (apt-get install chromium; .ci/run does this)")
     command = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-        "--disable-background-networking", "--disable-component-update", "--no-first-run",
-        "--disable-sync", f"--user-data-dir={profile}", *args,
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        *args,
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -80,8 +87,7 @@ def run(tmp_path_factory):
         "settings": {"timeout_minutes": 10},
         "reports": [
             {"name": "ok", "title": "Fixture report", "notebook": str(FIXTURES / "ok.ipynb")},
-            {"name": "fail", "title": "Failing report",
-             "notebook": str(FIXTURES / "fail.ipynb")},
+            {"name": "fail", "title": "Failing report", "notebook": str(FIXTURES / "fail.ipynb")},
         ],
     }
     (root / "reports.yaml").write_text(yaml.safe_dump(payload), encoding="utf-8")
@@ -125,8 +131,15 @@ def test_screenshot_shows_the_figure(run):
     import matplotlib.image
 
     shot = run["root"] / "ok.png"
-    _chromium(["--hide-scrollbars", "--window-size=1100,1600", f"--screenshot={shot}",
-               (run["result"].run_dir / "ok.html").as_uri()], run["profile"])
+    _chromium(
+        [
+            "--hide-scrollbars",
+            "--window-size=1100,1600",
+            f"--screenshot={shot}",
+            (run["result"].run_dir / "ok.html").as_uri(),
+        ],
+        run["profile"],
+    )
     pixels = matplotlib.image.imread(shot)[..., :3]
     # the plotted line (matplotlib blue) is on screen: the inline PNG was decoded and drawn
     close_to_line = np.all(np.abs(pixels - MATPLOTLIB_C0) < 0.06, axis=-1)

@@ -38,19 +38,31 @@ pytestmark = pytest.mark.slow
 
 def _config(folder: Path, names: list[str]) -> Path:
     entries = {
-        "ok": {"name": "ok", "title": "Fixture report", "notebook": str(FIXTURES / "ok.ipynb"),
-               "parameters": {"n_points": 4, "label": "from-yaml"}},
-        "card": {"name": "card", "title": "Scorecard", "role": "scorecard",
-                 "notebook": str(FIXTURES / "scorecard.ipynb")},
-        "fail": {"name": "fail", "title": "Failing report",
-                 "notebook": str(FIXTURES / "fail.ipynb")},
-        "slow": {"name": "slow", "title": "Slow report",
-                 "notebook": str(FIXTURES / "sleep.ipynb")},
+        "ok": {
+            "name": "ok",
+            "title": "Fixture report",
+            "notebook": str(FIXTURES / "ok.ipynb"),
+            "parameters": {"n_points": 4, "label": "from-yaml"},
+        },
+        "card": {
+            "name": "card",
+            "title": "Scorecard",
+            "role": "scorecard",
+            "notebook": str(FIXTURES / "scorecard.ipynb"),
+        },
+        "fail": {
+            "name": "fail",
+            "title": "Failing report",
+            "notebook": str(FIXTURES / "fail.ipynb"),
+        },
+        "slow": {"name": "slow", "title": "Slow report", "notebook": str(FIXTURES / "sleep.ipynb")},
     }
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "reports.yaml"
-    payload = {"settings": {"timeout_minutes": TIMEOUT_MINUTES},
-               "reports": [entries[name] for name in names]}
+    payload = {
+        "settings": {"timeout_minutes": TIMEOUT_MINUTES},
+        "reports": [entries[name] for name in names],
+    }
     path.write_text(yaml.safe_dump(payload, sort_keys=False), encoding="utf-8")
     return path
 
@@ -63,13 +75,18 @@ def history(tmp_path_factory):
     mixed = load_config(_config(root / "mixed", ["ok", "card", "fail", "slow"]))
     run_a = run_reports(good, reports_dir=reports_dir, progress=False)
     latest_after_a = latest_run(reports_dir)
-    run_b = run_reports(good, only=["ok"], reports_dir=reports_dir, progress=False,
-                        overrides=["ok.n_points=3"])
+    run_b = run_reports(
+        good, only=["ok"], reports_dir=reports_dir, progress=False, overrides=["ok.n_points=3"]
+    )
     latest_after_b = latest_run(reports_dir)
     run_c = run_reports(mixed, reports_dir=reports_dir, progress=False)
     return {
-        "reports_dir": reports_dir, "a": run_a, "b": run_b, "c": run_c,
-        "latest_after_a": latest_after_a, "latest_after_b": latest_after_b,
+        "reports_dir": reports_dir,
+        "a": run_a,
+        "b": run_b,
+        "c": run_c,
+        "latest_after_a": latest_after_a,
+        "latest_after_b": latest_after_b,
     }
 
 
@@ -118,11 +135,18 @@ def test_status_json_records_outcome_duration_parameters_and_paths(history):
     # the scorecard runs after all others
     assert [report["name"] for report in status["reports"]] == ["ok", "fail", "slow", "card"]
     assert {n: r["status"] for n, r in by_name.items()} == {
-        "ok": "ok", "fail": "failed", "slow": "failed", "card": "ok"}
+        "ok": "ok",
+        "fail": "failed",
+        "slow": "failed",
+        "card": "ok",
+    }
     ok = by_name["ok"]
     assert ok["error"] is None and ok["duration_seconds"] > 0
-    assert ok["parameters"] == {"n_points": 4, "label": "from-yaml",
-                                "output_dir": str(run_dir / "ok")}
+    assert ok["parameters"] == {
+        "n_points": 4,
+        "label": "from-yaml",
+        "output_dir": str(run_dir / "ok"),
+    }
     assert (ok["notebook"], ok["html"], ok["output_dir"]) == ("ok.ipynb", "ok.html", "ok")
     assert ok["metrics_files"] == ["ok/00_fixture.metrics.json"]
     assert by_name["card"]["parameters"]["run_dir"] == str(run_dir)
@@ -164,12 +188,23 @@ def test_failed_notebooks_are_kept_with_the_error_visible(history):
 def test_stakeholder_html_has_no_code_and_no_parameters_cell(history):
     run_dir = history["c"].run_dir
     page = (run_dir / "ok.html").read_text(encoding="utf-8")
-    for code in ("import matplotlib", "write_metrics(", "resolve_output_dir", "n_points: int",
-                 "squares.plot(", "output_dir = ", "# Parameters"):
+    for code in (
+        "import matplotlib",
+        "write_metrics(",
+        "resolve_output_dir",
+        "n_points: int",
+        "squares.plot(",
+        "output_dir = ",
+        "# Parameters",
+    ):
         assert code not in page, code
-    body = page[page.index("<main>"):]
-    for markup in ('class="jp-InputPrompt', 'class="jp-OutputPrompt', "jp-CodeMirrorEditor",
-                   'class="highlight'):
+    body = page[page.index("<main>") :]
+    for markup in (
+        'class="jp-InputPrompt',
+        'class="jp-OutputPrompt',
+        "jp-CodeMirrorEditor",
+        'class="highlight',
+    ):
         assert markup not in body, markup  # no code cells, no prompts
     assert "<title>Fixture report</title>" in page
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == 1
@@ -203,10 +238,10 @@ def test_reports_index_lists_runs_newest_first_with_counts(history):
     assert list(zip(runs["passed"], runs["failed"], strict=True)) == [(2, 2), (1, 0), (2, 0)]
     page = (history["reports_dir"] / "index.html").read_text(encoding="utf-8")
     assert f'Latest complete run: <a href="runs/{history["a"].run_id}/index.html">' in page
-    table = page[page.index("<table>"):]
+    table = page[page.index("<table>") :]
     positions = [table.index(f'href="runs/{run_id}/index.html"') for run_id in expected]
     assert positions == sorted(positions)
-    assert "2 passed</span>, <span class=\"failed\">2 failed" in page
+    assert '2 passed</span>, <span class="failed">2 failed' in page
 
 
 def test_create_run_dir_never_reuses_a_folder(tmp_path):
@@ -215,7 +250,10 @@ def test_create_run_dir_never_reuses_a_folder(tmp_path):
     second = create_run_dir(tmp_path, when)
     third = create_run_dir(tmp_path, when)
     assert [p.name for p in (first, second, third)] == [
-        "2026-11-23T203000Z", "2026-11-23T203000Z-2", "2026-11-23T203000Z-3"]
+        "2026-11-23T203000Z",
+        "2026-11-23T203000Z-2",
+        "2026-11-23T203000Z-3",
+    ]
 
 
 def test_status_is_readable_json(history):

@@ -49,7 +49,10 @@ def test_valid_config_reads_reports_settings_and_passes_other_sections(tmp_path)
     assert config.report("ok").parameters == {"n_points": 3}
     assert config.report("ok").notebook == Path(OK).resolve()
     assert config.report("ok").declared_parameters == (
-        "output_dir", "transactions", "n_points", "label"
+        "output_dir",
+        "transactions",
+        "n_points",
+        "label",
     )
     assert config.report("ok").parameter_defaults["transactions"] == "fixture_sample"
     assert config.report("card").is_scorecard
@@ -75,7 +78,8 @@ def test_project_reports_yaml_is_valid():
 
     raw = yaml.safe_load(reports_config().read_text(encoding="utf-8"))
     missing = [
-        r["notebook"] for r in raw.get("reports", [])
+        r["notebook"]
+        for r in raw.get("reports", [])
         if not (reports_config().parent / r["notebook"]).is_file()
     ]
     if missing:
@@ -143,11 +147,14 @@ def test_all_problems_are_reported_together_before_anything_runs(tmp_path):
 
 
 def test_notebook_without_output_dir_parameter_is_rejected(tmp_path):
-    cell = nbformat.v4.new_code_cell('n: int = 1  # a number')
+    cell = nbformat.v4.new_code_cell("n: int = 1  # a number")
     cell.metadata["tags"] = ["parameters"]
     book = nbformat.v4.new_notebook(cells=[cell])
-    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                   "language": "python"}
+    book.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(book, tmp_path / "no_output.ipynb")
     payload = {"reports": [{"name": "x", "title": "X", "notebook": "no_output.ipynb"}]}
     with pytest.raises(ConfigError, match="declares no 'output_dir' parameter"):
@@ -227,8 +234,11 @@ def _notebook_with_parameters(path: Path, source: str, tag: str = "parameters") 
     cell = nbformat.v4.new_code_cell(source)
     cell.metadata["tags"] = [tag]
     book = nbformat.v4.new_notebook(cells=[cell])
-    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                   "language": "python"}
+    book.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(book, path)
     return path
 
@@ -246,7 +256,10 @@ def test_notebook_parameters_sees_lines_papermill_inspection_skips(tmp_path):
         "derived = rate * 2\n",
     )
     assert notebook_parameters(path) == {
-        "output_dir": "", "horizon": 52, "models": ["bgnbd", "pareto_nbd"], "rate": 0.1,
+        "output_dir": "",
+        "horizon": 52,
+        "models": ["bgnbd", "pareto_nbd"],
+        "rate": 0.1,
         "derived": "rate * 2",
     }
     # papermill 2.7's inspect_notebook drops the line with a second "=" in its comment, so a

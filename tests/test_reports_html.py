@@ -30,28 +30,54 @@ def _notebook() -> nbformat.NotebookNode:
     plot = new_code_cell("ax = frame.plot()\nax.set_title('T')")
     plot.outputs = [
         new_output("display_data", data={"image/png": PIXEL, "text/plain": "<Figure>"}),
-        new_output("execute_result", data={"text/plain": "Text(0.5, 1.0, 'T')"},
-                   execution_count=3),
-        new_output("execute_result", data={"text/plain": "<Axes: title={'center': 'T'}>"},
-                   execution_count=3),
+        new_output("execute_result", data={"text/plain": "Text(0.5, 1.0, 'T')"}, execution_count=3),
+        new_output(
+            "execute_result",
+            data={"text/plain": "<Axes: title={'center': 'T'}>"},
+            execution_count=3,
+        ),
     ]
     table = new_code_cell("frame")
-    table.outputs = [new_output(
-        "execute_result", execution_count=4,
-        data={"text/html": "<table><tr><td>42</td></tr></table>", "text/plain": "42"},
-    )]
-    cells = [new_markdown_cell("# Report\n\nIntro & <b>story</b>."), params, injected, setup,
-             new_markdown_cell("## First section"), plot,
-             new_markdown_cell("### Detail *here*"), table]
+    table.outputs = [
+        new_output(
+            "execute_result",
+            execution_count=4,
+            data={"text/html": "<table><tr><td>42</td></tr></table>", "text/plain": "42"},
+        )
+    ]
+    cells = [
+        new_markdown_cell("# Report\n\nIntro & <b>story</b>."),
+        params,
+        injected,
+        setup,
+        new_markdown_cell("## First section"),
+        plot,
+        new_markdown_cell("### Detail *here*"),
+        table,
+    ]
     return new_notebook(cells=cells)
 
 
 def test_html_keeps_narrative_figures_tables_and_drops_code_and_parameters():
-    page = notebook_to_html(_notebook(), title="My <report>", run_id="2026-11-23T203000Z",
-                            status="ok", parameters={"transactions": "my.csv", "horizon": 26,
-                                                     "output_dir": "/srv/x"})
-    for gone in ("secret_param", "injected-value", "hidden_module", "setup chatter",
-                 "frame.plot", "<Axes:", "Text(0.5", "/srv/x", "In&nbsp;[", "<script"):
+    page = notebook_to_html(
+        _notebook(),
+        title="My <report>",
+        run_id="2026-11-23T203000Z",
+        status="ok",
+        parameters={"transactions": "my.csv", "horizon": 26, "output_dir": "/srv/x"},
+    )
+    for gone in (
+        "secret_param",
+        "injected-value",
+        "hidden_module",
+        "setup chatter",
+        "frame.plot",
+        "<Axes:",
+        "Text(0.5",
+        "/srv/x",
+        "In&nbsp;[",
+        "<script",
+    ):
         assert gone not in page, gone
     assert "<title>My &lt;report&gt;</title>" in page
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == 1
@@ -64,13 +90,17 @@ def test_html_keeps_narrative_figures_tables_and_drops_code_and_parameters():
 def test_table_of_contents_from_rendered_headings():
     page = notebook_to_html(_notebook(), title="T")
     assert [(level, text) for level, _, text in table_of_contents(page)] == [
-        (1, "Report"), (2, "First section"), (3, "Detail here")]
+        (1, "Report"),
+        (2, "First section"),
+        (3, "Detail here"),
+    ]
     assert '<a href="#First-section">First section</a>' in page
     assert 'class="ll-toc-3"' in page
 
 
 def test_failed_report_shows_error_box_and_escapes_it():
-    page = notebook_to_html(_notebook(), title="T", status="failed",
-                            error="ValueError: bad <input>")
+    page = notebook_to_html(
+        _notebook(), title="T", status="failed", error="ValueError: bad <input>"
+    )
     assert "This report did not finish.</strong> ValueError: bad &lt;input&gt;" in page
     assert '<span class="ll-status-failed">failed</span>' in page
