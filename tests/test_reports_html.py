@@ -104,3 +104,23 @@ def test_failed_report_shows_error_box_and_escapes_it():
     )
     assert "This report did not finish.</strong> ValueError: bad &lt;input&gt;" in page
     assert '<span class="ll-status-failed">failed</span>' in page
+
+
+def test_progress_bars_and_warnings_on_stderr_stay_out_of_the_stakeholder_page():
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("## Simulation"),
+            new_code_cell(
+                "run()",
+                outputs=[
+                    new_output(
+                        "stream", name="stderr", text="simulating weeks:  46%|####  | 72/156"
+                    ),
+                    new_output("stream", name="stdout", text="finished 156 weeks"),
+                ],
+            ),
+        ]
+    )
+    page = notebook_to_html(nb, title="Progress")
+    assert "simulating weeks" not in page
+    assert "finished 156 weeks" in page

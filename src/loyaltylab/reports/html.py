@@ -6,7 +6,8 @@ template) and
 - drops every input and prompt (``exclude_input``), and whole cells tagged ``remove-cell``,
   ``parameters`` or ``injected-parameters`` (``TagRemovePreprocessor``), so neither code nor the
   parameters cell reaches the reader; ``hide-input`` / ``remove-input`` cells keep their output;
-  results that are only a matplotlib object's repr (``<Axes: ...>``) are dropped;
+  results that are only a matplotlib object's repr (``<Axes: ...>``) and the stderr stream
+  (progress bars, warnings: kept in the executed ``.ipynb``) are dropped;
 - adds a header with the report title, run id, status, data source and parameters, and a table
   of contents built from the headings (``h1``-``h3``) nbconvert rendered;
 - leaves out every external ``<script>`` (require.js, MathJax, mermaid, widgets from a CDN): the
@@ -161,10 +162,12 @@ _OBJECT_REPR = re.compile(
 
 
 def _drop_object_reprs(notebook: nbformat.NotebookNode) -> None:
-    """Remove results that are only a matplotlib object's repr (``<Axes: ...>``, ``Text(...)``).
+    """Remove results that are only a matplotlib object's repr, and stderr streams.
 
-    A cell ending in ``ax.set_title(...)`` or ``df.plot()`` shows such a line under the figure;
-    it means nothing to a reader. Results with any richer representation are kept.
+    A cell ending in ``ax.set_title(...)`` or ``df.plot()`` shows such a line (``<Axes: ...>``,
+    ``Text(...)``) under the figure; progress bars and warnings go to stderr. Neither means
+    anything to a reader of the stakeholder page; the executed notebook keeps both. Results with
+    any richer representation are kept.
     """
     for cell in notebook.cells:
         if cell.get("cell_type") != "code":
@@ -177,6 +180,7 @@ def _drop_object_reprs(notebook: nbformat.NotebookNode) -> None:
                 and set(output.get("data", {})) == {"text/plain"}
                 and _OBJECT_REPR.match(str(output["data"]["text/plain"]).strip())
             )
+            and not (output.get("output_type") == "stream" and output.get("name") == "stderr")
         ]
 
 
