@@ -16,7 +16,8 @@ __all__ = ["format_number", "use_report_display"]
 def format_number(value: float) -> str:
     """Format a float for a report table with about four significant digits.
 
-    Large values get thousands separators and no decimals, ordinary values up to three decimals,
+    Values from 1,000 up get thousands separators and no decimals (so ``3,000`` never reads as
+    three million), values from 1 up three decimals,
     small values (p-values, rates) four decimals, and tiny values scientific notation.
 
     Parameters
@@ -30,18 +31,18 @@ def format_number(value: float) -> str:
 
     Examples
     --------
-    >>> [format_number(x) for x in (244091.94, 35.2863, 0.1733886, 5.27e-11, 0.0)]
-    ['244,092', '35.286', '0.1734', '5.3e-11', '0']
+    >>> [format_number(x) for x in (244091.94, 3000.0, 35.2863, 0.1733886, 5.27e-11, 0.0)]
+    ['244,092', '3,000', '35.286', '0.1734', '5.3e-11', '0']
     """
     if value is None or not math.isfinite(value):
         return str(value)
     size = abs(value)
     if size == 0:
         return "0"
-    if size >= 1e4:
+    if size >= 1e3:
         return f"{value:,.0f}"
     if size >= 1:
-        return f"{value:,.3f}"
+        return f"{value:.3f}"
     if size >= 1e-4:
         return f"{value:.4f}"
     return f"{value:.1e}"
