@@ -30,9 +30,12 @@ lint: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
-## bench: the performance benchmarks (prints seconds, peak memory and ratios)
+## bench: all performance benchmarks (seconds, peak memory, ratios; several minutes)
 bench: $(STAMP)
-	$(BIN)/python benchmarks/clv_pipeline.py
+	$(BIN)/python benchmarks/clv_pipeline.py --sizes 1e6,1e7
+	$(BIN)/python benchmarks/kpi.py
+	$(BIN)/python benchmarks/experiment_analysis.py
+	$(BIN)/python benchmarks/reward_simulation.py
 
 ## clean: remove the virtual environment and caches
 clean:
