@@ -203,7 +203,17 @@ def test_snapshot_regenerates_identically(tmp_path):
 
     main([str(tmp_path)])
     for name in SNAPSHOT_FILES:
-        assert (tmp_path / name).read_bytes() == (SNAPSHOT / name).read_bytes(), name
+        if name.endswith(".json"):
+            # derived means may differ in the last bit between numpy versions (summation order)
+            fresh = json.loads((tmp_path / name).read_text())
+            stored = json.loads((SNAPSHOT / name).read_text())
+            assert fresh.keys() == stored.keys(), name
+            for key, value in stored.items():
+                assert fresh[key] == (
+                    pytest.approx(value, rel=1e-12) if isinstance(value, float) else value
+                ), (name, key)
+        else:
+            assert (tmp_path / name).read_bytes() == (SNAPSHOT / name).read_bytes(), name
 
 
 def test_snapshot_truth_matches_its_tables():
