@@ -81,6 +81,8 @@ _STOCK_COLUMNS = (
     "alive_customers_baseline",
     "points_outstanding",
 )
+# every weekly series the simulation records: levels at the end of the week, then weekly flows
+WEEKLY_COLUMNS = _STOCK_COLUMNS + _FLOW_COLUMNS
 
 
 def _ratio(numerator: float, denominator: float) -> float:

@@ -45,7 +45,7 @@ from loyaltylab.rewards.behaviour import (
 from loyaltylab.rewards.config import ProgramConfig
 from loyaltylab.rewards.ledger import WEEKS_PER_YEAR, PointsLedger
 from loyaltylab.rewards.population import Population
-from loyaltylab.rewards.results import SimulationResult
+from loyaltylab.rewards.results import WEEKLY_COLUMNS, SimulationResult
 from loyaltylab.rewards.tiers import TierState
 
 __all__ = [
@@ -59,39 +59,6 @@ __all__ = [
 
 ACTIVE_WEEKS = 13  # "active member" = bought in the last 90 days (rewards.md §4 item 14)
 MAX_LEARNING_GOALS = 5
-
-WEEKLY_COLUMNS = (
-    "members",
-    "active_members",
-    "alive_members",
-    "alive_members_baseline",
-    "alive_enrolled",
-    "alive_customers",
-    "alive_customers_baseline",
-    "purchases",
-    "purchases_baseline",
-    "revenue",
-    "revenue_baseline",
-    "member_revenue",
-    "discount_cost",
-    "cashback_cost",
-    "redemption_cost",
-    "reward_value_to_customers",
-    "reward_cost",
-    "program_cost",
-    "fee_income",
-    "partner_income",
-    "points_issued",
-    "partner_points",
-    "points_redeemed",
-    "points_expired",
-    "points_outstanding",
-    "redemptions",
-    "upgrades",
-    "downgrades",
-    "margin",
-    "margin_baseline",
-)
 
 
 def poisson_inverse(uniform: np.ndarray, mean: np.ndarray, max_count: int = 60) -> np.ndarray:
