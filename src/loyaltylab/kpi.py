@@ -38,6 +38,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from loyaltylab.errors import DataValidationError, ParameterError
+from loyaltylab.params import as_date
 
 __all__ = [
     "KPI_DEFINITIONS",
@@ -291,17 +292,8 @@ def _as_period(period: str) -> str:
 
 
 def _as_day(value: Any, name: str) -> pd.Timestamp | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"parameter {name!r} is not a date: {value!r}") from None
-    if pd.isna(stamp):
-        raise ParameterError(f"parameter {name!r} is not a date: {value!r}")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)
-    return stamp.normalize()
+    stamp = as_date(value, name, optional=True)
+    return None if stamp is None else stamp.normalize()
 
 
 @dataclass(frozen=True)
