@@ -12,7 +12,8 @@
 Modules: :mod:`~loyaltylab.reports.config` (parse and validate ``reports.yaml``, ``-p``
 overrides), :mod:`~loyaltylab.reports.runner` (execute notebooks into a run folder),
 :mod:`~loyaltylab.reports.html` (HTML without code), :mod:`~loyaltylab.reports.index` (run pages,
-``reports/index.html``, ``reports/latest``).
+``reports/index.html``, ``reports/latest``), :mod:`~loyaltylab.reports.pages` (the ``.j2`` page
+templates and the environment that renders them).
 """
 
 from loyaltylab.reports.config import (

@@ -12,12 +12,14 @@ template) and
   of contents built from the headings (``h1``-``h3``) nbconvert rendered;
 - leaves out every external ``<script>`` (require.js, MathJax, mermaid, widgets from a CDN): the
   page is a single file that renders offline. Figures are inlined as ``data:`` URIs.
+
+The page, header and table of contents are templates (``notebook_page.html.j2``,
+``notebook_header.html.j2``, ``notebook_toc.html.j2``; see :mod:`loyaltylab.reports.pages`).
 """
 
 from __future__ import annotations
 
 import ast
-import html
 import os
 import re
 from collections.abc import Mapping
@@ -25,10 +27,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import nbformat
 
 from loyaltylab.errors import ReportError
+from loyaltylab.reports.pages import render_page, template_loader
 
 __all__ = [
     "DATA_SOURCE_PARAMETERS",
@@ -50,45 +52,11 @@ DATA_SOURCE_PARAMETERS = ("transactions", "data", "population_source")
 HIDDEN_PARAMETERS = frozenset({"output_dir", "run_dir"})
 """Parameters not shown to readers (folders on the machine that ran the report)."""
 
-_TOC_MARK = "<!-- loyaltylab:toc -->"
+TOC_MARK = "<!-- loyaltylab:toc -->"
+"""Where ``notebook_page.html.j2`` leaves room for the table of contents (built from the page)."""
 
-_TEMPLATE = (
-    r"""{%- extends 'index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block html_head_css -%}
-<style type="text/css">
-.ll-header { font-family: var(--jp-ui-font-family, sans-serif); margin: 1em 0 1.5em 0;
-  padding: 0.8em 1.2em; border: 1px solid #d0d7de; border-radius: 6px; background: #f6f8fa; }
-.ll-title { margin: 0 0 0.3em 0; font-size: 1.7em; font-weight: 600; }
-.ll-header dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em;
-  margin: 0.4em 0; }
-.ll-header dt { font-weight: 600; color: #57606a; }
-.ll-header dd { margin: 0; }
-.ll-header table { border-collapse: collapse; font-size: 0.9em; }
-.ll-header td, .ll-header th { border: 1px solid #d0d7de; padding: 0.15em 0.6em;
-  text-align: left; }
-.ll-status-ok { color: #1a7f37; font-weight: 600; }
-.ll-status-failed { color: #cf222e; font-weight: 600; }
-.ll-failure { border: 2px solid #cf222e; background: #ffebe9; padding: 0.6em 1em;
-  border-radius: 6px; margin: 0.6em 0; }
-.ll-toc { font-family: var(--jp-ui-font-family, sans-serif); margin: 0 0 1.5em 0; }
-.ll-toc ul { margin: 0.2em 0; }
-.ll-toc .ll-toc-3 { margin-left: 1.5em; }
-.jp-OutputArea-output.jp-RenderedHTML { overflow-x: auto; max-width: 100%; }
-</style>
-{%- endblock html_head_css -%}
-{%- block body_header -%}
-{{ super() }}
-{{ resources.loyaltylab_header }}
-"""
-    + _TOC_MARK
-    + r"""
-{%- endblock body_header -%}
-"""
-)
+PAGE_TEMPLATE = "notebook_page.html.j2"
+"""The nbconvert template of a stakeholder page (in the package's template folder)."""
 
 
 def notebook_to_html(
@@ -135,8 +103,8 @@ def notebook_to_html(
     exporter = HTMLExporter(
         config=config,
         template_name="lab",
-        extra_loaders=[jinja2.DictLoader({"loyaltylab_report.html.j2": _TEMPLATE})],
-        template_file="loyaltylab_report.html.j2",
+        extra_loaders=[template_loader()],
+        template_file=PAGE_TEMPLATE,
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
@@ -153,7 +121,9 @@ def notebook_to_html(
         body, _ = exporter.from_notebook_node(copy, resources=resources)
     except Exception as error_:  # noqa: BLE001 - any nbconvert failure is a report failure
         raise ReportError(f"cannot convert report {title!r} to HTML: {error_}") from error_
-    return body.replace(_TOC_MARK, _toc_html(table_of_contents(body)), 1)
+    if TOC_MARK not in body:
+        raise ReportError(f"the page template {PAGE_TEMPLATE} has lost its mark {TOC_MARK!r}")
+    return body.replace(TOC_MARK, _toc_html(table_of_contents(body)), 1)
 
 
 _OBJECT_REPR = re.compile(
@@ -292,15 +262,9 @@ def table_of_contents(page: str) -> list[tuple[int, str, str]]:
 
 
 def _toc_html(headings: list[tuple[int, str, str]]) -> str:
-    entries = [(level, ident, text) for level, ident, text in headings if level >= 2]
-    if not entries:
-        return ""
-    items = "\n".join(
-        f'<li class="ll-toc-{level}"><a href="#{html.escape(ident, quote=True)}">'
-        f"{html.escape(text)}</a></li>"
-        for level, ident, text in entries
+    return render_page(
+        "notebook_toc.html.j2", headings=[entry for entry in headings if entry[0] >= 2]
     )
-    return f'<nav class="ll-toc"><strong>Contents</strong>\n<ul>\n{items}\n</ul></nav>'
 
 
 def _format_value(value: Any) -> str:
@@ -316,33 +280,14 @@ def _header_html(
     error: str | None,
     parameters: Mapping[str, Any],
 ) -> str:
-    shown = {k: v for k, v in parameters.items() if k not in HIDDEN_PARAMETERS}
-    source = next((shown[k] for k in DATA_SOURCE_PARAMETERS if k in shown), None)
-    facts: list[tuple[str, str]] = []
-    if run_id:
-        facts.append(("Run", html.escape(run_id)))
-    if status:
-        label = "completed" if status == "ok" else "failed"
-        facts.append(("Status", f'<span class="ll-status-{html.escape(status)}">{label}</span>'))
-    facts.append(("Data source", html.escape(_format_value(source)) if source is not None else "—"))
-    fact_html = "\n".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in facts)
-    rows = "\n".join(
-        f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_format_value(v))}</td></tr>"
-        for k, v in shown.items()
-    )
-    table = (
-        f"<details><summary>Parameters ({len(shown)})</summary>\n<table>\n"
-        f"<tr><th>Parameter</th><th>Value</th></tr>\n{rows}\n</table></details>"
-        if shown
-        else ""
-    )
-    failure = (
-        f'<div class="ll-failure"><strong>This report did not finish.</strong> '
-        f"{html.escape(error)}</div>"
-        if error
-        else ""
-    )
-    return (
-        f'<header class="ll-header"><div class="ll-title">{html.escape(title)}</div>\n'
-        f"<dl>\n{fact_html}\n</dl>\n{table}\n{failure}</header>"
+    shown = {str(k): _format_value(v) for k, v in parameters.items() if k not in HIDDEN_PARAMETERS}
+    source = next((parameters[k] for k in DATA_SOURCE_PARAMETERS if k in shown), None)
+    return render_page(
+        "notebook_header.html.j2",
+        title=title,
+        run_id=run_id,
+        status=status,
+        error=error,
+        data_source=None if source is None else _format_value(source),
+        parameters=shown,
     )

@@ -7,12 +7,12 @@
   pass/fail counts) and points ``reports/latest`` at the newest complete run in which every report
   succeeded, under the lock file ``reports/.lock``.
 
-Pages are single files with inline CSS and no scripts; they open offline.
+Pages are single files with inline CSS and no scripts; they open offline. Their templates are
+``run_index.html.j2`` and ``reports_index.html.j2`` (:mod:`loyaltylab.reports.pages`).
 """
 
 from __future__ import annotations
 
-import html
 import json
 import os
 from collections.abc import Iterator
@@ -24,6 +24,7 @@ import pandas as pd
 
 from loyaltylab.errors import ReportError
 from loyaltylab.files import write_text_atomic
+from loyaltylab.reports.pages import render_page
 
 __all__ = [
     "LATEST_NAME",
@@ -37,22 +38,6 @@ __all__ = [
 
 LATEST_NAME = "latest"
 LOCK_NAME = ".lock"
-
-_CSS = """
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
-  max-width: 1100px; padding: 0 1em; color: #1f2328; }
-h1 { font-size: 1.6em; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border-bottom: 1px solid #d0d7de; padding: 0.45em 0.6em; text-align: left;
-  vertical-align: top; }
-th { background: #f6f8fa; }
-.ok { color: #1a7f37; font-weight: 600; }
-.failed { color: #cf222e; font-weight: 600; }
-.running { color: #9a6700; font-weight: 600; }
-.error { color: #cf222e; font-size: 0.9em; white-space: pre-wrap; }
-.muted { color: #57606a; font-size: 0.9em; }
-.latest { background: #dafbe1; border-radius: 4px; padding: 0 0.4em; font-size: 0.85em; }
-"""
 
 
 def read_run_status(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
@@ -159,20 +144,17 @@ def write_run_index(run_dir: str | os.PathLike[str]) -> Path:
     folder = Path(run_dir)
     status = read_run_status(folder)
     reports = sorted(status["reports"], key=lambda r: r.get("role") != "scorecard")
-    rows = "\n".join(_report_row(report) for report in reports)
     passed = sum(1 for r in reports if r.get("status") == "ok")
-    title = f"Loyalty Lab reports - run {status.get('run_id', folder.name)}"
-    body = (
-        f"<h1>{html.escape(title)}</h1>\n"
-        f'<p><span class="ok">{passed} passed</span>, '
-        f'<span class="failed">{len(reports) - passed} failed</span>'
-        f' &middot; <span class="muted">started {html.escape(str(status.get("started_at")))}'
-        f", finished {html.escape(str(status.get('finished_at')))}</span>"
-        f' &middot; <a href="../../index.html">all runs</a></p>\n'
-        "<table>\n<tr><th>Report</th><th>Status</th><th>Duration</th><th>Files</th></tr>\n"
-        f"{rows}\n</table>"
+    return _write_page(
+        folder / "index.html",
+        "run_index.html.j2",
+        title=f"Loyalty Lab reports - run {status.get('run_id', folder.name)}",
+        passed=passed,
+        failed=len(reports) - passed,
+        started_at=str(status.get("started_at")),
+        finished_at=str(status.get("finished_at")),
+        reports=[_report_row(report) for report in reports],
     )
-    return _write_page(folder / "index.html", title, body)
 
 
 def update_reports_index(reports_dir: str | os.PathLike[str]) -> str | None:
@@ -208,66 +190,53 @@ def update_reports_index(reports_dir: str | os.PathLike[str]) -> str | None:
         latest = str(good.iloc[0]["run_id"]) if not good.empty else None
         if latest is not None:
             _point_latest(folder, latest)
-        _write_page(folder / "index.html", "Loyalty Lab reports", _runs_body(runs, latest))
+        _write_page(
+            folder / "index.html",
+            "reports_index.html.j2",
+            title="Loyalty Lab reports",
+            latest=latest,
+            runs=_run_rows(runs),
+        )
     return latest
 
 
-def _report_row(report: dict[str, Any]) -> str:
-    status = str(report.get("status", "failed"))
-    title = html.escape(str(report.get("title") or report.get("name")))
-    link = (
-        f'<a href="{html.escape(report["html"], quote=True)}">{title}</a>'
-        if report.get("html")
-        else title
-    )
-    role = ' <span class="muted">(scorecard)</span>' if report.get("role") == "scorecard" else ""
-    error = (
-        f'<div class="error">{html.escape(str(report["error"]))}</div>'
-        if report.get("error")
-        else ""
-    )
-    files = [
-        f'<a href="{html.escape(path, quote=True)}">{html.escape(Path(path).name)}</a>'
-        for path in [report.get("notebook"), *report.get("metrics_files", [])]
-        if path
-    ]
-    return (
-        f'<tr><td>{link}{role}<div class="muted">{html.escape(str(report.get("name")))}'
-        f'</div>{error}</td><td class="{html.escape(status)}">{html.escape(status)}</td>'
-        f"<td>{float(report.get('duration_seconds') or 0):.1f} s</td>"
-        f"<td>{'<br>'.join(files)}</td></tr>"
-    )
+def _report_row(report: dict[str, Any]) -> dict[str, Any]:
+    """Return what ``run_index.html.j2`` shows of one ``status.json`` entry (unescaped)."""
+    return {
+        "title": str(report.get("title") or report.get("name")),
+        "name": str(report.get("name")),
+        "html": report.get("html") or None,
+        "scorecard": report.get("role") == "scorecard",
+        "status": str(report.get("status", "failed")),
+        "error": str(report["error"]) if report.get("error") else None,
+        "duration_seconds": float(report.get("duration_seconds") or 0),
+        "files": [
+            (path, Path(path).name)
+            for path in [report.get("notebook"), *report.get("metrics_files", [])]
+            if path
+        ],
+    }
 
 
-def _runs_body(runs: pd.DataFrame, latest: str | None) -> str:
+def _run_rows(runs: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return what ``reports_index.html.j2`` shows of each run (finished with a failure: failed)."""
     rows = []
     for run in runs.itertuples(index=False):
         if run.state == "finished":
             state = "failed" if run.failed else "ok"
         else:
             state = str(run.state)
-        badge = ' <span class="latest">latest</span>' if run.run_id == latest else ""
-        scope = "all reports" if run.complete else "selected reports"
         rows.append(
-            f'<tr><td><a href="runs/{html.escape(run.run_id, quote=True)}/index.html">'
-            f"{html.escape(run.run_id)}</a>{badge}</td>"
-            f"<td>{html.escape(str(run.started_at))}</td>"
-            f'<td class="{html.escape(state)}">{html.escape(state)}</td>'
-            f'<td><span class="ok">{run.passed} passed</span>, '
-            f'<span class="failed">{run.failed} failed</span></td>'
-            f'<td class="muted">{scope}</td></tr>'
+            {
+                "run_id": str(run.run_id),
+                "started_at": str(run.started_at),
+                "state": state,
+                "passed": run.passed,
+                "failed": run.failed,
+                "complete": bool(run.complete),
+            }
         )
-    latest_line = (
-        f'<p>Latest complete run: <a href="runs/{html.escape(latest, quote=True)}/index.html">'
-        f"{html.escape(latest)}</a></p>"
-        if latest
-        else "<p>No complete run in which every report succeeded yet.</p>"
-    )
-    return (
-        "<h1>Loyalty Lab reports</h1>\n"
-        f"{latest_line}\n<table>\n<tr><th>Run</th><th>Started (UTC)</th><th>State</th>"
-        f"<th>Reports</th><th>Scope</th></tr>\n" + "\n".join(rows) + "\n</table>"
-    )
+    return rows
 
 
 def _point_latest(folder: Path, run_id: str) -> None:
@@ -290,13 +259,9 @@ def _point_latest(folder: Path, run_id: str) -> None:
         os.replace(tmp, pointer)
 
 
-def _write_page(path: Path, title: str, body: str) -> Path:
-    page = (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n"
-        f"<body>\n{body}\n</body>\n</html>\n"
-    )
-    return write_text_atomic(path, page)
+def _write_page(path: Path, template_name: str, **context: Any) -> Path:
+    """Render an index page template and write it atomically, ending in a newline."""
+    return write_text_atomic(path, render_page(template_name, **context) + "\n")
 
 
 @contextmanager
