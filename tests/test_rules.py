@@ -288,3 +288,24 @@ def test_time_units():
         time_unit(7, "unit")
     with pytest.raises(TypeError):
         TIME_UNIT_DAYS["Y"] = 365.25  # type: ignore[index]
+
+
+def test_rules_import_only_errors_numpy_pandas_pyarrow():
+    import ast
+    from pathlib import Path
+
+    allowed = {"loyaltylab.errors", "loyaltylab.rules", "numpy", "pandas", "pyarrow"}
+    standard = {"__future__", "collections", "dataclasses", "datetime", "types", "typing"}
+    root = Path(rules.__file__).parent
+    for path in root.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                top = name.split(".")[0]
+                assert top in standard or any(
+                    name == ok or name.startswith(ok + ".") for ok in allowed
+                ), (path.name, name)

@@ -1,6 +1,7 @@
 """Loading and validating input data into the canonical frames of ``DESIGN.md``.
 
-This package imports nothing of Loyalty Lab except :mod:`loyaltylab.errors`.
+This package imports nothing of Loyalty Lab except :mod:`loyaltylab.errors` and the input rules
+(:mod:`loyaltylab.rules`: dates, customer ids, the data-quality log).
 """
 
 from loyaltylab.data.loyalty import LoadedLedger, LoadedMembers, load_ledger, load_members

@@ -33,8 +33,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loyaltylab.data.transactions import QUALITY_COLUMNS, _parse_customer_ids
 from loyaltylab.errors import DataValidationError, ParameterError
+from loyaltylab.rules import (
+    QUALITY_COLUMNS,
+    QualityLog,
+    end_of_day,
+    examples,
+    parse_customer_ids,
+    parse_timestamps,
+)
 
 __all__ = [
     "LEDGER_KINDS",
@@ -165,52 +172,36 @@ def _rename(
     return frame
 
 
-def _examples(frame: pd.DataFrame, mask: Any, columns: Sequence[str] | None = None) -> str:
-    rows = frame.loc[np.asarray(mask, dtype=bool)]
-    if columns is not None:
-        rows = rows[[c for c in columns if c in rows.columns]]
-    return rows.head(5).to_string()
-
-
 def _fail(what: str, problem: str, column: str, frame: pd.DataFrame, mask: Any) -> None:
     count = int(np.asarray(mask, dtype=bool).sum())
     raise DataValidationError(
         f"{what}: {count} row(s) with {problem} in column {column!r}; examples:\n"
-        f"{_examples(frame, mask)}"
+        f"{examples(frame, mask)}"
     )
 
 
-def _ids(frame: pd.DataFrame, what: str, log: _QualityLog) -> pd.Series:
+def _ids(frame: pd.DataFrame, what: str, log: QualityLog) -> pd.Series:
     """Return the ids as strings, normalised like the transactions' ids (so they join)."""
-    ids, missing, normalised = _parse_customer_ids(frame["customer_id"])
-    if missing.any():
-        _fail(what, "a missing customer id", "customer_id", frame, missing)
+    parsed = parse_customer_ids(frame["customer_id"])
+    if parsed.missing.any():
+        _fail(what, "a missing customer id", "customer_id", frame, parsed.missing)
     log.add(
         "customer_id_normalised",
         "customer id written as a whole-number float (123.0 -> 123)",
         "customer_id",
-        normalised,
+        parsed.normalised,
         "normalised",
     )
-    return ids.astype(str)
+    return parsed.ids
 
 
 def _dates(frame: pd.DataFrame, column: str, what: str) -> pd.Series:
-    """Return the column as tz-naive datetimes (ISO 8601; aware values converted to UTC)."""
-    raw = frame[column]
-    if isinstance(raw.dtype, pd.DatetimeTZDtype):
-        parsed = raw.dt.tz_convert(None)
-    elif pd.api.types.is_datetime64_any_dtype(raw):
-        parsed = raw
-    else:
-        # ISO 8601 like the transactions (no day/month guessing); an offset is converted to UTC
-        text = raw.astype("string").str.strip()
-        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
-        parsed = parsed.dt.tz_convert(None)
-    bad = parsed.isna()
-    if bad.any():
-        _fail(what, "a missing or unparseable date", column, frame, bad)
-    return parsed.astype("datetime64[ns]")
+    """Return the column as tz-naive datetimes by the date rule of :mod:`loyaltylab.rules`."""
+    parsed = parse_timestamps(frame[column])
+    if parsed.unparseable.any():
+        # unparseable: missing, not ISO 8601, or outside 1677-09-22 .. 2262-04-10
+        _fail(what, "a missing or unparseable date", column, frame, parsed.unparseable)
+    return parsed.timestamps
 
 
 def _optional_text(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -218,67 +209,6 @@ def _optional_text(frame: pd.DataFrame, column: str) -> pd.Series:
         return pd.Series(pd.NA, index=frame.index, dtype="string")
     text = frame[column].astype("string").str.strip()
     return text.mask(text == "")
-
-
-class _QualityLog:
-    """Collects the data-quality table: one row per check, also when nothing was found."""
-
-    def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
-
-    def add(
-        self,
-        check: str,
-        reason: str,
-        column: str,
-        mask: Any = None,
-        action: str = "",
-        points: pd.Series | None = None,
-    ) -> None:
-        if mask is None:
-            self.rows.append(
-                {
-                    "check": check,
-                    "reason": reason,
-                    "column": column,
-                    "rows": 0,
-                    "amount": 0.0,
-                    "action": "not checked",
-                }
-            )
-            return
-        flags = np.asarray(mask, dtype=bool)
-        count = int(flags.sum())
-        total = 0.0 if points is None or not count else float(np.asarray(points)[flags].sum())
-        self.rows.append(
-            {
-                "check": check,
-                "reason": reason,
-                "column": column,
-                "rows": count,
-                "amount": total,
-                "action": action if count else "none found",
-            }
-        )
-
-    def frame(self) -> pd.DataFrame:
-        table = pd.DataFrame(self.rows, columns=list(QUALITY_COLUMNS))
-        return table.astype({"rows": "int64", "amount": "float64"})
-
-
-def _end_of_day(value: Any, name: str) -> pd.Timestamp | None:
-    """Return the first instant after day ``value`` (``None`` for an empty value)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if pd.isna(stamp):
-        raise ParameterError(f"parameter {name!r} is not a date: {value!r}")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp.normalize() + pd.Timedelta(days=1)
 
 
 def _choice(value: str, name: str, options: Sequence[str]) -> str:
@@ -334,7 +264,7 @@ def load_members(
     raw, origin = _read_table(source, what)
     raw = _rename(raw, columns, ("customer_id", "enrolled_at"), what)
     raw = raw.reset_index(drop=True)
-    log = _QualityLog()
+    log = QualityLog()
     for column in ("tier", "channel"):
         absent = pd.Series(column not in raw.columns, index=raw.index)
         log.add(
@@ -360,12 +290,12 @@ def load_members(
             raise DataValidationError(
                 f"{what}: {int(unknown.sum())} row(s) with a tier not in the configured list "
                 f"{allowed} in column 'tier' (values {values}); examples:\n"
-                f"{_examples(frame, unknown)}"
+                f"{examples(frame, unknown)}"
             )
         log.add("tier", "tier not in the configured list", "tier", unknown, "raise")
     else:
         log.add("tier", "tier not in the configured list", "tier")
-    end = _end_of_day(observation_end, "observation_end")
+    end = end_of_day(observation_end, "observation_end", optional=True)
     if end is not None:
         late = frame["enrolled_at"] >= end
         if late.any():
@@ -461,7 +391,7 @@ def load_ledger(
     raw, origin = _read_table(source, what)
     raw = _rename(raw, columns, ("customer_id", "timestamp", "kind", "points"), what)
     raw = raw.reset_index(drop=True)
-    log = _QualityLog()
+    log = QualityLog()
 
     kind = raw["kind"].astype("string").str.strip().str.lower()
     unknown_kind = kind.isna() | ~kind.isin(LEDGER_KINDS)
@@ -469,7 +399,7 @@ def load_ledger(
         values = sorted(raw.loc[unknown_kind, "kind"].astype(str).unique())[:5]
         raise DataValidationError(
             f"{what}: {int(unknown_kind.sum())} row(s) with an unknown kind {values} in column "
-            f"'kind' (allowed: {list(LEDGER_KINDS)}); examples:\n{_examples(raw, unknown_kind)}"
+            f"'kind' (allowed: {list(LEDGER_KINDS)}); examples:\n{examples(raw, unknown_kind)}"
         )
     points = pd.to_numeric(raw["points"], errors="coerce").astype(float)
     bad_points = ~np.isfinite(points.to_numpy())
@@ -526,7 +456,7 @@ def load_ledger(
     if duplicates == "drop":
         frame = frame.loc[~repeated]
 
-    end = _end_of_day(observation_end, "observation_end")
+    end = end_of_day(observation_end, "observation_end", optional=True)
     if end is not None:
         late = frame["timestamp"] >= end
         if late.any() and after_end == "error":
@@ -602,7 +532,7 @@ def load_ledger(
         raise DataValidationError(
             f"{what}: {int(short.sum())} row(s) with a redemption, expiry or negative adjustment "
             f"larger than the balance in column 'points' (balance_after < 0); examples:\n"
-            f"{_examples(shown, short)}"
+            f"{examples(shown, short)}"
         )
     log.add(
         "overdraft",
@@ -651,8 +581,8 @@ def points_balances(ledger: pd.DataFrame, as_of: Any = None) -> pd.DataFrame:
     [100.0, 60.0, 10.0, 30.0]
     """
     frame = ledger
-    if as_of is not None and str(as_of).strip():
-        end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    end = end_of_day(as_of, "as_of", optional=True)
+    if end is not None:
         frame = frame.loc[frame["timestamp"] < end]
     table = frame.pivot_table(
         index="customer_id", columns="kind", values="points", aggfunc="sum", fill_value=0.0

@@ -211,11 +211,11 @@ def timestamp_problem(date_format: str | None = None) -> str:
     Examples
     --------
     >>> timestamp_problem()
-    'timestamp is missing or not an ISO 8601 date/time'
+    'timestamp is missing, not an ISO 8601 date/time or out of range'
     """
     if date_format is None:
-        return "timestamp is missing or not an ISO 8601 date/time"
-    return f"timestamp is missing or does not match date_format {date_format!r}"
+        return "timestamp is missing, not an ISO 8601 date/time or out of range"
+    return f"timestamp is missing, does not match date_format {date_format!r} or is out of range"
 
 
 def as_timestamp(value: Any, name: str, *, optional: bool = False) -> pd.Timestamp | None:
