@@ -142,6 +142,16 @@ def test_d1_order_preserved():
     )
 
 
+def test_d1_unsorted_input_and_cap_at_one():
+    # R p.adjust(c(0.01, 0.04, 0.03, 0.005), "BH") = 0.02 0.04 0.04 0.02 (cummin of n/i * p);
+    # R p.adjust(c(0.5, 0.6), "holm") = 1 1 (capped)
+    assert adjust_p_values([0.01, 0.04, 0.03, 0.005], "bh") == pytest.approx(
+        [0.02, 0.04, 0.04, 0.02]
+    )
+    assert adjust_p_values([0.5, 0.6], "holm") == pytest.approx([1.0, 1.0])
+    assert adjust_p_values([], "holm").size == 0
+
+
 # --- E1: SRM --------------------------------------------------------------------------------
 
 

@@ -1,6 +1,8 @@
 """Multiple-comparison corrections over arms x primary metrics (Holm, Benjamini-Hochberg).
 
-Numpy versions of R ``p.adjust(method="holm" | "BH" | "bonferroni")``.
+:func:`adjust_p_values` validates its input and the method name, then calls statsmodels'
+``multipletests`` (``holm``, ``fdr_bh``, ``bonferroni``), which gives the values of R
+``p.adjust(method="holm" | "BH" | "bonferroni")``.
 """
 
 from __future__ import annotations
@@ -8,12 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from statsmodels.stats.multitest import multipletests
 
 from loyaltylab.errors import ParameterError
 
 __all__ = ["CORRECTIONS", "adjust_p_values"]
 
 CORRECTIONS = ("holm", "bh", "bonferroni", "none")
+"""Accepted values of the ``correction`` parameter (``"fdr_bh"`` is accepted as ``"bh"``)."""
+
+_STATSMODELS_METHOD = {"holm": "holm", "bh": "fdr_bh", "bonferroni": "bonferroni"}
 
 
 def adjust_p_values(p_values: Sequence[float] | np.ndarray, method: str = "holm") -> np.ndarray:
@@ -50,17 +56,7 @@ def adjust_p_values(p_values: Sequence[float] | np.ndarray, method: str = "holm"
         method_key = "bh"
     if method_key not in CORRECTIONS:
         raise ParameterError(f"parameter 'correction' must be one of {CORRECTIONS}, got {method!r}")
-    m = p.size
-    if m == 0 or method_key == "none":
+    if p.size == 0 or method_key == "none":
         return p.copy()
-    if method_key == "bonferroni":
-        return np.minimum(p * m, 1.0)
-    if method_key == "holm":
-        order = np.argsort(p, kind="mergesort")
-        stepped = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    else:
-        order = np.argsort(p, kind="mergesort")[::-1]
-        stepped = np.minimum.accumulate(m / np.arange(m, 0, -1) * p[order])
-    adjusted = np.empty(m)
-    adjusted[order] = np.minimum(stepped, 1.0)
-    return adjusted
+    _, adjusted, _, _ = multipletests(p, method=_STATSMODELS_METHOD[method_key])
+    return np.asarray(adjusted, dtype=float)
