@@ -87,11 +87,13 @@ def config_error(
     lines = []
     for item in error.errors(include_url=False)[:_MAX_LISTED]:
         where = error_path(item["loc"], root) or root or "(top level)"
-        message = str(item["msg"])
+        message = str(item["msg"]).removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key (check the spelling)"
         given = item.get("input")
-        shown = "" if item["type"] in {"missing", "extra_forbidden"} else f" (got {given!r})"
+        # a whole mapping or list (a model-level problem) says nothing the message does not
+        hidden = item["type"] in {"missing", "extra_forbidden"} or isinstance(given, dict | list)
+        shown = "" if hidden else f" (got {given!r})"
         if len(shown) > 120:
             shown = shown[:117] + "...)"
         lines.append(f"{where}: {message}{shown}")
