@@ -9,13 +9,18 @@ import pytest
 from loyaltylab.rewards import (
     Behaviour,
     Campaign,
+    CampaignProgram,
     Cashback,
+    CashbackProgram,
     Economics,
     PaidMembership,
+    PaidProgram,
+    PointsProgram,
     PointsRules,
     PopulationModel,
     ProgramConfig,
     Tier,
+    TieredProgram,
     TierRules,
     draw_population,
     load_programs,
@@ -34,7 +39,7 @@ def _stamp_card(threshold: int, endowed: int = 0, name: str = "card") -> Program
         expiry="never",
         endowed_points=endowed,
     )
-    return ProgramConfig(name, "points", auto_enrol=True, points=points)
+    return PointsProgram(name, auto_enrol=True, points=points)
 
 
 def test_goal_gradient_shortens_inter_purchase_time_by_about_20_percent():
@@ -84,9 +89,8 @@ def test_non_tiered_program_gives_about_30_percent_five_year_value_mostly_from_a
     """Chen, Gopalakrishnan, Nevskaya & Thomadsen 2021 [S17] via rewards.md §4 16c: non-tiered
     program, +~30 % customer value over 5 years, > 80 % of it from lower attrition."""
     people = draw_population(CDNOW, 40_000, seed=3)
-    program = ProgramConfig(
+    program = PointsProgram(
         "chen",
-        "points",
         auto_enrol=True,
         points=PointsRules(earn_rate=1.0, point_value=0.01, redemption_threshold=500),
     )
@@ -109,14 +113,13 @@ def _costly_programs() -> list[ProgramConfig]:
         window_days=182,
     )
     return [
-        ProgramConfig("points", "points", points=points, economics=costs),
-        ProgramConfig("tiered", "tiered", points=points, tiers=tiers, economics=costs),
-        ProgramConfig("cashback", "cashback", cashback=Cashback(0.02), economics=costs),
-        ProgramConfig(
-            "instant", "cashback", cashback=Cashback(0.03, instant=True), economics=costs
+        PointsProgram("points", points=points, economics=costs),
+        TieredProgram("tiered", points=points, tiers=tiers, economics=costs),
+        CashbackProgram("cashback", cashback=Cashback(0.02), economics=costs),
+        CashbackProgram(
+            "instant", cashback=Cashback(0.03, instant=True), economics=costs
         ),
-        ProgramConfig(
-            "campaign",
+        CampaignProgram(
             "campaign",
             points=points,
             economics=costs,
@@ -161,7 +164,7 @@ def test_with_effects_programs_add_revenue_and_keep_members_longer():
 def test_naive_member_lift_is_several_times_the_true_lift_under_self_selection():
     """Leenheer et al. [S19] via rewards.md §4 16f: the naive comparison overstates the effect."""
     people = draw_population(CDNOW, 30_000, seed=12)
-    program = ProgramConfig("points", "points", points=PointsRules())
+    program = PointsProgram("points", points=PointsRules())
     selected = simulate_programs([program], people, horizon_weeks=104, seed=13).totals.loc["points"]
     assert selected["true_lift"] > 0
     # Leenheer et al. found the naive effect 7x the causal one; the default self-selection
@@ -178,8 +181,8 @@ def test_frequency_uplift_does_not_add_bgnbd_dropout_chances():
     """rewards.md §4 item 5: in BG/NBD a rate uplift would shorten lifetimes unless p is divided
     by the rate multiplier. A paid program with only a purchase-rate uplift keeps retention."""
     people = draw_population(CDNOW, 40_000, seed=14)
-    program = ProgramConfig(
-        "paid", "paid", auto_enrol=True, paid=PaidMembership(fee=0.0, monthly_churn=0.0)
+    program = PaidProgram(
+        "paid", auto_enrol=True, paid=PaidMembership(fee=0.0, monthly_churn=0.0)
     )
     behaviour = Behaviour.none().with_overrides(paid_uplift=0.5, heavy_response=1.0)
     totals = simulate_programs(
@@ -195,8 +198,8 @@ def test_expiry_raises_breakage_and_liability_follows_ifrs15():
     short = PointsRules(redemption_threshold=300, expiry="after_days", expiry_days=91)
     never = PointsRules(redemption_threshold=300, expiry="never")
     programs = [
-        ProgramConfig("short", "points", points=short),
-        ProgramConfig("never", "points", points=never),
+        PointsProgram("short", points=short),
+        PointsProgram("never", points=never),
     ]
     result = simulate_programs(programs, people, horizon_weeks=104, seed=17)
     totals = result.totals
@@ -244,7 +247,7 @@ def test_configured_programs_run_and_give_every_metric():
 def test_retention_counts_customers_not_club_memberships():
     """Leaving a paid club is not leaving the firm: with no effects the curves coincide."""
     people = draw_population(CDNOW, 5_000, seed=18)
-    program = ProgramConfig("club", "paid", paid=PaidMembership(fee=10.0, monthly_churn=0.5))
+    program = PaidProgram("club", paid=PaidMembership(fee=10.0, monthly_churn=0.5))
     result = simulate_programs(
         [program], people, horizon_weeks=52, behaviour=Behaviour.none(), seed=19
     )

@@ -14,10 +14,12 @@ from loyaltylab.errors import ParameterError  # noqa: E402
 from loyaltylab.rewards import (  # noqa: E402
     KEY_METRICS,
     Cashback,
+    CashbackProgram,
+    PointsProgram,
     PointsRules,
     PopulationModel,
-    ProgramConfig,
     Tier,
+    TieredProgram,
     TierRules,
     draw_population,
     simulate_programs,
@@ -36,10 +38,9 @@ from loyaltylab.targets import load_targets  # noqa: E402
 
 CDNOW = PopulationModel.cdnow_published()
 PROGRAMS = [
-    ProgramConfig("points", "points", points=PointsRules(redemption_threshold=200)),
-    ProgramConfig("cashback", "cashback", cashback=Cashback(0.01)),
-    ProgramConfig(
-        "tiered",
+    PointsProgram("points", points=PointsRules(redemption_threshold=200)),
+    CashbackProgram("cashback", cashback=Cashback(0.01)),
+    TieredProgram(
         "tiered",
         points=PointsRules(),
         tiers=TierRules((Tier("member", 0), Tier("gold", 200, earn_multiplier=2.0))),

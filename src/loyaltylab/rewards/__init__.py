@@ -1,7 +1,7 @@
 """Reward-model simulator: points, tiers, cashback, paid membership, coalition and campaigns.
 
-Configure programs (:mod:`~loyaltylab.rewards.config`, or the ``programs:`` section of
-``reports.yaml``), draw customers from a fitted BG/NBD or Pareto/NBD + Gamma-Gamma model
+Configure programs (:mod:`loyaltylab.config.programs`, re-exported here, or the ``programs:``
+section of ``reports.yaml``), draw customers from a fitted BG/NBD or Pareto/NBD + Gamma-Gamma model
 (:mod:`~loyaltylab.rewards.population`), simulate each customer without and with every program
 with common random numbers (:func:`simulate_programs`), and read exact incremental effects, the
 points ledger, tiers and IFRS 15 liability (:class:`SimulationResult`); Monte Carlo over the
@@ -17,14 +17,20 @@ from loyaltylab.rewards.accounting import (
 from loyaltylab.rewards.behaviour import ASSUMPTIONS, Behaviour, assumptions_table
 from loyaltylab.rewards.config import (
     Campaign,
+    CampaignProgram,
     Cashback,
+    CashbackProgram,
     Coalition,
+    CoalitionProgram,
     Economics,
     PaidMembership,
+    PaidProgram,
+    PointsProgram,
     PointsRules,
     ProgramConfig,
     Reward,
     Tier,
+    TieredProgram,
     TierRules,
     load_programs,
     program_from_mapping,
@@ -45,11 +51,16 @@ __all__ = [
     "KEY_METRICS",
     "Behaviour",
     "Campaign",
+    "CampaignProgram",
     "Cashback",
+    "CashbackProgram",
     "Coalition",
+    "CoalitionProgram",
     "Economics",
     "PaidMembership",
+    "PaidProgram",
     "PointsLedger",
+    "PointsProgram",
     "PointsRules",
     "Population",
     "PopulationModel",
@@ -59,6 +70,7 @@ __all__ = [
     "Tier",
     "TierRules",
     "TierState",
+    "TieredProgram",
     "allocate_to_points",
     "assumptions_table",
     "draw_population",

@@ -1,0 +1,860 @@
+"""Reward-program configurations: typed parts and the program kinds, a union on ``kind``.
+
+The vocabulary follows what practitioners configure in Open Loyalty, ERPNext and Odoo
+(reference/rewards.md §3 and the closing "config vocabulary" of §4 [S86]-[S104]):
+
+* points: earn rate (points per currency unit), points per purchase (stamp cards), point value,
+  a redemption threshold or a reward catalogue, expiry (``after_days`` | ``end_of_year`` |
+  ``never``), lock days, endowed (head-start) points [S4][S91][S96][S97];
+* tiers: qualification metric (``spend`` | ``points``), rolling window, thresholds, benefits per
+  tier (earn multiplier, discount, status) and downgrade mode (``none`` | ``automatic`` |
+  ``after_days``) [S90]-[S95];
+* cashback / instant discount; paid membership (fee, period, benefits, uptake falling with the
+  fee, churn) [S34]-[S36]; coalition (points earned at partners, who funds them) [S22];
+  campaigns (time-boxed earn multiplier such as double points, a bonus for a target behaviour)
+  [S49]-[S52];
+* economics: reward cost to the firm vs value to the customer, fixed and per-member costs, gross
+  margin, the IFRS 15 redemption estimate [S67].
+
+Every part is a frozen pydantic model (:class:`~loyaltylab.config.base.ConfigModel`: unknown
+keys forbidden). A program is one of six kinds, :data:`ProgramConfig`, a discriminated union on
+``kind``; each kind requires its parts (a tiered program needs ``tiers``, a coalition ``points``
+and ``coalition``, ...). Every kind has every part as an attribute (``None`` or ``()`` when
+absent), so code reading ``program.tiers`` works for any kind.
+
+Errors are one :class:`~loyaltylab.errors.ConfigError` naming each problem by its YAML path,
+e.g. ``programs[2].points.earn_rate: Input should be greater than or equal to 0 (got -1.0)``,
+whether the program comes from ``reports.yaml`` (:func:`validate_programs`) or is built in code
+(``PointsRules(earn_rate=-1.0)``). Parts also take their fields positionally, in the order
+documented, as the dataclasses they replace did: ``Tier("gold", 500)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import fields as dataclass_fields
+from dataclasses import is_dataclass
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self, TypeAlias, get_args
+
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictInt,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic._internal._model_construction import ModelMetaclass
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from loyaltylab.config.base import ConfigModel, config_error
+
+__all__ = [
+    "DOWNGRADE_MODES",
+    "EXPIRY_POLICIES",
+    "PROGRAM_KINDS",
+    "TIER_METRICS",
+    "Campaign",
+    "CampaignProgram",
+    "Cashback",
+    "CashbackProgram",
+    "Coalition",
+    "CoalitionProgram",
+    "Economics",
+    "PaidMembership",
+    "PaidProgram",
+    "PointsProgram",
+    "PointsRules",
+    "ProgramBase",
+    "ProgramConfig",
+    "ProgramList",
+    "Reward",
+    "Tier",
+    "TierRules",
+    "TieredProgram",
+    "program_from_mapping",
+    "validate_program",
+    "validate_programs",
+]
+
+ExpiryPolicy: TypeAlias = Literal["never", "after_days", "end_of_year"]
+DowngradeMode: TypeAlias = Literal["none", "automatic", "after_days"]
+TierMetric: TypeAlias = Literal["spend", "points"]
+ProgramKind: TypeAlias = Literal["points", "tiered", "cashback", "paid", "coalition", "campaign"]
+
+EXPIRY_POLICIES: tuple[str, ...] = get_args(ExpiryPolicy)
+DOWNGRADE_MODES: tuple[str, ...] = get_args(DowngradeMode)
+TIER_METRICS: tuple[str, ...] = get_args(TierMetric)
+PROGRAM_KINDS: tuple[str, ...] = get_args(ProgramKind)
+
+# Numbers are strict (a quoted "0.3" or a yes/no is refused, as before); ``ge``/``le`` also
+# refuse NaN.
+NonNegative = Annotated[float, Field(strict=True, ge=0)]
+Positive = Annotated[float, Field(strict=True, gt=0)]
+Fraction = Annotated[float, Field(strict=True, ge=0, le=1)]
+Discount = Annotated[float, Field(strict=True, ge=0, le=0.9)]
+WeekNumber = Annotated[int, Field(strict=True, ge=0)]
+
+
+def _at_least(count: int, what: str) -> AfterValidator:
+    """Check a length after the items are valid (so a bad item gives no second error)."""
+
+    def check(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        if len(items) < count:
+            raise PydanticCustomError("too_few", f"needs at least {count} {what}")
+        return items
+
+    return AfterValidator(check)
+
+
+def _rule_error(location: tuple[str | int, ...], message: str, given: Any) -> ValidationError:
+    """One validation error at ``location`` (relative to the model being validated).
+
+    Raised inside a validator, pydantic prefixes the location of the model, so the message
+    reaches the user as ``programs[2].tiers.tiers[1].threshold: ...``.
+    """
+    detail = InitErrorDetails(
+        type=PydanticCustomError("config_rule", message), loc=location, input=given
+    )
+    return ValidationError.from_exception_data("config", [detail])
+
+
+class _PartMeta(ModelMetaclass):
+    """Builds a part called in code: fields also by position, errors as one ConfigError.
+
+    Only a call such as ``Tier("gold", 500)`` goes through here; pydantic's own validation of
+    nested mappings (``reports.yaml``) does not, so its errors keep their full YAML path.
+    """
+
+    def __call__(cls, *args: Any, **data: Any) -> Any:
+        names = list(getattr(cls, "model_fields", {}))
+        if len(args) > len(names):
+            raise TypeError(
+                f"{cls.__name__} takes at most {len(names)} positional arguments "
+                f"({', '.join(names)}), got {len(args)}"
+            )
+        for name, value in zip(names, args, strict=False):
+            if name in data:
+                raise TypeError(f"{cls.__name__} got {name!r} by position and by name")
+            data[name] = value
+        try:
+            return super().__call__(**data)
+        except ValidationError as error:
+            raise config_error(error, root=getattr(cls, "yaml_key", "")) from None
+
+
+class ProgramPart(ConfigModel, metaclass=_PartMeta):
+    """Base of the program parts: fields also by position, errors as one ConfigError.
+
+    ``yaml_key`` names the part in messages when it is built in code
+    (``PointsRules(earn_rate=-1.0)`` -> ``points.earn_rate: ...``); inside a program or
+    ``reports.yaml`` the full path is used instead.
+    """
+
+    yaml_key: ClassVar[str] = ""
+
+    if TYPE_CHECKING:
+
+        def __init__(self, *args: Any, **data: Any) -> None: ...
+
+
+class Reward(ProgramPart):
+    """One catalogue reward.
+
+    Parameters
+    ----------
+    name : str
+        Label, e.g. ``"5 EUR voucher"`` or ``"cinema tickets"``.
+    points : float
+        Points it costs (> 0).
+    value_to_customer : float
+        What the customer perceives it to be worth, in currency.
+    cost_to_firm : float
+        What it costs the firm, in currency. Experiential rewards can be worth more to the
+        customer than they cost (Tesco partner rewards at 3x face value [S43]).
+
+    Examples
+    --------
+    >>> Reward("5 EUR voucher", 500, 5.0, 5.0).points
+    500.0
+    """
+
+    yaml_key: ClassVar[str] = "reward"
+
+    name: str
+    points: Positive
+    value_to_customer: NonNegative
+    cost_to_firm: NonNegative
+
+
+class PointsRules(ProgramPart):
+    """Earning, redemption and expiry rules of a points currency.
+
+    Parameters
+    ----------
+    earn_rate : float, default 1.0
+        Points per currency unit spent (Open Loyalty ``pointValue``, ERPNext ``collection_factor``
+        inverted) [S87][S102].
+    points_per_purchase : float, default 0.0
+        Points per purchase occasion (stamp cards) [S1][S4].
+    point_value : float, default 0.01
+        Currency value of one point to the customer (Tesco 1p per point [S53]); the IFRS 15
+        stand-alone selling price per point before the redemption estimate [S67].
+    redemption_threshold : float, default 500.0
+        Points needed for the standard reward when no ``catalogue`` is given (> 0 then).
+    catalogue : tuple of Reward, default ()
+        Rewards on offer; a redeeming customer takes the most expensive one she can afford.
+    expiry : {"after_days", "end_of_year", "never"}, default "after_days"
+        Expiry policy [S91][S96][S97].
+    expiry_days : int, default 730
+        Lifetime of a points lot under ``after_days`` (>= 7; 2 years, Air Miles NL 2023 [S62]).
+    lock_days : int, default 0
+        Days before newly earned points can be redeemed (Open Loyalty ``pointsDaysLocked``) [S97].
+    endowed_points : float, default 0.0
+        Points given at enrolment (endowed progress [S4]).
+
+    Examples
+    --------
+    >>> PointsRules(redemption_threshold=300).rewards()[0].value_to_customer
+    3.0
+    """
+
+    yaml_key: ClassVar[str] = "points"
+
+    earn_rate: NonNegative = 1.0
+    points_per_purchase: NonNegative = 0.0
+    point_value: NonNegative = 0.01
+    redemption_threshold: NonNegative = 500.0
+    catalogue: tuple[Reward, ...] = ()
+    expiry: ExpiryPolicy = "after_days"
+    expiry_days: StrictInt = 730
+    lock_days: WeekNumber = 0
+    endowed_points: NonNegative = 0.0
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Self:
+        if self.redemption_threshold <= 0 and not self.catalogue:
+            raise _rule_error(
+                ("redemption_threshold",),
+                "must be > 0 when there is no catalogue",
+                self.redemption_threshold,
+            )
+        if self.earn_rate == 0 and self.points_per_purchase == 0:
+            raise _rule_error(
+                ("earn_rate",),
+                "earn_rate and points_per_purchase are both 0 - no points are earned",
+                self.earn_rate,
+            )
+        if self.expiry == "after_days" and self.expiry_days < 7:
+            raise _rule_error(
+                ("expiry_days",),
+                "must be a whole number of days >= 7 when expiry is 'after_days'",
+                self.expiry_days,
+            )
+        return self
+
+    def rewards(self, reward_cost_ratio: float = 1.0) -> tuple[Reward, ...]:
+        """Return the catalogue sorted by points (a one-item catalogue from the threshold).
+
+        Parameters
+        ----------
+        reward_cost_ratio : float, default 1.0
+            Cost to the firm per unit of value to the customer, used for the threshold reward.
+
+        Returns
+        -------
+        tuple of Reward
+        """
+        if self.catalogue:
+            return tuple(sorted(self.catalogue, key=lambda reward: reward.points))
+        value = self.redemption_threshold * self.point_value
+        standard = Reward(
+            name="standard reward",
+            points=self.redemption_threshold,
+            value_to_customer=value,
+            cost_to_firm=value * reward_cost_ratio,
+        )
+        return (standard,)
+
+
+class Tier(ProgramPart):
+    """One tier (level) of a tiered program.
+
+    Parameters
+    ----------
+    name : str
+        Tier name, e.g. ``"silver"``.
+    threshold : float
+        Qualification value (spend or points in the window) needed for the tier; the first tier
+        has threshold 0.
+    earn_multiplier : float, default 1.0
+        Multiplier on earned points ("Gold gets 2x Bronze") [S87].
+    discount : float, default 0.0
+        Price discount on every purchase, at most 0.9 (Open Loyalty level ``reward``) [S90].
+    status_dropout_reduction : float, default 0.0
+        Fractional reduction of the dropout probability from status [S24][S26].
+    """
+
+    yaml_key: ClassVar[str] = "tier"
+
+    name: str
+    threshold: NonNegative
+    earn_multiplier: NonNegative = 1.0
+    discount: Discount = 0.0
+    status_dropout_reduction: Fraction = 0.0
+
+
+class TierRules(ProgramPart):
+    """Tier qualification and downgrade rules.
+
+    In YAML, ``tiers:`` may also be just the list of tiers (the other rules at their defaults).
+
+    Parameters
+    ----------
+    tiers : tuple of Tier
+        At least two, lowest first; thresholds strictly increasing, the first one 0.
+    metric : {"spend", "points"}, default "spend"
+        What qualifies (Open Loyalty ``tierAssignType`` transactions | points) [S91].
+    window_days : int, default 365
+        Rolling qualification window (>= 28).
+    downgrade : {"none", "automatic", "after_days"}, default "after_days"
+        ``none`` never downgrades; ``automatic`` downgrades as soon as the rolling metric falls
+        below the tier; ``after_days`` re-evaluates every ``downgrade_days`` [S93][S94].
+    downgrade_days : int, default 365
+        Review period for ``after_days`` (>= 28; Open Loyalty default 365 [S94]).
+
+    Examples
+    --------
+    >>> TierRules([{"name": "base", "threshold": 0}, {"name": "gold", "threshold": 100}]).metric
+    'spend'
+    """
+
+    yaml_key: ClassVar[str] = "tiers"
+
+    tiers: Annotated[tuple[Tier, ...], _at_least(2, "tiers")]
+    metric: TierMetric = "spend"
+    window_days: Annotated[int, Field(strict=True, ge=28)] = 365
+    downgrade: DowngradeMode = "after_days"
+    downgrade_days: Annotated[int, Field(strict=True, ge=28)] = 365
+
+    @model_validator(mode="before")
+    @classmethod
+    def _list_is_the_tiers(cls, raw: Any) -> Any:
+        if isinstance(raw, Sequence) and not isinstance(raw, str | bytes):
+            return {"tiers": raw}
+        return raw
+
+    @model_validator(mode="after")
+    def _check_order(self) -> Self:
+        first = self.tiers[0]
+        if first.threshold != 0:
+            raise _rule_error(
+                ("tiers", 0, "threshold"),
+                f"the first tier {first.name!r} must have threshold 0",
+                first.threshold,
+            )
+        for index, (lower, upper) in enumerate(zip(self.tiers[:-1], self.tiers[1:], strict=True)):
+            if upper.threshold <= lower.threshold:
+                raise _rule_error(
+                    ("tiers", index + 1, "threshold"),
+                    f"threshold of {upper.name!r} ({upper.threshold:g}) is not above the one "
+                    f"beneath it, {lower.name!r} ({lower.threshold:g})",
+                    upper.threshold,
+                )
+        return self
+
+
+class Cashback(ProgramPart):
+    """Cashback (paid out after the purchase) or an instant discount at the till.
+
+    Parameters
+    ----------
+    rate : float
+        Share of spend returned, at most 0.5 (grocery ~1 % [S53]).
+    instant : bool, default False
+        True for an instant discount, False for cashback.
+    """
+
+    yaml_key: ClassVar[str] = "cashback"
+
+    rate: Annotated[float, Field(strict=True, ge=0, le=0.5)]
+    instant: StrictBool = False
+
+
+class PaidMembership(ProgramPart):
+    """A paid membership (Prime-style).
+
+    Parameters
+    ----------
+    fee : float
+        Fee per period, in currency.
+    period_days : int, default 365
+        Billing period (>= 7).
+    discount : float, default 0.0
+        Member price discount on every purchase (at most 0.9).
+    earn_multiplier : float, default 1.0
+        Multiplier on earned points, when the program also has points.
+    uptake_at_zero_fee : float, default 0.5
+        Share of customers who would join if it were free.
+    half_uptake_fee_per_month : float, default 10.0
+        Monthly-equivalent fee at which uptake halves (> 0; uptake falls with the fee [S36]).
+    monthly_churn : float or None, default None
+        Monthly membership churn; None uses the behaviour default (4 % [S35]).
+
+    Examples
+    --------
+    >>> PaidMembership(fee=120.0, half_uptake_fee_per_month=10.0).uptake()
+    0.25
+    """
+
+    yaml_key: ClassVar[str] = "paid"
+
+    fee: NonNegative
+    period_days: Annotated[int, Field(strict=True, ge=7)] = 365
+    discount: Discount = 0.0
+    earn_multiplier: NonNegative = 1.0
+    uptake_at_zero_fee: Fraction = 0.5
+    half_uptake_fee_per_month: Positive = 10.0
+    monthly_churn: Fraction | None = None
+
+    def uptake(self) -> float:
+        """Return the share of customers joining at this fee.
+
+        Uptake halves with every ``half_uptake_fee_per_month`` of monthly-equivalent fee.
+
+        Returns
+        -------
+        float
+        """
+        monthly_fee = self.fee * (365.25 / 12) / self.period_days
+        return self.uptake_at_zero_fee * 0.5 ** (monthly_fee / self.half_uptake_fee_per_month)
+
+
+class Coalition(ProgramPart):
+    """Coalition: points also earned at partners, funded by them.
+
+    Parameters
+    ----------
+    partner_points_per_week : float
+        Mean points a member earns at partners per week.
+    partner_funding_per_point : float
+        What a partner pays the operator per point it issues (who funds them).
+    focal_effect_factor : float, default 0.5
+        Scale of the behavioural effects at the focal firm (coalition uplift ~0.5x single-vendor
+        [S21][S22]).
+    """
+
+    yaml_key: ClassVar[str] = "coalition"
+
+    partner_points_per_week: NonNegative
+    partner_funding_per_point: NonNegative
+    focal_effect_factor: Fraction = 0.5
+
+
+class Campaign(ProgramPart):
+    """A time-boxed campaign: earn multiplier, visit uplift with pull-forward, behaviour bonus.
+
+    Weeks count from the program launch (week 0); ``end_week`` is exclusive.
+
+    Parameters
+    ----------
+    name : str
+        Label, e.g. ``"double points autumn"``.
+    start_week, end_week : int
+        Window ``[start_week, end_week)``, week numbers >= 0, the end after the start.
+    earn_multiplier : float, default 2.0
+        Earn multiplier in the window (double points [S49][S50]).
+    visit_uplift : float, default 0.10
+        Purchase-rate uplift of members in the window (10 % [0, 25 %], practitioner [S51]).
+    pull_forward : float, default 0.30
+        Share of the extra purchases taken from the same number of weeks after the window.
+    bonus_points : float, default 0.0
+        Bonus for a target behaviour: a week with spend >= ``bonus_min_spend``.
+    bonus_min_spend : float, default 0.0
+        Spend needed in a week for the bonus.
+
+    Examples
+    --------
+    >>> Campaign("double points", 20, 24).earn_multiplier
+    2.0
+    """
+
+    yaml_key: ClassVar[str] = "campaign"
+
+    name: str
+    start_week: WeekNumber
+    end_week: WeekNumber
+    earn_multiplier: NonNegative = 2.0
+    visit_uplift: NonNegative = 0.10
+    pull_forward: Fraction = 0.30
+    bonus_points: NonNegative = 0.0
+    bonus_min_spend: NonNegative = 0.0
+
+    @model_validator(mode="after")
+    def _check_window(self) -> Self:
+        if self.end_week <= self.start_week:
+            raise _rule_error(
+                ("end_week",),
+                f"campaign {self.name!r} ends (week {self.end_week}) before it starts "
+                f"(week {self.start_week})",
+                self.end_week,
+            )
+        return self
+
+
+class Economics(ProgramPart):
+    """Economics of a program.
+
+    Parameters
+    ----------
+    gross_margin : float, default 0.30
+        Gross margin on sales.
+    reward_cost_ratio : float, default 1.0
+        Cost to the firm per unit of reward value to the customer (< 1 for experiential or
+        partner rewards [S43]).
+    fixed_cost_per_year : float, default 0.0
+        Platform, marketing, staff [S73][S74].
+    cost_per_member_per_year : float, default 0.0
+        Per-member cost (cards, communication).
+    annual_discount_rate : float, default 0.10
+        For CLV.
+    expected_redemption : float, default 0.80
+        The firm's estimate of the share of points that will be redeemed (> 0), for the IFRS 15
+        allocation (breakage default 20 % [S60][S64]).
+    """
+
+    yaml_key: ClassVar[str] = "economics"
+
+    gross_margin: Fraction = 0.30
+    reward_cost_ratio: NonNegative = 1.0
+    fixed_cost_per_year: NonNegative = 0.0
+    cost_per_member_per_year: NonNegative = 0.0
+    annual_discount_rate: Fraction = 0.10
+    expected_redemption: Annotated[float, Field(strict=True, gt=0, le=1)] = 0.80
+
+
+def _behaviour_parameters() -> set[str]:
+    """Return the field names of ``loyaltylab.rewards.behaviour.Behaviour``.
+
+    Imported when a program is validated, not when this module loads: ``rewards`` imports
+    ``config``, so ``config`` must not import ``rewards`` at import time.
+    """
+    from loyaltylab.rewards.behaviour import Behaviour
+
+    if is_dataclass(Behaviour):
+        return {item.name for item in dataclass_fields(Behaviour)}
+    return set(getattr(Behaviour, "model_fields", {}))
+
+
+class ProgramBase(ProgramPart):
+    """What every reward-program kind has; the kinds below say which parts they require.
+
+    Parameters
+    ----------
+    name : str
+        Unique, non-empty name (used as metrics key).
+    kind : {"points", "tiered", "cashback", "paid", "coalition", "campaign"}
+        The design family; it decides which parts are required.
+    points, tiers, cashback, paid, coalition : optional
+        The parts; ``points`` is required by points, coalition and campaign programs and by
+        tiers that qualify on points, ``tiers`` by tiered, ``cashback`` by cashback, ``paid``
+        by paid, ``coalition`` by coalition programs. Any kind may carry the other parts.
+    campaigns : tuple of Campaign, default ()
+        Time-boxed campaigns (at least one for ``kind="campaign"``).
+    economics : Economics
+        Costs and margins.
+    auto_enrol : bool, default False
+        Every customer is a member (ERPNext ``auto_opt_in`` [S102]).
+    enrolment_rate : float or None, default None
+        Share of customers who join; None uses the behaviour default.
+    behaviour : mapping, default {}
+        Overrides of :class:`loyaltylab.rewards.behaviour.Behaviour` fields for this program.
+    """
+
+    yaml_key: ClassVar[str] = "program"
+
+    name: str
+    kind: str
+    points: PointsRules | None = None
+    tiers: TierRules | None = None
+    cashback: Cashback | None = None
+    paid: PaidMembership | None = None
+    coalition: Coalition | None = None
+    campaigns: tuple[Campaign, ...] = ()
+    economics: Economics = Field(default_factory=Economics)
+    auto_enrol: StrictBool = False
+    enrolment_rate: Fraction | None = None
+    behaviour: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, name: str) -> str:
+        if not name.strip():
+            raise PydanticCustomError("blank_name", "a program needs a non-empty name")
+        return name
+
+    @field_validator("behaviour")
+    @classmethod
+    def _known_behaviour(cls, overrides: dict[str, float]) -> dict[str, float]:
+        known = _behaviour_parameters()
+        unknown = [key for key in overrides if key not in known]
+        if unknown:
+            details = [
+                InitErrorDetails(
+                    type=PydanticCustomError(
+                        "unknown_behaviour",
+                        f"unknown behaviour parameter; known: {sorted(known)}",
+                    ),
+                    loc=(key,),
+                    input=overrides[key],
+                )
+                for key in unknown
+            ]
+            raise ValidationError.from_exception_data("behaviour", details)
+        return overrides
+
+    @model_validator(mode="after")
+    def _points_for_point_tiers(self) -> Self:
+        if self.tiers is not None and self.tiers.metric == "points" and self.points is None:
+            raise _rule_error(
+                ("tiers", "metric"),
+                "tiers qualify on points but the program has no points: add a 'points:' part "
+                "or use metric 'spend'",
+                "points",
+            )
+        return self
+
+
+class PointsProgram(ProgramBase):
+    """A points program: earn and redeem points (``points`` required)."""
+
+    kind: Literal["points"] = "points"
+    points: PointsRules
+
+
+class TieredProgram(ProgramBase):
+    """A tiered program: status levels on spend or points (``tiers`` required)."""
+
+    kind: Literal["tiered"] = "tiered"
+    tiers: TierRules
+
+
+class CashbackProgram(ProgramBase):
+    """Cashback or an instant discount (``cashback`` required)."""
+
+    kind: Literal["cashback"] = "cashback"
+    cashback: Cashback
+
+
+class PaidProgram(ProgramBase):
+    """A paid membership (``paid`` required)."""
+
+    kind: Literal["paid"] = "paid"
+    paid: PaidMembership
+
+
+class CoalitionProgram(ProgramBase):
+    """A coalition: points also earned at partners (``points`` and ``coalition`` required)."""
+
+    kind: Literal["coalition"] = "coalition"
+    points: PointsRules
+    coalition: Coalition
+
+
+class CampaignProgram(ProgramBase):
+    """Points plus time-boxed campaigns (``points`` and at least one campaign required)."""
+
+    kind: Literal["campaign"] = "campaign"
+    points: PointsRules
+    campaigns: Annotated[tuple[Campaign, ...], _at_least(1, "campaign")]
+
+
+class _UnknownKind(ConfigModel):
+    """Takes a program whose kind is missing or unknown, so the error is at ``...kind``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: ProgramKind
+
+
+_KINDS: dict[str, type[ProgramBase]] = {
+    "points": PointsProgram,
+    "tiered": TieredProgram,
+    "cashback": CashbackProgram,
+    "paid": PaidProgram,
+    "coalition": CoalitionProgram,
+    "campaign": CampaignProgram,
+}
+# Union tags appear in pydantic's error locations; the brackets keep them out of the YAML path
+# (config.base.error_path skips bracketed parts), so errors read ``programs[2].points.earn_rate``.
+_UNKNOWN_TAG = "kind[?]"
+
+
+def _tag(kind: str) -> str:
+    return f"kind[{kind}]"
+
+
+def _program_tag(raw: Any) -> str | None:
+    """Return the union tag of a raw program (None for input that is no program at all)."""
+    if isinstance(raw, Mapping):
+        kind = raw.get("kind")
+    elif isinstance(raw, ProgramBase):
+        kind = raw.kind
+    else:
+        return None
+    return _tag(kind) if isinstance(kind, str) and kind in _KINDS else _UNKNOWN_TAG
+
+
+def _unique_names(programs: tuple[ProgramBase, ...]) -> tuple[ProgramBase, ...]:
+    first: dict[str, int] = {}
+    details = []
+    for index, program in enumerate(programs):
+        if program.name in first:
+            details.append(
+                InitErrorDetails(
+                    type=PydanticCustomError(
+                        "repeated_name",
+                        f"program name {program.name!r} is also used by entry "
+                        f"[{first[program.name]}]; names must be unique (they key the metrics)",
+                    ),
+                    loc=(index, "name"),
+                    input=program.name,
+                )
+            )
+        else:
+            first[program.name] = index
+    if details:
+        raise ValidationError.from_exception_data("programs", details)
+    return programs
+
+
+if TYPE_CHECKING:
+    ProgramConfig: TypeAlias = (
+        PointsProgram
+        | TieredProgram
+        | CashbackProgram
+        | PaidProgram
+        | CoalitionProgram
+        | CampaignProgram
+    )
+    ProgramList: TypeAlias = tuple[ProgramConfig, ...]
+else:
+    ProgramConfig = Annotated[
+        Annotated[PointsProgram, Tag(_tag("points"))]
+        | Annotated[TieredProgram, Tag(_tag("tiered"))]
+        | Annotated[CashbackProgram, Tag(_tag("cashback"))]
+        | Annotated[PaidProgram, Tag(_tag("paid"))]
+        | Annotated[CoalitionProgram, Tag(_tag("coalition"))]
+        | Annotated[CampaignProgram, Tag(_tag("campaign"))]
+        | Annotated[_UnknownKind, Tag(_UNKNOWN_TAG)],
+        Field(
+            discriminator=Discriminator(
+                _program_tag,
+                custom_error_type="program_type",
+                custom_error_message="a program must be a mapping with name, kind and its parts",
+            )
+        ),
+    ]
+    ProgramList = Annotated[
+        tuple[ProgramConfig, ...], _at_least(1, "program"), AfterValidator(_unique_names)
+    ]
+"""One reward program: a union of the six kinds, told apart by ``kind``."""
+
+_PROGRAM = TypeAdapter(ProgramConfig)
+_PROGRAMS = TypeAdapter(ProgramList)
+
+
+def validate_program(raw: Any, root: str = "program", source: str = "") -> ProgramConfig:
+    """Validate one program mapping (one ``programs:`` entry) into its kind's model.
+
+    Parameters
+    ----------
+    raw : mapping or ProgramBase
+        ``{"name": ..., "kind": ..., "points": {...}, "tiers": {"tiers": [...]}, ...}``.
+    root : str, default "program"
+        Path prefix of the entry in messages (``"programs[2]"``).
+    source : str, default ""
+        Where the mapping came from (``"reports.yaml"``); starts the message.
+
+    Returns
+    -------
+    PointsProgram, TieredProgram, CashbackProgram, PaidProgram, CoalitionProgram or CampaignProgram
+
+    Raises
+    ------
+    ConfigError
+        One error listing every problem by path, e.g. ``program.points.earn_rate: ...``.
+
+    Examples
+    --------
+    >>> type(validate_program({"name": "club", "kind": "paid", "paid": {"fee": 25.0}})).__name__
+    'PaidProgram'
+    """
+    try:
+        return _PROGRAM.validate_python(raw)
+    except ValidationError as error:
+        raise config_error(error, root=root, source=source) from None
+
+
+def validate_programs(
+    raw_list: Any, root: str = "programs", source: str = ""
+) -> tuple[ProgramConfig, ...]:
+    """Validate the ``programs:`` list: at least one program, every one valid, names unique.
+
+    Parameters
+    ----------
+    raw_list : list of mappings
+        The entries of ``programs:``.
+    root : str, default "programs"
+        Path prefix in messages.
+    source : str, default ""
+        Where the list came from (``"reports.yaml"``); starts the message.
+
+    Returns
+    -------
+    tuple of ProgramConfig
+
+    Raises
+    ------
+    ConfigError
+        One error naming each problem by path, e.g. ``programs[2].points.earn_rate: ...`` or
+        ``programs[3].name: program name 'a' is also used by entry [0]; ...``.
+
+    Examples
+    --------
+    >>> cash = {"name": "cash", "kind": "cashback", "cashback": {"rate": 0.01}}
+    >>> validate_programs([cash])[0].cashback.rate
+    0.01
+    """
+    try:
+        return _PROGRAMS.validate_python(raw_list)
+    except ValidationError as error:
+        raise config_error(error, root=root, source=source) from None
+
+
+def program_from_mapping(raw: Mapping[str, Any], root: str = "program") -> ProgramConfig:
+    """Build a program from a mapping such as one ``programs:`` entry (:func:`validate_program`).
+
+    Parameters
+    ----------
+    raw : mapping
+        ``{"name": ..., "kind": ..., "points": {...}, "tiers": {"tiers": [...]}, ...}``; parts
+        may also be given as built models.
+    root : str, default "program"
+        Path prefix in messages.
+
+    Returns
+    -------
+    ProgramConfig
+
+    Examples
+    --------
+    >>> program_from_mapping({"name": "basic", "kind": "cashback", "cashback": {"rate": 0.01}}).kind
+    'cashback'
+    """
+    return validate_program(raw, root=root)
