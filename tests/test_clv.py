@@ -17,6 +17,7 @@ import pytest
 
 import loyaltylab.clv as clv
 from loyaltylab.clv import fitting
+from loyaltylab.clv.models import bgnbd, gamma_gamma, pareto_nbd
 from loyaltylab.customers import split_calibration_holdout
 from loyaltylab.datasets import load_cdnow
 from loyaltylab.errors import DataValidationError, ModelConvergenceError, ParameterError
@@ -234,7 +235,7 @@ def test_fast_likelihoods_equal_lifetimes(calibration):
     x, t_x, age, weight = (
         rows[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "weight")
     )
-    evaluate = fitting.bgnbd_loglik_and_gradient(x, t_x, age, weight)
+    evaluate = bgnbd.bgnbd_loglik_and_gradient(x, t_x, age, weight)
     for params in ([0.243, 4.414, 0.793, 2.426], [1.5, 0.7, 2.0, 0.3]):
         log_params = np.log(params)
         reference = (
@@ -255,7 +256,7 @@ def test_fast_likelihoods_equal_lifetimes(calibration):
     repeat = calibration[calibration["frequency"] > 0]
     f, m = repeat["frequency"].to_numpy(float), repeat["monetary_value"].to_numpy(float)
     ones = np.ones(len(f))
-    evaluate = fitting.gamma_gamma_loglik_and_gradient(f, m, ones)
+    evaluate = gamma_gamma.gamma_gamma_loglik_and_gradient(f, m, ones)
     log_params = np.log([6.25, 3.74, 15.44])
     reference = -GammaGammaFitter._negative_log_likelihood(log_params, f, m, ones, 0.0) * len(f)
     reference_grad = -grad(GammaGammaFitter._negative_log_likelihood)(
@@ -273,7 +274,7 @@ def test_pareto_likelihood_on_pairs_equals_lifetimes(calibration):
     x, t_x, age, weight = (
         rows[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "weight")
     )
-    fast = fitting.pareto_loglik_on_pairs(x, t_x, age, weight)
+    fast = pareto_nbd.pareto_loglik_on_pairs(x, t_x, age, weight)
     for params in ([0.553, 10.578, 0.606, 11.669], [0.3, 20.0, 1.5, 2.0], [2.0, 5.0, 0.2, 5.0]):
         reference = (
             weight * ParetoNBDFitter._conditional_log_likelihood(np.array(params), x, t_x, age)
@@ -490,7 +491,7 @@ def test_retry_after_convergence_error_is_recorded(calibration, monkeypatch):
     def failing(*args, **kwargs):
         raise ConvergenceError("forced failure")
 
-    monkeypatch.setattr(fitting, "_bfgs_with_gradient", failing)
+    monkeypatch.setattr(fitting, "bfgs_with_gradient", failing)
     fit = clv.fit_transaction_model(calibration, "bgnbd")
     assert [a.success for a in fit.attempts] == [False, True]
     assert "forced failure" in fit.attempts[0].reason
@@ -499,14 +500,14 @@ def test_retry_after_convergence_error_is_recorded(calibration, monkeypatch):
 
 
 def test_absurd_parameters_are_rejected(calibration, monkeypatch):
-    original = fitting._bfgs_with_gradient
+    original = fitting.bfgs_with_gradient
 
     def diverging(*args, **kwargs):
         log_params = original(*args, **kwargs)
         log_params[0] = np.log(1.0e59)  # what CLVTools' BFGS returned on CDNOW x 100 (ref §2)
         return log_params
 
-    monkeypatch.setattr(fitting, "_bfgs_with_gradient", diverging)
+    monkeypatch.setattr(fitting, "bfgs_with_gradient", diverging)
     fit = clv.fit_transaction_model(calibration, "bgnbd")
     assert not fit.attempts[0].success and "absurd" in fit.attempts[0].reason
     assert fit.params["r"] == pytest.approx(0.243, abs=2e-3)
@@ -524,8 +525,8 @@ def test_lifetimes_convergence_errors_are_retried(calibration, monkeypatch):
     def failing(*args, **kwargs):
         raise ConvergenceError("forced failure")
 
-    monkeypatch.setattr(fitting, "_bfgs_with_gradient", failing)
-    monkeypatch.setattr(fitting.GammaGammaFitter, "fit", picky)
+    monkeypatch.setattr(fitting, "bfgs_with_gradient", failing)
+    monkeypatch.setattr(GammaGammaFitter, "fit", picky)
     spend = clv.fit_spend_model(calibration)
     outcomes = [a.success for a in spend.attempts]
     assert outcomes[-1] and not any(outcomes[:-1])

@@ -1,6 +1,9 @@
 """Customer lifetime value: BG/NBD, Pareto/NBD, MBG/NBD and Gamma-Gamma, through lifetimes.
 
-lifetimes (archived, 0.11.3) is imported only inside this package. The public API:
+lifetimes (archived, 0.11.3) is imported only inside this package. Each model family lives in
+one file of ``clv/models/`` (closed forms, likelihood, gradient, fit strategy, the same method
+names in every family); :data:`TRANSACTION_MODELS` is the one registry of them by name
+(:func:`get_transaction_model`). The public API:
 
 * fitting: :func:`fit_transaction_model`, :func:`fit_spend_model` (compressed, weighted fits with
   summed log-likelihoods, log-parameter covariance, convergence retries);
@@ -15,16 +18,21 @@ lifetimes (archived, 0.11.3) is imported only inside this package. The public AP
 """
 
 from loyaltylab.clv.fitting import (
-    MODEL_LABELS,
-    PARAMETER_NAMES,
-    TRANSACTION_MODELS,
     FitAttempt,
     SpendModelFit,
     TransactionModelFit,
     compress_customers,
+    validate_summary,
+)
+from loyaltylab.clv.models import (
+    MODEL_LABELS,
+    PARAMETER_NAMES,
+    SPEND_MODEL,
+    TRANSACTION_MODELS,
+    TransactionModel,
     fit_spend_model,
     fit_transaction_model,
-    validate_summary,
+    get_transaction_model,
 )
 from loyaltylab.clv.plots import (
     plot_clv_by_segment,
@@ -91,7 +99,10 @@ __all__ = [
     "expected_spend",
     "probability_alive",
     "PARAMETER_NAMES",
+    "SPEND_MODEL",
     "TRANSACTION_MODELS",
+    "TransactionModel",
+    "get_transaction_model",
     "FitAttempt",
     "SpendModelFit",
     "TransactionModelFit",

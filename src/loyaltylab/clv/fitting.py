@@ -1,21 +1,19 @@
-"""Fitting the transaction models (BG/NBD, Pareto/NBD, MBG/NBD) and the Gamma-Gamma spend model.
+"""Generic fitting machinery shared by the model families of :mod:`loyaltylab.clv.models`.
 
-The likelihoods are lifetimes' 0.11.3 (imported only inside ``loyaltylab.clv``), evaluated on
-*compressed* rows: customers with identical (frequency, recency, T) are collapsed to one row with
-their count as weight (lifetimes' ``weights=``), which gives the same estimates as one row per
-customer at a fraction of the cost (reference/clv.md §4).
+The model families (``clv/models/``) own their likelihoods, gradients and fit strategies; this
+module holds what every fit needs, written once:
 
-Fit attempts, in order, until one passes every check:
+* checking a customer summary (:func:`validate_summary`) and *compressing* it: customers with
+  identical (frequency, recency, T) collapse to one row with their count as weight (lifetimes'
+  ``weights=``), which gives the same estimates as one row per customer at a fraction of the
+  cost (reference/clv.md §4);
+* :class:`Likelihood`, a summed log-likelihood of the log-parameters with the gradient and
+  Hessian a family computes it with, and (L-)BFGS on it (:func:`bfgs_with_gradient`);
+* :func:`fit_with_retries`: runs a family's fit attempts in order until one passes every check,
+  records every attempt, and returns the estimates, the log-likelihood and the covariance;
+* the result classes :class:`TransactionModelFit` and :class:`SpendModelFit`.
 
-* BG/NBD and Gamma-Gamma: (L-)BFGS with an analytic gradient of lifetimes' likelihood written in
-  numpy (no autograd graph; gamma functions once per distinct frequency), then lifetimes' own
-  fitters (tol 1e-7, tol 1e-4, other start), Nelder-Mead, a small penalizer;
-* Pareto/NBD: BFGS on lifetimes' likelihood with the hypergeometric terms evaluated once per
-  distinct (x, t_x) and (x, T) pair, then lifetimes' Nelder-Mead (polished: it stops at tol=1e-4,
-  reference/clv.md §3 item 6), Nelder-Mead on log-parameters, a small penalizer;
-* MBG/NBD: lifetimes' fitter, then the same retries as BG/NBD.
-
-Every fast likelihood is tested equal to lifetimes' (tests/test_clv.py). What this module adds:
+What the checks add to lifetimes (0.11.3, imported only inside ``loyaltylab.clv``):
 
 * the log-likelihood **summed over customers** in the analysis unit, computed with lifetimes'
   function (lifetimes stores the mean negative log-likelihood of internally rescaled data; the
@@ -25,9 +23,8 @@ Every fast likelihood is tested equal to lifetimes' (tests/test_clv.py). What th
   is not the delta method, and ``ParetoNBDFitter`` has no Hessian at all);
 * convergence checks and retries: lifetimes' ``ConvergenceError``, non-finite or absurd parameters
   such as r = 1e59, a gradient that is not ~0 (an optimiser that stopped early), a Hessian that is
-  not negative definite; every attempt is recorded on the result, and
-  :class:`~loyaltylab.errors.ModelConvergenceError` is raised when no attempt gives a usable
-  optimum.
+  not negative definite; :class:`~loyaltylab.errors.ModelConvergenceError` is raised when no
+  attempt gives a usable optimum.
 """
 
 from __future__ import annotations
@@ -38,54 +35,42 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from loyaltylab.errors import DataValidationError, ModelConvergenceError, ParameterError
+from loyaltylab.errors import DataValidationError, ModelConvergenceError
+from loyaltylab.rules import examples
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    from autograd import hessian as _autograd_hessian
-    from lifetimes import (
-        BetaGeoFitter,
-        GammaGammaFitter,
-        ModifiedBetaGeoFitter,
-        ParetoNBDFitter,
-    )
     from lifetimes.utils import ConvergenceError
 
+if TYPE_CHECKING:
+    from loyaltylab.clv.models.base import TransactionModel
+
 __all__ = [
-    "TRANSACTION_MODELS",
-    "PARAMETER_NAMES",
     "FitAttempt",
     "TransactionModelFit",
     "SpendModelFit",
+    "Likelihood",
+    "FitRun",
+    "FitStrategy",
+    "ConvergenceError",
     "compress_customers",
-    "fit_transaction_model",
-    "fit_spend_model",
+    "unique_rows",
     "validate_summary",
-    "lifetimes_fitter",
-    "pareto_loglik_on_pairs",
-    "bgnbd_loglik_and_gradient",
-    "gamma_gamma_loglik_and_gradient",
+    "lifetimes_log_likelihood",
+    "bfgs_with_gradient",
+    "central_gradient",
+    "hessian_from_gradient",
+    "numeric_hessian",
+    "fit_with_retries",
+    "run_quietly",
 ]
 
-TRANSACTION_MODELS: tuple[str, ...] = ("bgnbd", "pareto_nbd", "mbgnbd")
-PARAMETER_NAMES: dict[str, tuple[str, ...]] = {
-    "bgnbd": ("r", "alpha", "a", "b"),
-    "mbgnbd": ("r", "alpha", "a", "b"),
-    "pareto_nbd": ("r", "alpha", "s", "beta"),
-    "gamma_gamma": ("p", "q", "v"),
-}
-MODEL_LABELS: dict[str, str] = {
-    "bgnbd": "BG/NBD",
-    "pareto_nbd": "Pareto/NBD",
-    "mbgnbd": "MBG/NBD",
-    "gamma_gamma": "Gamma-Gamma",
-}
 # A parameter outside this range is a diverged optimiser, not an estimate (reference/clv.md §2:
 # r = 1.0e59 from CLVTools' BFGS on CDNOW x 100).
 PARAMETER_RANGE: tuple[float, float] = (1e-8, 1e6)
@@ -93,6 +78,11 @@ _ROUND_DECIMALS = 9
 # An accepted optimum must have |d mean log-likelihood / d log θ| below this (a loose optimiser
 # tolerance can stop far from the maximum, e.g. lifetimes' Gamma-Gamma with tol=1e-4).
 GRADIENT_TOLERANCE = 1e-3
+
+FitRun = Callable[[], dict[str, float]]
+"""A fit attempt: a function returning the parameter estimates by name."""
+FitStrategy = tuple[str, FitRun]
+"""A named fit attempt: (description, function returning the parameter estimates)."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +132,14 @@ class TransactionModelFit:
     time_unit: str = "W"
 
     @property
+    def transaction_model(self) -> TransactionModel:
+        """The registered model family of this fit (closed forms, likelihood, label)."""
+        # imported here because the model families build on this module
+        from loyaltylab.clv.models import get_transaction_model
+
+        return get_transaction_model(self.model)
+
+    @property
     def standard_errors(self) -> dict[str, float]:
         """Delta-method standard errors of the parameters (from the log-parameter covariance)."""
         log_se = np.sqrt(np.diag(self.covariance.to_numpy()))
@@ -160,7 +158,7 @@ class TransactionModelFit:
         for (name, value), se in zip(self.params.items(), log_se, strict=True):
             rows.append(
                 {
-                    "model": MODEL_LABELS[self.model],
+                    "model": self.transaction_model.label,
                     "parameter": name,
                     "estimate": value,
                     "std_error": value * se,
@@ -246,12 +244,6 @@ class SpendModelFit:
         return frame
 
 
-def _examples(frame: pd.DataFrame, mask: np.ndarray | pd.Series, columns: Sequence[str]) -> str:
-    mask = np.asarray(mask, dtype=bool)
-    shown = [c for c in ("customer_id", *columns) if c in frame.columns]
-    return frame.loc[mask, shown].head(5).to_string(index=False)
-
-
 def validate_summary(
     summary: pd.DataFrame, *, require_monetary: bool = False, what: str = "summary"
 ) -> None:
@@ -295,7 +287,7 @@ def validate_summary(
         if bad.any():
             raise DataValidationError(
                 f"{what} column {column!r} has {int(bad.sum())} missing or non-numeric value(s):\n"
-                + _examples(summary, bad, needed)
+                + examples(summary, bad, ["customer_id", *needed])
             )
     freq = summary["frequency"].to_numpy(dtype=float)
     rec = summary["recency"].to_numpy(dtype=float)
@@ -311,7 +303,7 @@ def validate_summary(
         if mask.any():
             raise DataValidationError(
                 f"{what} column {column!r}: {int(mask.sum())} row(s) with {problem}:\n"
-                + _examples(summary, mask, needed)
+                + examples(summary, mask, ["customer_id", *needed])
             )
 
 
@@ -339,197 +331,105 @@ def compress_customers(summary: pd.DataFrame, columns: Sequence[str]) -> pd.Data
     return grouped
 
 
+def unique_rows(summary: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Distinct rows of ``columns`` (rounded to 9 decimals) and each customer's row number.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Customers.
+    columns : sequence of str
+        Columns that define identical customers.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, numpy.ndarray)
+        The distinct rows in order of first appearance, and each input row's position in them.
+
+    Examples
+    --------
+    >>> rows, codes = unique_rows(pd.DataFrame({"x": [1.0, 2.0, 1.0]}), ["x"])
+    >>> rows["x"].tolist(), codes.tolist()
+    ([1.0, 2.0], [0, 1, 0])
+    """
+    keys = pd.DataFrame(
+        {c: np.round(summary[c].to_numpy(dtype=float), _ROUND_DECIMALS) for c in columns}
+    )
+    codes = keys.groupby(list(columns), sort=False).ngroup().to_numpy()
+    # a row of each group (the rows of a group are equal), written backwards so that the first
+    # row of the group is the one kept
+    first = np.empty(int(codes.max()) + 1 if len(codes) else 0, dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return keys.iloc[first].reset_index(drop=True), codes
+
+
 # --------------------------------------------------------------------------------------------
 # Log-likelihoods in the analysis unit, summed over customers, as functions of log-parameters
 
 
-def _summed_log_likelihood(model: str) -> Callable[..., Any]:
-    """Return f(log_params, *data) = summed log-likelihood (weights = customer counts)."""
-    if model in ("bgnbd", "mbgnbd", "gamma_gamma"):
-        fitter = {
-            "bgnbd": BetaGeoFitter,
-            "mbgnbd": ModifiedBetaGeoFitter,
-            "gamma_gamma": GammaGammaFitter,
-        }[model]
+@dataclass(frozen=True)
+class Likelihood:
+    """A summed log-likelihood of the log-parameters on compressed rows, with its derivatives.
 
-        def loglik(log_params: Any, *data: Any) -> Any:
-            weights = data[-1]
-            return -fitter._negative_log_likelihood(log_params, *data, 0.0) * weights.sum()
-
-        return loglik
-
-    def pareto_loglik(log_params: Any, freq: Any, rec: Any, age: Any, weights: Any) -> Any:
-        params = np.exp(log_params)
-        return float(
-            (weights * ParetoNBDFitter._conditional_log_likelihood(params, freq, rec, age)).sum()
-        )
-
-    return pareto_loglik
-
-
-def _pair_codes(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (first, second) pairs and each row's pair number."""
-    frame = pd.DataFrame({"a": first, "b": second})
-    codes = frame.groupby(["a", "b"], sort=False).ngroup().to_numpy()
-    rows = pd.Series(np.arange(len(frame))).groupby(codes).first().to_numpy()
-    return first[rows], second[rows], codes
-
-
-def pareto_loglik_on_pairs(
-    freq: np.ndarray, rec: np.ndarray, age: np.ndarray, weights: np.ndarray
-) -> Callable[[np.ndarray], float]:
-    """Return log-params -> summed Pareto/NBD log-likelihood, evaluating 2F1 on distinct pairs.
-
-    This is lifetimes' ``ParetoNBDFitter._conditional_log_likelihood`` (Fader & Hardie note 009,
-    eq. 18) summed with weights, rearranged for speed: the two Gauss hypergeometric terms of A_0
-    depend only on (x, t_x) and on (x, T), so they are computed once per distinct pair (far
-    fewer than customers) in the stable Euler form, then combined per row. Equal to lifetimes'
-    value to rounding (tests/test_clv.py); used for the optimisation and the Hessian.
+    Attributes
+    ----------
+    value : callable
+        log-parameters -> log-likelihood summed over customers (the reported value).
+    gradient : callable
+        log-parameters -> gradient of the summed log-likelihood in the log-parameters, as the
+        model family computes it (analytic, automatic or central differences).
+    hessian : callable
+        log-parameters -> Hessian in the log-parameters (for the covariance).
+    n_customers : float
+        Customers behind the rows (sum of the weights), to express the gradient per customer.
     """
-    from scipy.special import gammaln
 
-    from loyaltylab.clv._formulas import _log_hyp2f1_c_is_a_plus_1
+    value: Callable[[np.ndarray], float]
+    gradient: Callable[[np.ndarray], np.ndarray]
+    hessian: Callable[[np.ndarray], np.ndarray]
+    n_customers: float
 
-    x = np.asarray(freq, dtype=float)
-    age = np.asarray(age, dtype=float)
-    x_rec, rec_pair, rec_codes = _pair_codes(x, np.asarray(rec, dtype=float))
-    x_age, age_pair, age_codes = _pair_codes(x, age)
-    # functions of x alone or of T alone: evaluated once per distinct value (the same numbers)
-    x_values, x_codes = np.unique(x, return_inverse=True)
-    t_values, t_codes = np.unique(age, return_inverse=True)
 
-    def loglik(log_params: np.ndarray) -> float:
-        r, alpha, s, beta = np.exp(log_params)
-        big = max(alpha, beta)
-        gap = abs(alpha - beta)
-        terms = []
-        for xs, span in ((x_rec, rec_pair), (x_age, age_pair)):
-            rsx = r + s + xs
-            second = r + xs if alpha < beta else np.full_like(xs, s + 1.0)
-            terms.append(
-                _log_hyp2f1_c_is_a_plus_1(rsx, second, gap / (big + span))
-                - rsx * np.log(big + span)
-            )
-        first_term = terms[0][rec_codes]
-        second_term = terms[1][age_codes]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_a0 = first_term + np.log(-np.expm1(np.minimum(second_term - first_term, 0.0)))
-            a1 = gammaln(r + x_values)[x_codes] - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-            a2 = np.logaddexp(
-                -(r + x_values)[x_codes] * np.log(alpha + t_values)[t_codes]
-                - s * np.log(beta + t_values)[t_codes],
-                np.log(s) + log_a0 - np.log(r + s + x_values)[x_codes],
-            )
-            return float((weights * (a1 + a2)).sum())
+def lifetimes_log_likelihood(fitter_class: type) -> Callable[..., Any]:
+    """Return f(log_params, *data) = -N x lifetimes' mean negative log-likelihood (the sum).
+
+    Parameters
+    ----------
+    fitter_class : type
+        A lifetimes fitter with ``_negative_log_likelihood(log_params, *data, penalizer)``
+        (BetaGeoFitter, ModifiedBetaGeoFitter, GammaGammaFitter); ``data`` ends with the weights.
+
+    Returns
+    -------
+    callable
+    """
+
+    def loglik(log_params: Any, *data: Any) -> Any:
+        weights = data[-1]
+        return -fitter_class._negative_log_likelihood(log_params, *data, 0.0) * weights.sum()
 
     return loglik
 
 
-def bgnbd_loglik_and_gradient(
-    freq: np.ndarray, rec: np.ndarray, age: np.ndarray, weights: np.ndarray
-) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
-    """Return log-params -> (summed BG/NBD log-likelihood, its gradient in log-parameters).
+def central_gradient(
+    function: Callable[[np.ndarray], float], x0: np.ndarray, step: float = 1e-6
+) -> np.ndarray:
+    """Central-difference gradient of ``function`` at ``x0``.
 
-    The likelihood is lifetimes' ``BetaGeoFitter._negative_log_likelihood`` (Fader, Hardie & Lee
-    2005, eq. 6) times -N, written in numpy with an analytic gradient so that no autograd graph is
-    built: the gamma functions are evaluated once per distinct frequency and the logarithms once
-    per distinct recency and T. Equal to lifetimes' value and to its autograd gradient to
-    rounding (tests/test_clv.py).
+    Examples
+    --------
+    >>> central_gradient(lambda v: float(v @ v), np.array([1.0, 2.0])).round(6).tolist()
+    [2.0, 4.0]
     """
-    from scipy.special import digamma, gammaln
-
-    x = np.asarray(freq, dtype=float)
-    weights = np.asarray(weights, dtype=float)
-    x_values, x_codes = np.unique(x, return_inverse=True)
-    rec_values, rec_codes = np.unique(np.asarray(rec, dtype=float), return_inverse=True)
-    age_values, age_codes = np.unique(np.asarray(age, dtype=float), return_inverse=True)
-    repeat = x > 0
-    x_floor = np.maximum(x_values, 1.0) - 1.0
-
-    def evaluate(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-        r, alpha, a, b = np.exp(log_params)
-        log_alpha_age = np.log(alpha + age_values)[age_codes]
-        log_alpha_rec = np.log(alpha + rec_values)[rec_codes]
-        a1 = (gammaln(r + x_values) - gammaln(r) + r * np.log(alpha))[x_codes]
-        a2 = (gammaln(a + b) + gammaln(b + x_values) - gammaln(b) - gammaln(a + b + x_values))[
-            x_codes
+    return np.array(
+        [
+            (function(x0 + step * unit) - function(x0 - step * unit)) / (2 * step)
+            for unit in np.eye(len(x0))
         ]
-        a3 = -(r + x) * log_alpha_age
-        a4 = (np.log(a) - np.log(b + x_floor))[x_codes] - (r + x) * log_alpha_rec
-        a4 = np.where(repeat, a4, -np.inf)
-        top = np.maximum(a3, a4)
-        log_sum = top + np.log(np.exp(a3 - top) + np.exp(a4 - top))
-        share_dead = np.exp(a4 - log_sum)  # weight of "dropped out right after the last purchase"
-        share_alive = 1.0 - share_dead
-        total = float((weights * (a1 + a2 + log_sum)).sum())
-        inv_age = (1.0 / (alpha + age_values))[age_codes]
-        inv_rec = (1.0 / (alpha + rec_values))[rec_codes]
-        d_r = (digamma(r + x_values) - digamma(r) + np.log(alpha))[x_codes] - (
-            share_alive * log_alpha_age + share_dead * log_alpha_rec
-        )
-        d_alpha = r / alpha - (r + x) * (share_alive * inv_age + share_dead * inv_rec)
-        d_a = (digamma(a + b) - digamma(a + b + x_values))[x_codes] + share_dead / a
-        d_b = (digamma(a + b) + digamma(b + x_values) - digamma(b) - digamma(a + b + x_values))[
-            x_codes
-        ] - share_dead * (1.0 / (b + x_floor))[x_codes]
-        gradient = np.array(
-            [
-                r * (weights * d_r).sum(),
-                alpha * (weights * d_alpha).sum(),
-                a * (weights * d_a).sum(),
-                b * (weights * d_b).sum(),
-            ]
-        )
-        return total, gradient
-
-    return evaluate
+    )
 
 
-def gamma_gamma_loglik_and_gradient(
-    freq: np.ndarray, mean_spend: np.ndarray, weights: np.ndarray
-) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
-    """Return log-params -> (summed Gamma-Gamma log-likelihood, gradient in log-parameters).
-
-    lifetimes' ``GammaGammaFitter._negative_log_likelihood`` (Fader & Hardie 2013, note 025,
-    eq. 1a) times -N in numpy with an analytic gradient (gamma functions once per distinct
-    frequency). Equal to lifetimes' value to rounding (tests/test_clv.py).
-    """
-    from scipy.special import digamma, gammaln
-
-    x = np.asarray(freq, dtype=float)
-    m = np.asarray(mean_spend, dtype=float)
-    weights = np.asarray(weights, dtype=float)
-    x_values, x_codes = np.unique(x, return_inverse=True)
-    log_m = np.log(m)
-    log_x = np.log(x)
-
-    def evaluate(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-        p, q, v = np.exp(log_params)
-        px = p * x
-        log_xm_v = np.log(x * m + v)
-        gamma_terms = (gammaln(p * x_values + q) - gammaln(p * x_values))[x_codes]
-        values = (
-            gamma_terms
-            - gammaln(q)
-            + q * np.log(v)
-            + (px - 1.0) * log_m
-            + px * log_x
-            - (px + q) * log_xm_v
-        )
-        total = float((weights * values).sum())
-        psi_pxq = digamma(p * x_values + q)[x_codes]
-        d_p = x * (psi_pxq - digamma(p * x_values)[x_codes] + log_m + log_x - log_xm_v)
-        d_q = psi_pxq - digamma(q) + np.log(v) - log_xm_v
-        d_v = q / v - (px + q) / (x * m + v)
-        gradient = np.array(
-            [p * (weights * d_p).sum(), q * (weights * d_q).sum(), v * (weights * d_v).sum()]
-        )
-        return total, gradient
-
-    return evaluate
-
-
-def _hessian_from_gradient(
+def hessian_from_gradient(
     gradient: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, step: float = 1e-5
 ) -> np.ndarray:
     """Central differences of an analytic gradient, symmetrised."""
@@ -542,13 +442,53 @@ def _hessian_from_gradient(
     return (result + result.T) / 2
 
 
-def _bfgs_with_gradient(
+def numeric_hessian(func: Callable[[np.ndarray], float], x0: np.ndarray) -> np.ndarray:
+    """Central-difference Hessian of ``func`` at ``x0`` (step 1e-4 on the log scale)."""
+    size = len(x0)
+    step = 1e-4
+    result = np.empty((size, size))
+    for i in range(size):
+        for j in range(i, size):
+            shifts = []
+            for di, dj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+                point = x0.copy()
+                point[i] += di * step
+                point[j] += dj * step
+                shifts.append(func(point))
+            value = (shifts[0] - shifts[1] - shifts[2] + shifts[3]) / (4 * step * step)
+            result[i, j] = result[j, i] = value
+    return result
+
+
+def bfgs_with_gradient(
     evaluate: Callable[[np.ndarray], tuple[float, np.ndarray]],
     start: np.ndarray,
     total_weight: float,
     bounds: Sequence[tuple[float | None, float | None]] | None = None,
 ) -> np.ndarray:
-    """Maximise a summed log-likelihood (as a mean per customer) with BFGS or L-BFGS-B."""
+    """Maximise a summed log-likelihood (as a mean per customer) with BFGS or L-BFGS-B.
+
+    Parameters
+    ----------
+    evaluate : callable
+        log-parameters -> (summed log-likelihood, its gradient).
+    start : numpy.ndarray
+        Starting log-parameters.
+    total_weight : float
+        Customers (the objective is the mean per customer).
+    bounds : sequence of (low, high), optional
+        Bounds on the log-parameters; L-BFGS-B is used when given.
+
+    Returns
+    -------
+    numpy.ndarray
+        The log-parameters at the maximum.
+
+    Raises
+    ------
+    lifetimes.utils.ConvergenceError
+        The optimiser did not converge (a small gradient at "precision loss" is accepted).
+    """
 
     def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         value, gradient = evaluate(log_params)
@@ -575,44 +515,14 @@ def _bfgs_with_gradient(
     return result.x
 
 
-def _numeric_hessian(func: Callable[[np.ndarray], float], x0: np.ndarray) -> np.ndarray:
-    """Central-difference Hessian of ``func`` at ``x0`` (step 1e-4 on the log scale)."""
-    size = len(x0)
-    step = 1e-4
-    result = np.empty((size, size))
-    for i in range(size):
-        for j in range(i, size):
-            shifts = []
-            for di, dj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
-                point = x0.copy()
-                point[i] += di * step
-                point[j] += dj * step
-                shifts.append(func(point))
-            value = (shifts[0] - shifts[1] - shifts[2] + shifts[3]) / (4 * step * step)
-            result[i, j] = result[j, i] = value
-    return result
-
-
 def _log_param_covariance(
-    model: str,
-    log_params: np.ndarray,
-    data: tuple[np.ndarray, ...],
-    fast_loglik: Callable[[np.ndarray], float] | None = None,
-    fast_gradient: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = None,
+    likelihood: Likelihood, log_params: np.ndarray
 ) -> tuple[np.ndarray | None, str]:
     """Covariance of log-parameters = inverse of minus the Hessian of the summed log-likelihood."""
-    loglik = _summed_log_likelihood(model)
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            if fast_gradient is not None:
-                hess = _hessian_from_gradient(lambda lp: fast_gradient(lp)[1], log_params)
-            elif fast_loglik is not None:
-                hess = _numeric_hessian(fast_loglik, log_params)
-            elif model == "pareto_nbd":
-                hess = _numeric_hessian(lambda lp: loglik(lp, *data), log_params)
-            else:
-                hess = np.asarray(_autograd_hessian(loglik)(log_params, *data), dtype=float)
+            hess = np.asarray(likelihood.hessian(log_params), dtype=float)
     except (ValueError, FloatingPointError, ArithmeticError) as error:
         return None, f"Hessian failed: {error}"
     if not np.all(np.isfinite(hess)):
@@ -625,31 +535,12 @@ def _log_param_covariance(
     return np.linalg.inv(information), ""
 
 
-def _largest_gradient(
-    model: str,
-    log_params: np.ndarray,
-    data: tuple[np.ndarray, ...],
-    fast_loglik: Callable[[np.ndarray], float] | None,
-    fast_gradient: Callable[[np.ndarray], tuple[float, np.ndarray]] | None,
-) -> float:
+def _largest_gradient(likelihood: Likelihood, log_params: np.ndarray) -> float:
     """Largest |d log-likelihood / d log-parameter| per customer at ``log_params``."""
-    total = float(np.asarray(data[-1]).sum())
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        if fast_gradient is not None:
-            gradient = fast_gradient(log_params)[1]
-        else:
-            loglik = _summed_log_likelihood(model)
-            function = fast_loglik or (lambda lp: loglik(lp, *data))
-            step = 1e-6
-            gradient = np.array(
-                [
-                    (function(log_params + step * unit) - function(log_params - step * unit))
-                    / (2 * step)
-                    for unit in np.eye(len(log_params))
-                ]
-            )
-    largest = float(np.max(np.abs(gradient))) / total
+        gradient = likelihood.gradient(log_params)
+    largest = float(np.max(np.abs(gradient))) / likelihood.n_customers
     return largest if math.isfinite(largest) else float("inf")
 
 
@@ -664,7 +555,7 @@ def _check_params(params: dict[str, float]) -> str:
     return ""
 
 
-def _run_quietly(func: Callable[[], Any]) -> Any:
+def run_quietly(func: Callable[[], Any]) -> Any:
     """Run ``func`` with lifetimes' prints and numpy warnings silenced."""
     with (
         contextlib.redirect_stdout(io.StringIO()),
@@ -675,144 +566,46 @@ def _run_quietly(func: Callable[[], Any]) -> Any:
         return func()
 
 
-def _lifetimes_strategies(
-    model: str, freq: np.ndarray, rec: np.ndarray, age: np.ndarray, weights: np.ndarray
-) -> list[tuple[str, Callable[[], dict[str, float]]]]:
-    """Fit attempts in order: lifetimes default, looser tol, other start, Nelder-Mead, penalizer."""
-    names = PARAMETER_NAMES[model]
-
-    def lifetimes_fit(penalizer: float = 0.0, **kwargs: Any) -> Callable[[], dict[str, float]]:
-        def run() -> dict[str, float]:
-            fitter_class = {
-                "bgnbd": BetaGeoFitter,
-                "mbgnbd": ModifiedBetaGeoFitter,
-                "pareto_nbd": ParetoNBDFitter,
-            }[model]
-            fitter = fitter_class(penalizer_coef=penalizer)
-            fitter.fit(freq, rec, age, weights=weights, **kwargs)
-            return {k: float(fitter.params_[k]) for k in names}
-
-        return run
-
-    scale = 10.0 / age.max() if age.max() > 0 else 1.0  # lifetimes' internal rescaling
-
-    def nelder_mead(start: np.ndarray) -> Callable[[], dict[str, float]]:
-        def run() -> dict[str, float]:
-            loglik = _summed_log_likelihood(model)
-            data = (freq, rec * scale, age * scale, weights)
-            total = weights.sum()
-            result = minimize(
-                lambda lp: -loglik(lp, *data) / total,
-                start,
-                method="Nelder-Mead",
-                options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20000, "maxfev": 40000},
-            )
-            if not result.success:
-                raise ConvergenceError(f"Nelder-Mead: {result.message}")
-            params = dict(zip(names, np.exp(result.x), strict=True))
-            params["alpha"] /= scale
-            if model == "pareto_nbd":
-                params["beta"] /= scale
-            return {k: float(v) for k, v in params.items()}
-
-        return run
-
-    if model == "pareto_nbd":
-        fast = pareto_loglik_on_pairs(freq, rec * scale, age * scale, weights.astype(float))
-        total = float(weights.sum())
-
-        def bfgs_on_pairs() -> dict[str, float]:
-            result = minimize(
-                lambda lp: -fast(lp) / total,
-                np.zeros(4),
-                method="BFGS",
-                options={"gtol": 1e-7, "maxiter": 1000},
-            )
-            # BFGS stops with "precision loss" at a flat optimum (LT #396); accept that only
-            # when the gradient is small, otherwise report the failure.
-            if not result.success and not (
-                "precision" in str(result.message) and np.max(np.abs(result.jac)) < 1e-4
-            ):
-                raise ConvergenceError(f"BFGS: {result.message}")
-            params = dict(zip(names, map(float, np.exp(result.x)), strict=True))
-            params["alpha"] /= scale
-            params["beta"] /= scale
-            return params
-
-        return [
-            ("BFGS on log-parameters, lifetimes' likelihood on distinct pairs", bfgs_on_pairs),
-            ("lifetimes Nelder-Mead, start 1, tol 1e-4", lifetimes_fit(initial_params=np.ones(4))),
-            (
-                "lifetimes Nelder-Mead, start (0.5, 5, 0.5, 5), tol 1e-6",
-                lifetimes_fit(initial_params=np.array([0.5, 5.0, 0.5, 5.0]), tol=1e-6),
-            ),
-            ("Nelder-Mead on log-parameters, start 0", nelder_mead(np.zeros(4))),
-            (
-                "lifetimes Nelder-Mead, penalizer 0.01",
-                lifetimes_fit(penalizer=0.01, initial_params=np.ones(4)),
-            ),
-        ]
-    strategies: list[tuple[str, Callable[[], dict[str, float]]]] = []
-    if model == "bgnbd":
-        evaluate = bgnbd_loglik_and_gradient(freq, rec * scale, age * scale, weights)
-
-        def bfgs_analytic() -> dict[str, float]:
-            # lifetimes' start: 0.1 on the log scale, time rescaled to max T = 10
-            log_params = _bfgs_with_gradient(evaluate, np.full(4, 0.1), float(weights.sum()))
-            params = dict(zip(names, map(float, np.exp(log_params)), strict=True))
-            params["alpha"] /= scale
-            return params
-
-        strategies.append(("BFGS with analytic gradient (lifetimes' likelihood)", bfgs_analytic))
-    return strategies + [
-        ("lifetimes BFGS, tol 1e-7", lifetimes_fit()),
-        ("lifetimes BFGS, tol 1e-4", lifetimes_fit(tol=1e-4)),
-        (
-            "lifetimes BFGS, start log-params 0, tol 1e-4",
-            lifetimes_fit(tol=1e-4, initial_params=np.zeros(4)),
-        ),
-        ("Nelder-Mead on log-parameters, start 0", nelder_mead(np.zeros(4))),
-        ("lifetimes BFGS, penalizer 0.01, tol 1e-4", lifetimes_fit(penalizer=0.01, tol=1e-4)),
-    ]
-
-
-def _polish_pareto(
-    params: dict[str, float], loglik: Callable[[np.ndarray], float]
-) -> dict[str, float]:
-    """Refine a Pareto/NBD optimum from lifetimes with a tight Nelder-Mead on log-parameters.
-
-    lifetimes stops Pareto/NBD at ``tol=1e-4`` on a sum-scaled objective, so β wanders in the third
-    decimal (reference/clv.md §3 item 6); polishing makes the estimate reproducible.
-    """
-    start = np.log([params[k] for k in PARAMETER_NAMES["pareto_nbd"]])
-    base = abs(loglik(start)) or 1.0
-    result = _run_quietly(
-        lambda: minimize(
-            lambda lp: -loglik(lp) / base,
-            start,
-            method="Nelder-Mead",
-            options={"xatol": 1e-9, "fatol": 1e-13, "maxiter": 4000},
-        )
-    )
-    if np.all(np.isfinite(result.x)) and -result.fun * base >= loglik(start):
-        return dict(zip(PARAMETER_NAMES["pareto_nbd"], map(float, np.exp(result.x)), strict=True))
-    return params
-
-
-def _fit_with_retries(
-    model: str,
-    strategies: list[tuple[str, Callable[[], dict[str, float]]]],
-    data: tuple[np.ndarray, ...],
+def fit_with_retries(
+    label: str,
+    parameter_names: Sequence[str],
+    strategies: Sequence[FitStrategy],
+    likelihood: Likelihood,
     polish: Callable[[dict[str, float]], dict[str, float]] | None = None,
-    fast_loglik: Callable[[np.ndarray], float] | None = None,
-    fast_gradient: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = None,
 ) -> tuple[dict[str, float], float, np.ndarray, tuple[FitAttempt, ...]]:
-    loglik = _summed_log_likelihood(model)
-    names = PARAMETER_NAMES[model]
+    """Run fit attempts in order until one passes every check.
+
+    An attempt is rejected when its optimiser fails, its parameters are non-finite or outside
+    :data:`PARAMETER_RANGE`, its log-likelihood is not finite, its gradient per customer exceeds
+    :data:`GRADIENT_TOLERANCE`, or the Hessian there is not negative definite.
+
+    Parameters
+    ----------
+    label : str
+        Model name for messages, e.g. ``"BG/NBD"``.
+    parameter_names : sequence of str
+        Names of the parameters, in the order of the log-parameter vector.
+    strategies : sequence of (str, callable)
+        Fit attempts in order; each callable returns the estimates by name.
+    likelihood : Likelihood
+        Summed log-likelihood with gradient and Hessian, on the data the estimates refer to.
+    polish : callable, optional
+        Refines the estimates of attempts whose name starts with ``"lifetimes"``.
+
+    Returns
+    -------
+    tuple
+        Estimates, summed log-likelihood, log-parameter covariance, every attempt.
+
+    Raises
+    ------
+    ModelConvergenceError
+        No attempt gave a usable optimum; the message lists every attempt and why it failed.
+    """
     attempts: list[FitAttempt] = []
     for strategy, run in strategies:
         try:
-            params = _run_quietly(run)
+            params = run_quietly(run)
         except (ConvergenceError, ValueError, FloatingPointError, np.linalg.LinAlgError) as error:
             reason = (
                 str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -827,13 +620,13 @@ def _fit_with_retries(
         if problem:
             attempts.append(FitAttempt(strategy, False, problem, params))
             continue
-        log_params = np.log([params[k] for k in names])
+        log_params = np.log([params[k] for k in parameter_names])
         with np.errstate(all="ignore"):
-            value = float(_run_quietly(lambda lp=log_params: loglik(lp, *data)))
+            value = float(run_quietly(lambda lp=log_params: likelihood.value(lp)))
         if not math.isfinite(value):
             attempts.append(FitAttempt(strategy, False, "non-finite log-likelihood", params))
             continue
-        steepest = _largest_gradient(model, log_params, data, fast_loglik, fast_gradient)
+        steepest = _largest_gradient(likelihood, log_params)
         if steepest > GRADIENT_TOLERANCE:
             attempts.append(
                 FitAttempt(
@@ -846,9 +639,7 @@ def _fit_with_retries(
                 )
             )
             continue
-        covariance, problem = _log_param_covariance(
-            model, log_params, data, fast_loglik, fast_gradient
-        )
+        covariance, problem = _log_param_covariance(likelihood, log_params)
         if covariance is None:
             attempts.append(FitAttempt(strategy, False, problem, params, value))
             continue
@@ -856,210 +647,7 @@ def _fit_with_retries(
         return params, value, covariance, tuple(attempts)
     details = "\n".join(f"  - {a.strategy}: {a.reason}" for a in attempts)
     raise ModelConvergenceError(
-        f"{MODEL_LABELS[model]} did not converge to a usable optimum after {len(attempts)} "
+        f"{label} did not converge to a usable optimum after {len(attempts)} "
         f"attempt(s):\n{details}\nCheck the data: e.g. customers with no repeat purchases at all, "
         "or a time unit that makes recency/T tiny or huge."
     )
-
-
-def fit_transaction_model(
-    summary: pd.DataFrame, model: str = "bgnbd", *, time_unit: str = "W"
-) -> TransactionModelFit:
-    """Fit a BG/NBD, Pareto/NBD or MBG/NBD model to a customer summary.
-
-    Parameters
-    ----------
-    summary : pandas.DataFrame
-        One row per customer with ``frequency`` (repeat purchase days), ``recency`` and ``T`` in
-        the analysis unit (fractional, days / days-per-unit), e.g. from
-        :func:`loyaltylab.customers.summarize_customers`.
-    model : {"bgnbd", "pareto_nbd", "mbgnbd"}, default "bgnbd"
-        BG/NBD (Fader, Hardie & Lee 2005), Pareto/NBD (Schmittlein, Morrison & Colombo 1987),
-        MBG/NBD (Batislam, Denizel & Filiztekin 2007).
-    time_unit : {"W", "D", "M"}, default "W"
-        Unit of recency and T; recorded on the result (alpha, beta are per this unit).
-
-    Returns
-    -------
-    TransactionModelFit
-
-    Raises
-    ------
-    ParameterError
-        Unknown model or time unit.
-    DataValidationError
-        Invalid summary (see :func:`validate_summary`).
-    ModelConvergenceError
-        No fit attempt gave finite, plausible parameters with a valid Hessian.
-
-    Examples
-    --------
-    >>> fit = fit_transaction_model(summary, "bgnbd")  # doctest: +SKIP
-    >>> fit.params["r"], fit.log_likelihood  # doctest: +SKIP
-    (0.2426, -9582.43)
-    """
-    if model not in TRANSACTION_MODELS:
-        raise ParameterError(
-            f"parameter 'model' must be one of {TRANSACTION_MODELS}, got {model!r}"
-        )
-    if time_unit not in ("W", "D", "M"):
-        raise ParameterError(f"parameter 'time_unit' must be 'W', 'D' or 'M', got {time_unit!r}")
-    validate_summary(summary)
-    rows = compress_customers(summary, ["frequency", "recency", "T"])
-    freq = rows["frequency"].to_numpy(dtype=int)
-    rec = rows["recency"].to_numpy(dtype=float)
-    age = rows["T"].to_numpy(dtype=float)
-    weights = rows["weight"].to_numpy(dtype=np.int64)
-    data = (freq, rec, age, weights.astype(float))
-    strategies = _lifetimes_strategies(model, freq, rec, age, weights)
-    fast = None
-    polish = None
-    gradient = bgnbd_loglik_and_gradient(freq, rec, age, weights) if model == "bgnbd" else None
-    if model == "pareto_nbd":
-        fast = pareto_loglik_on_pairs(freq, rec, age, weights.astype(float))
-        polish = lambda p: _polish_pareto(p, fast)  # noqa: E731
-    params, loglik, covariance, attempts = _fit_with_retries(
-        model, strategies, data, polish, fast, gradient
-    )
-    labels = [f"log_{k}" for k in PARAMETER_NAMES[model]]
-    return TransactionModelFit(
-        model=model,
-        params=params,
-        log_likelihood=loglik,
-        covariance=pd.DataFrame(covariance, index=labels, columns=labels),
-        n_customers=int(weights.sum()),
-        n_unique_rows=len(rows),
-        attempts=attempts,
-        time_unit=time_unit,
-    )
-
-
-def fit_spend_model(summary: pd.DataFrame, *, q_constraint: bool = True) -> SpendModelFit:
-    """Fit the Gamma-Gamma model of spend per transaction to the repeat customers of a summary.
-
-    Only customers with ``frequency > 0`` enter the fit (``monetary_value`` is the mean over their
-    repeat purchase days); one-time buyers are counted in ``n_excluded_one_time`` and later get
-    the population mean spend. Repeat customers with a mean spend <= 0 (free or fully refunded
-    repeat orders, e.g. one in full CDNOW) cannot enter the gamma likelihood, which needs m > 0:
-    they are left out of the fit and counted in ``n_excluded_nonpositive_spend``, and
-    :func:`loyaltylab.clv.expected_spend` still gives them the conditional mean
-    E[M | x, m̄] = (q - 1) / (p x + q - 1) · p v / (q - 1) + p x / (p x + q - 1) · m̄
-    (Fader & Hardie 2013, note 025, eq. 5), which is defined for any m̄.
-
-    Parameters
-    ----------
-    summary : pandas.DataFrame
-        Columns ``frequency``, ``recency``, ``T``, ``monetary_value`` (one row per customer).
-    q_constraint : bool, default True
-        Constrain q > 1 so that the population mean spend exists (lifetimes' ``q_constraint``;
-        LT #362: q < 1 gives negative CLVs).
-
-    Returns
-    -------
-    SpendModelFit
-
-    Raises
-    ------
-    DataValidationError
-        Missing columns, or fewer than 2 repeat customers with a positive mean spend.
-    ModelConvergenceError
-        No fit attempt converged.
-    """
-    validate_summary(summary, require_monetary=True)
-    repeat = summary["frequency"].to_numpy(dtype=float) > 0
-    spend = summary["monetary_value"].to_numpy(dtype=float)
-    nonpositive = repeat & (spend <= 0)
-    fitted = repeat & ~nonpositive
-    if fitted.sum() < 2:
-        raise DataValidationError(
-            f"summary has {int(fitted.sum())} repeat customer(s) (frequency > 0) with a positive "
-            f"mean spend ({int(nonpositive.sum())} more with monetary_value <= 0); the "
-            "Gamma-Gamma model needs at least 2"
-        )
-    repeaters = summary.loc[fitted]
-    rows = compress_customers(repeaters, ["frequency", "monetary_value"])
-    freq = rows["frequency"].to_numpy(dtype=float)
-    mean_spend = rows["monetary_value"].to_numpy(dtype=float)
-    weights = rows["weight"].to_numpy(dtype=float)
-    data = (freq, mean_spend, weights)
-    names = PARAMETER_NAMES["gamma_gamma"]
-    bounds = {"q_constraint": True} if q_constraint else {}
-
-    def gg(tol: float, start: np.ndarray | None = None) -> Callable[[], dict[str, float]]:
-        def run() -> dict[str, float]:
-            fitter = GammaGammaFitter().fit(
-                freq, mean_spend, weights=weights, tol=tol, initial_params=start, **bounds
-            )
-            return {k: float(fitter.params_[k]) for k in names}
-
-        return run
-
-    def nelder_mead() -> dict[str, float]:
-        loglik = _summed_log_likelihood("gamma_gamma")
-        result = minimize(
-            lambda lp: -loglik(lp, *data) / weights.sum(),
-            np.log([1.0, 2.0, np.median(mean_spend)]),
-            method="Nelder-Mead",
-            options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20000},
-        )
-        if not result.success:
-            raise ConvergenceError(f"Nelder-Mead: {result.message}")
-        return dict(zip(names, map(float, np.exp(result.x)), strict=True))
-
-    evaluate = gamma_gamma_loglik_and_gradient(freq, mean_spend, weights)
-
-    def lbfgs_analytic() -> dict[str, float]:
-        # lifetimes' start (0.1 on the log scale); with q_constraint, log q >= 0 (q >= 1)
-        bounds = [(None, None), (0.0, None), (None, None)] if q_constraint else None
-        log_params = _bfgs_with_gradient(evaluate, np.full(3, 0.1), float(weights.sum()), bounds)
-        return dict(zip(names, map(float, np.exp(log_params)), strict=True))
-
-    strategies = [
-        ("L-BFGS-B with analytic gradient (lifetimes' likelihood)", lbfgs_analytic),
-        ("lifetimes L-BFGS-B, tol 1e-7", gg(1e-7)),
-        # LT #396: BFGS reports "precision loss" although the gradient is ~0; a looser tol passes.
-        ("lifetimes, tol 1e-4", gg(1e-4)),
-        (
-            "lifetimes, start log-params (0, 0.7, log median spend), tol 1e-4",
-            gg(1e-4, np.log([1.0, 2.0, float(np.median(mean_spend))])),
-        ),
-        ("Nelder-Mead on log-parameters", nelder_mead),
-    ]
-    params, loglik, covariance, attempts = _fit_with_retries(
-        "gamma_gamma", strategies, data, fast_gradient=evaluate
-    )
-    correlation = float(np.corrcoef(repeaters["frequency"], repeaters["monetary_value"])[0, 1])
-    labels = [f"log_{k}" for k in names]
-    return SpendModelFit(
-        params=params,
-        log_likelihood=loglik,
-        covariance=pd.DataFrame(covariance, index=labels, columns=labels),
-        n_customers=int(fitted.sum()),
-        n_excluded_one_time=int((~repeat).sum()),
-        n_unique_rows=len(rows),
-        frequency_spend_correlation=correlation,
-        attempts=attempts,
-        n_excluded_nonpositive_spend=int(nonpositive.sum()),
-    )
-
-
-def lifetimes_fitter(fit: TransactionModelFit) -> Any:
-    """Return a lifetimes fitter object carrying ``fit.params`` (for lifetimes' own formulas).
-
-    Parameters
-    ----------
-    fit : TransactionModelFit
-        A fitted transaction model.
-
-    Returns
-    -------
-    lifetimes.BetaGeoFitter, lifetimes.ParetoNBDFitter or lifetimes.ModifiedBetaGeoFitter
-    """
-    fitter_class = {
-        "bgnbd": BetaGeoFitter,
-        "mbgnbd": ModifiedBetaGeoFitter,
-        "pareto_nbd": ParetoNBDFitter,
-    }[fit.model]
-    fitter = fitter_class()
-    fitter.params_ = pd.Series(fit.params)
-    return fitter

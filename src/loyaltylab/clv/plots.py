@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from loyaltylab.clv.fitting import MODEL_LABELS, TransactionModelFit
+from loyaltylab.clv.fitting import TransactionModelFit
+from loyaltylab.clv.models import MODEL_LABELS
 from loyaltylab.clv.predictions import CLVResult, alive_probability
 from loyaltylab.clv.validation import HoldoutValidation
 

@@ -1,7 +1,8 @@
 """Per-customer predictions: expected purchases, P(alive), expected spend and discounted CLV.
 
-Predictions use the numerically stable closed forms of :mod:`loyaltylab.clv._formulas` (identical
-to lifetimes where lifetimes is accurate, finite for heavy buyers where lifetimes overflows), are
+Predictions use the numerically stable closed forms of the model families in
+:mod:`loyaltylab.clv.models` (identical to lifetimes where lifetimes is accurate, finite for heavy
+buyers where lifetimes overflows), picked by the fit's ``model`` name through the registry, are
 computed once per distinct (frequency, recency, T) row and mapped back to customers.
 
 Discounting scheme of :func:`customer_lifetime_value`
@@ -27,16 +28,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
-from loyaltylab.clv import _formulas as formulas
 from loyaltylab.clv.fitting import (
-    MODEL_LABELS,
     SpendModelFit,
     TransactionModelFit,
-    lifetimes_fitter,
+    unique_rows,
     validate_summary,
 )
+from loyaltylab.clv.models import SPEND_MODEL, get_transaction_model
 from loyaltylab.errors import ParameterError
 
 __all__ = [
@@ -65,7 +64,7 @@ def _params(fit: TransactionModelFit | SpendModelFit, draws: np.ndarray | None) 
 
 
 def _xt_pairs(x: np.ndarray, age: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-    return _unique_rows(pd.DataFrame({"x": x, "T": age}), ["x", "T"])
+    return unique_rows(pd.DataFrame({"x": x, "T": age}), ["x", "T"])
 
 
 def expected_if_alive(
@@ -80,19 +79,17 @@ def expected_if_alive(
 
     ``pairs`` (from a previous call's ``_xt_pairs(x, age)``) saves recomputing the pairs.
     """
-    function = {
-        "bgnbd": formulas.bgnbd_expected_if_alive,
-        "mbgnbd": formulas.mbgnbd_expected_if_alive,
-        "pareto_nbd": formulas.pareto_expected_if_alive,
-    }[model]
+    family = get_transaction_model(model)
     x = np.asarray(x, dtype=float)
     age = np.asarray(age, dtype=float)
     with np.errstate(all="ignore"):
         if np.ndim(t) == 0 and x.ndim == 1 and len(x) > 1000:
             unique, codes = pairs if pairs is not None else _xt_pairs(x, age)
-            values = function(t, *params, unique["x"].to_numpy(), unique["T"].to_numpy())
+            values = family.expected_purchases_if_alive(
+                params, t, unique["x"].to_numpy(), unique["T"].to_numpy()
+            )
             return values[..., codes]
-        return function(t, *params, x, age)
+        return family.expected_purchases_if_alive(params, t, x, age)
 
 
 def conditional_expected(
@@ -118,37 +115,9 @@ def alive_probability(
     model: str, params: Sequence, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
 ) -> np.ndarray:
     """P(alive | x, t_x, T) of ``model`` for parameters ``params`` (floats or draw columns)."""
-    function = {
-        "bgnbd": formulas.bgnbd_probability_alive,
-        "mbgnbd": formulas.mbgnbd_probability_alive,
-        "pareto_nbd": formulas.pareto_probability_alive,
-    }[model]
     x = np.asarray(x, dtype=float)
     with np.errstate(all="ignore"):
-        if model == "pareto_nbd" and x.ndim == 1 and len(x) > 1000:
-            # the hypergeometric terms depend on (x, t_x) and (x, T): once per distinct pair
-            terms = []
-            for span in (np.asarray(t_x, dtype=float), np.asarray(age, dtype=float)):
-                pairs, codes = _unique_rows(pd.DataFrame({"x": x, "s": span}), ["x", "s"])
-                values = formulas.pareto_a0_term(
-                    *params, pairs["x"].to_numpy(), pairs["s"].to_numpy()
-                )
-                terms.append(values[..., codes])
-            log_a0 = formulas.pareto_log_a0_from_terms(*terms)
-            odds = formulas.pareto_log_alive_odds_from_a0(*params, x, age, log_a0)
-            return expit(-odds)
-        return function(*params, x, t_x, age)
-
-
-def _unique_rows(summary: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Distinct rows of ``columns`` (rounded to 9 decimals) and each customer's row number."""
-    keys = pd.DataFrame({c: np.round(summary[c].to_numpy(dtype=float), 9) for c in columns})
-    codes = keys.groupby(list(columns), sort=False).ngroup().to_numpy()
-    # a row of each group (the rows of a group are equal), written backwards so that the first
-    # row of the group is the one kept
-    first = np.empty(int(codes.max()) + 1 if len(codes) else 0, dtype=np.intp)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    return keys.iloc[first].reset_index(drop=True), codes
+        return get_transaction_model(model).probability_alive(params, x, t_x, age)
 
 
 def _index(summary: pd.DataFrame) -> pd.Index:
@@ -188,7 +157,7 @@ def expected_purchases(
     """
     horizon = _check_horizon(horizon, "horizon")
     validate_summary(summary)
-    rows, codes = _unique_rows(summary, ["frequency", "recency", "T"])
+    rows, codes = unique_rows(summary, ["frequency", "recency", "T"])
     values = conditional_expected(
         fit.model,
         _params(fit, None),
@@ -217,9 +186,8 @@ def expected_purchases_new_customer(fit: TransactionModelFit, t: float | np.ndar
     -------
     numpy.ndarray
     """
-    fitter = lifetimes_fitter(fit)
-    with np.errstate(all="ignore"):
-        return np.asarray(fitter.expected_number_of_purchases_up_to_time(np.asarray(t, float)))
+    model = get_transaction_model(fit.model)
+    return model.expected_purchases_new_customer(_params(fit, None), t)
 
 
 def probability_alive(fit: TransactionModelFit, summary: pd.DataFrame) -> pd.Series:
@@ -238,7 +206,7 @@ def probability_alive(fit: TransactionModelFit, summary: pd.DataFrame) -> pd.Ser
         P(alive | frequency, recency, T), named ``probability_alive``.
     """
     validate_summary(summary)
-    rows, codes = _unique_rows(summary, ["frequency", "recency", "T"])
+    rows, codes = unique_rows(summary, ["frequency", "recency", "T"])
     values = alive_probability(
         fit.model,
         _params(fit, None),
@@ -272,8 +240,8 @@ def expected_spend(spend_fit: SpendModelFit, summary: pd.DataFrame) -> pd.Series
         Named ``expected_spend``, in the data's currency.
     """
     validate_summary(summary, require_monetary=True)
-    values = formulas.gamma_gamma_expected_spend(
-        *_params(spend_fit, None),
+    values = SPEND_MODEL.expected_spend(
+        _params(spend_fit, None),
         summary["frequency"].to_numpy(dtype=float),
         summary["monetary_value"].to_numpy(dtype=float),
     )
@@ -354,7 +322,7 @@ class CLVResult:
         return pd.DataFrame(
             [
                 {
-                    "model": MODEL_LABELS[self.model],
+                    "model": get_transaction_model(self.model).label,
                     "horizon": self.horizon,
                     "time_unit": self.time_unit,
                     "discount_rate": self.discount_rate,
@@ -419,7 +387,7 @@ def customer_lifetime_value(
         raise ParameterError(f"parameter 'time_unit' must be one of {list(TIME_UNIT_DAYS)}")
     validate_summary(summary, require_monetary=True)
     units_per_year = 365.25 / TIME_UNIT_DAYS[unit]
-    rows, codes = _unique_rows(summary, ["frequency", "recency", "T"])
+    rows, codes = unique_rows(summary, ["frequency", "recency", "T"])
     x, t_x, age = (rows[c].to_numpy() for c in ("frequency", "recency", "T"))
     params = _params(transaction_fit, None)
     discounted = discounted_expected_purchases(

@@ -18,12 +18,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from loyaltylab.clv import _formulas as formulas
-from loyaltylab.clv.fitting import SpendModelFit, TransactionModelFit, validate_summary
+from loyaltylab.clv.fitting import (
+    SpendModelFit,
+    TransactionModelFit,
+    unique_rows,
+    validate_summary,
+)
+from loyaltylab.clv.models import SPEND_MODEL
 from loyaltylab.clv.predictions import (
     TIME_UNIT_DAYS,
     CLVResult,
-    _unique_rows,
     customer_lifetime_value,
     discounted_expected_purchases,
 )
@@ -163,7 +167,7 @@ def clv_intervals(
     transaction_draws = draw_parameters(transaction_fit, n_draws, rng)
     spend_draws = draw_parameters(spend_fit, n_draws, rng)
     units_per_year = 365.25 / TIME_UNIT_DAYS[point.time_unit]
-    rows, codes = _unique_rows(summary, ["frequency", "recency", "T"])
+    rows, codes = unique_rows(summary, ["frequency", "recency", "T"])
     params = [transaction_draws[:, [i]] for i in range(transaction_draws.shape[1])]
     discounted = discounted_expected_purchases(
         transaction_fit.model,
@@ -176,9 +180,9 @@ def clv_intervals(
         units_per_year=units_per_year,
         step=point.step,
     )  # (n_draws, n_unique)
-    spend_rows, spend_codes = _unique_rows(summary, ["frequency", "monetary_value"])
-    spend = formulas.gamma_gamma_expected_spend(
-        *(spend_draws[:, [i]] for i in range(3)),
+    spend_rows, spend_codes = unique_rows(summary, ["frequency", "monetary_value"])
+    spend = SPEND_MODEL.expected_spend(
+        [spend_draws[:, [i]] for i in range(3)],
         spend_rows["frequency"].to_numpy(),
         spend_rows["monetary_value"].to_numpy(),
     )  # (n_draws, n_unique_spend)

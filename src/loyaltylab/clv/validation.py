@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loyaltylab.clv.fitting import (
+from loyaltylab.clv.fitting import TransactionModelFit
+from loyaltylab.clv.models import (
     MODEL_LABELS,
     PARAMETER_NAMES,
     TRANSACTION_MODELS,
-    TransactionModelFit,
     fit_transaction_model,
 )
 from loyaltylab.clv.predictions import (
@@ -475,7 +475,7 @@ def calibration_summary(split: Any) -> pd.DataFrame:
 def evaluate_models(
     split: Any,
     transactions: pd.DataFrame | None = None,
-    models: Sequence[str] = TRANSACTION_MODELS,
+    models: Sequence[str] = tuple(TRANSACTION_MODELS),
     *,
     tie_margin: float = 0.01,
 ) -> ModelComparison:

@@ -1,0 +1,313 @@
+"""The one idea every transaction model family shares: :class:`TransactionModel`.
+
+A family (BG/NBD, MBG/NBD, Pareto/NBD) is a small stateless object with the same method names as
+every other family, in the spirit of pymc-marketing's ``clv`` models:
+
+* closed forms, taking the parameters as floats or as ``(n_draws, 1)`` columns of draws so the
+  same code serves point estimates and parameter draws:
+  :meth:`~TransactionModel.probability_alive`,
+  :meth:`~TransactionModel.expected_purchases_if_alive`,
+  :meth:`~TransactionModel.expected_purchases` and
+  :meth:`~TransactionModel.expected_purchases_new_customer`;
+* the likelihood on compressed rows (:func:`loyaltylab.clv.compress_customers`) as a function of
+  the log-parameters: :meth:`~TransactionModel.likelihood` (with the gradient and Hessian the
+  family computes it with), :meth:`~TransactionModel.log_likelihood`,
+  :meth:`~TransactionModel.gradient`;
+* the fit: :meth:`~TransactionModel.fit_strategies` (attempts in order) and
+  :meth:`~TransactionModel.fit`, which runs them through
+  :func:`loyaltylab.clv.fitting.fit_with_retries`;
+* :meth:`~TransactionModel.lifetimes_fitter`, a lifetimes fitter carrying given parameters.
+
+Families are registered once, by name, in :data:`loyaltylab.clv.models.TRANSACTION_MODELS`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+from loyaltylab.clv.fitting import (
+    ConvergenceError,
+    FitRun,
+    FitStrategy,
+    Likelihood,
+    TransactionModelFit,
+    compress_customers,
+    fit_with_retries,
+    lifetimes_log_likelihood,
+    validate_summary,
+)
+from loyaltylab.errors import ParameterError
+from loyaltylab.rules import TIME_UNIT_DAYS
+
+__all__ = [
+    "ArrayLike",
+    "Parameters",
+    "TransactionModel",
+    "compressed_arrays",
+    "lifetimes_time_scale",
+]
+
+ArrayLike = np.ndarray | float
+Parameters = Sequence[Any]
+"""Parameters in the family's order: floats, or ``(n_draws, 1)`` arrays of draws."""
+
+
+def compressed_arrays(
+    rows: pd.DataFrame,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Frequency (int), recency, T and weight (int64) of compressed rows, as the fits use them.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Output of ``compress_customers(summary, ["frequency", "recency", "T"])``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+    """
+    return (
+        rows["frequency"].to_numpy(dtype=int),
+        rows["recency"].to_numpy(dtype=float),
+        rows["T"].to_numpy(dtype=float),
+        rows["weight"].to_numpy(dtype=np.int64),
+    )
+
+
+def lifetimes_time_scale(age: np.ndarray) -> float:
+    """Factor lifetimes rescales time by before fitting (max T becomes 10)."""
+    return 10.0 / age.max() if age.max() > 0 else 1.0
+
+
+class TransactionModel(ABC):
+    """A transaction model family: closed forms, likelihood, gradient and fit strategy.
+
+    Subclasses set the class attributes and implement the abstract methods; instances hold no
+    state, so one instance per family lives in the registry.
+
+    Attributes
+    ----------
+    name : str
+        Registry key, e.g. ``"bgnbd"`` (the value of ``TransactionModelFit.model``).
+    label : str
+        Name for people, e.g. ``"BG/NBD"``.
+    parameter_names : tuple of str
+        Parameters in order, with lifetimes' names.
+    lifetimes_class : type
+        The lifetimes fitter of the family.
+    time_scale_parameters : tuple of str
+        Parameters in units of time (divided by lifetimes' time scale after a rescaled fit).
+    """
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    parameter_names: ClassVar[tuple[str, ...]]
+    lifetimes_class: ClassVar[type]
+    time_scale_parameters: ClassVar[tuple[str, ...]] = ("alpha",)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    # ------------------------------------------------------------------ closed forms
+
+    @abstractmethod
+    def probability_alive(
+        self, params: Parameters, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> np.ndarray:
+        """P(alive | x, t_x, T): the probability that a customer is still active at T."""
+
+    @abstractmethod
+    def expected_purchases_if_alive(
+        self, params: Parameters, t: ArrayLike, frequency: ArrayLike, T: ArrayLike
+    ) -> np.ndarray:
+        """E[Y(t) | x, T, alive]: expected purchases in (T, T + t] of a customer still active."""
+
+    def expected_purchases(
+        self,
+        params: Parameters,
+        t: ArrayLike,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+    ) -> np.ndarray:
+        """E[Y(t) | x, t_x, T] = E[Y(t) | x, T, alive] x P(alive | x, t_x, T).
+
+        Parameters
+        ----------
+        params : sequence
+            Parameters in :attr:`parameter_names` order (floats or draw columns).
+        t : float or array
+            Length of the future period, in the time unit of the parameters.
+        frequency, recency, T : array
+            Customer histories (repeat purchases, time of the last one, age).
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        return self.expected_purchases_if_alive(params, t, frequency, T) * self.probability_alive(
+            params, frequency, recency, T
+        )
+
+    def lifetimes_fitter(self, params: Parameters, penalizer_coef: float = 0.0) -> Any:
+        """Return a lifetimes fitter of this family carrying ``params`` (for lifetimes' formulas).
+
+        Parameters
+        ----------
+        params : sequence of float
+            Parameters in :attr:`parameter_names` order.
+        penalizer_coef : float, default 0
+            lifetimes' penalizer.
+
+        Returns
+        -------
+        lifetimes.BetaGeoFitter, lifetimes.ModifiedBetaGeoFitter or lifetimes.ParetoNBDFitter
+        """
+        fitter = self.lifetimes_class(penalizer_coef=penalizer_coef)
+        fitter.params_ = pd.Series(dict(zip(self.parameter_names, params, strict=True)))
+        return fitter
+
+    def expected_purchases_new_customer(self, params: Parameters, t: ArrayLike) -> np.ndarray:
+        """E[X(t)], the expected repeat purchases of a new customer in its first t units.
+
+        lifetimes' unconditional expectations (BG/NBD eq. 9, Pareto/NBD note 009 eq. 27,
+        MBG/NBD), which are stable for the population parameters.
+        """
+        fitter = self.lifetimes_fitter(params)
+        with np.errstate(all="ignore"):
+            return np.asarray(fitter.expected_number_of_purchases_up_to_time(np.asarray(t, float)))
+
+    # ------------------------------------------------------------------ likelihood
+
+    def likelihood(self, rows: pd.DataFrame) -> Likelihood:
+        """Return the summed log-likelihood of compressed rows with the family's derivatives.
+
+        The value is lifetimes' likelihood summed with weights (the reported number).
+
+        Parameters
+        ----------
+        rows : pandas.DataFrame
+            Output of ``compress_customers(summary, ["frequency", "recency", "T"])``.
+
+        Returns
+        -------
+        Likelihood
+        """
+        freq, rec, age, weights = compressed_arrays(rows)
+        data = (freq, rec, age, weights.astype(float))
+        reference = self.reference_log_likelihood()
+        return self._derivatives(lambda lp: reference(lp, *data), data)
+
+    @abstractmethod
+    def _derivatives(
+        self, value: Callable[[np.ndarray], float], data: tuple[np.ndarray, ...]
+    ) -> Likelihood:
+        """Bundle ``value`` with the family's gradient and Hessian on ``data``."""
+
+    def reference_log_likelihood(self) -> Any:
+        """f(log_params, freq, rec, age, weights): lifetimes' log-likelihood summed with weights."""
+        return lifetimes_log_likelihood(self.lifetimes_class)
+
+    def log_likelihood(self, log_params: np.ndarray, rows: pd.DataFrame) -> float:
+        """Return the summed log-likelihood of compressed ``rows`` at ``log_params``."""
+        return float(self.likelihood(rows).value(np.asarray(log_params, dtype=float)))
+
+    def gradient(self, log_params: np.ndarray, rows: pd.DataFrame) -> np.ndarray:
+        """Gradient of :meth:`log_likelihood` in the log-parameters, as the fit computes it."""
+        return np.asarray(self.likelihood(rows).gradient(np.asarray(log_params, dtype=float)))
+
+    # ------------------------------------------------------------------ fitting
+
+    @abstractmethod
+    def fit_strategies(self, rows: pd.DataFrame) -> list[FitStrategy]:
+        """Fit attempts in order, each returning the estimates in the time unit of ``rows``."""
+
+    def polish(self, params: dict[str, float], rows: pd.DataFrame) -> dict[str, float]:
+        """Refine an optimum found by lifetimes (default: unchanged)."""
+        return params
+
+    def fit(self, summary: pd.DataFrame, *, time_unit: str = "W") -> TransactionModelFit:
+        """Fit the family to a customer summary (see :func:`loyaltylab.clv.fit_transaction_model`).
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame
+            One row per customer: ``frequency``, ``recency``, ``T`` in the analysis unit.
+        time_unit : {"W", "D", "M"}, default "W"
+            Unit of recency and T, recorded on the result.
+
+        Returns
+        -------
+        TransactionModelFit
+        """
+        if time_unit not in TIME_UNIT_DAYS:
+            raise ParameterError(
+                f"parameter 'time_unit' must be 'W', 'D' or 'M', got {time_unit!r}"
+            )
+        validate_summary(summary)
+        rows = compress_customers(summary, ["frequency", "recency", "T"])
+        weights = rows["weight"].to_numpy(dtype=np.int64)
+        params, loglik, covariance, attempts = fit_with_retries(
+            self.label,
+            self.parameter_names,
+            self.fit_strategies(rows),
+            self.likelihood(rows),
+            lambda found: self.polish(found, rows),
+        )
+        labels = [f"log_{k}" for k in self.parameter_names]
+        return TransactionModelFit(
+            model=self.name,
+            params=params,
+            log_likelihood=loglik,
+            covariance=pd.DataFrame(covariance, index=labels, columns=labels),
+            n_customers=int(weights.sum()),
+            n_unique_rows=len(rows),
+            attempts=attempts,
+            time_unit=time_unit,
+        )
+
+    # ------------------------------------------------------------------ shared fit attempts
+
+    def lifetimes_attempt(
+        self, rows: pd.DataFrame, penalizer: float = 0.0, **fit_options: Any
+    ) -> FitRun:
+        """Return an attempt that runs the family's lifetimes fitter with ``fit_options``."""
+        freq, rec, age, weights = compressed_arrays(rows)
+
+        def run() -> dict[str, float]:
+            fitter = self.lifetimes_class(penalizer_coef=penalizer)
+            fitter.fit(freq, rec, age, weights=weights, **fit_options)
+            return {k: float(fitter.params_[k]) for k in self.parameter_names}
+
+        return run
+
+    def nelder_mead_attempt(self, rows: pd.DataFrame, start: np.ndarray) -> FitRun:
+        """Return an attempt: Nelder-Mead on lifetimes' likelihood in log-parameters, rescaled."""
+        freq, rec, age, weights = compressed_arrays(rows)
+        scale = lifetimes_time_scale(age)
+        names = self.parameter_names
+
+        def run() -> dict[str, float]:
+            loglik = self.reference_log_likelihood()
+            data = (freq, rec * scale, age * scale, weights)
+            total = weights.sum()
+            result = minimize(
+                lambda lp: -loglik(lp, *data) / total,
+                start,
+                method="Nelder-Mead",
+                options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20000, "maxfev": 40000},
+            )
+            if not result.success:
+                raise ConvergenceError(f"Nelder-Mead: {result.message}")
+            params = dict(zip(names, np.exp(result.x), strict=True))
+            for key in self.time_scale_parameters:
+                params[key] /= scale
+            return {k: float(v) for k, v in params.items()}
+
+        return run
