@@ -123,7 +123,7 @@ def test_invalid_config_exits_2(tmp_path, capsys):
     path = tmp_path / "reports.yaml"
     path.write_text("reports:\n  - name: x\n    notebook: missing.ipynb\n", encoding="utf-8")
     assert main(["run", "--config", str(path), "--no-progress"]) == 2
-    assert "'notebook' missing.ipynb does not exist" in capsys.readouterr().err
+    assert "reports[0].notebook: notebook missing.ipynb does not exist" in capsys.readouterr().err
     assert not (tmp_path / "reports").exists()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 import yaml
 
@@ -36,12 +37,20 @@ def base_payload() -> dict:
             {"name": "card", "title": "Card", "notebook": SCORECARD, "role": "scorecard"},
             {"name": "fail", "title": "Failing", "notebook": FAIL},
         ],
-        "targets": [{"name": "repeat_rate", "metric": "repeat_rate"}],
-        "programs": {"points": {"earn_rate": 1}},
+        "targets": [
+            {
+                "name": "repeat_up",
+                "metric": "repeat_purchase_rate",
+                "target_value": 0.3,
+                "deadline": "2026-12-31",
+                "owner": "CRM lead",
+            }
+        ],
+        "programs": [{"name": "cash", "kind": "cashback", "cashback": {"rate": 0.01}}],
     }
 
 
-def test_valid_config_reads_reports_settings_and_passes_other_sections(tmp_path):
+def test_valid_config_reads_reports_settings_and_types_every_section(tmp_path):
     config = load_config(write_config(tmp_path, base_payload()))
     assert config.names == ("ok", "card", "fail")
     assert config.settings.timeout_minutes == 5.0
@@ -56,9 +65,11 @@ def test_valid_config_reads_reports_settings_and_passes_other_sections(tmp_path)
     )
     assert config.report("ok").parameter_defaults["transactions"] == "fixture_sample"
     assert config.report("card").is_scorecard
-    # targets/programs belong to other modules: accepted and passed through untouched
-    assert config.sections["targets"] == [{"name": "repeat_rate", "metric": "repeat_rate"}]
-    assert config.sections["programs"] == {"points": {"earn_rate": 1}}
+    # issue 8: one typed model of the whole file; targets and programs are validated too
+    (target,) = config.config.targets
+    assert target.name == "repeat_up" and target.deadline == pd.Timestamp("2026-12-31")
+    (program,) = config.config.programs
+    assert program.kind == "cashback" and program.cashback.rate == 0.01
     assert list(config.summary()["name"]) == ["ok", "card", "fail"]
 
 
@@ -103,27 +114,40 @@ def test_only_with_an_unknown_name_is_an_error(tmp_path):
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda p: p.update(extra=1), r"unknown top-level key\(s\) \['extra'\]"),
-        (lambda p: p["settings"].update(timout_minutes=3), r"settings: unknown key\(s\) \['timout"),
-        (lambda p: p["settings"].update(timeout_minutes=-1), "settings.timeout_minutes must be a"),
-        (lambda p: p["reports"][0].update(parameter={}), r"report 'ok': unknown key\(s\) \['param"),
-        (lambda p: p["reports"][2].update(name="ok"), "report 'ok': duplicate 'name' 'ok'"),
-        (lambda p: p["reports"][2].update(name="../evil"), "'name' must be 1-64 letters"),
+        # every problem is named by its YAML path (issue 8), 0-based like programs[2]
+        (lambda p: p.update(extra=1), r": extra: unknown key"),
+        (lambda p: p["settings"].update(timout_minutes=3), r"settings.timout_minutes: unknown key"),
+        (
+            lambda p: p["settings"].update(timeout_minutes=-1),
+            "settings.timeout_minutes: .* greater than 0",
+        ),
+        (lambda p: p["reports"][0].update(parameter={}), r"reports\[0\].parameter: unknown key"),
+        (
+            lambda p: p["reports"][2].update(name="ok"),
+            r"reports: duplicate report name 'ok' in reports\[0\] and reports\[2\]",
+        ),
+        (lambda p: p["reports"][2].update(name="../evil"), r"\[2\].name: 'name' must be 1-64 let"),
         (lambda p: p["reports"][2].update(name="has space"), "'name' must be 1-64 letters"),
         (lambda p: p["reports"][2].update(name="index"), "'index' is reserved"),
-        (lambda p: p["reports"][2].pop("name"), r"reports\[3\]: 'name' must be"),
-        (lambda p: p["reports"][2].update(notebook="gone.ipynb"), "gone.ipynb does not exist"),
-        (lambda p: p["reports"][2].pop("notebook"), "report 'fail': 'notebook' must be a path"),
-        (lambda p: p["reports"][1].update(role="boss"), "report 'card': 'role' must be one of"),
+        (lambda p: p["reports"][2].pop("name"), r"reports\[2\].name: Field required"),
+        (
+            lambda p: p["reports"][2].update(notebook="gone.ipynb"),
+            r"reports\[2\].notebook: notebook gone.ipynb does not exist",
+        ),
+        (lambda p: p["reports"][2].pop("notebook"), r"reports\[2\].notebook: Field required"),
+        (lambda p: p["reports"][1].update(role="boss"), r"reports\[1\].role: .*'scorecard'"),
         (
             lambda p: p["reports"][0]["parameters"].update(n_pionts=3),
-            r"report 'ok': 1 parameter\(s\) \['n_pionts'\] not declared by notebook",
+            r"reports\[0\].parameters: 1 parameter\(s\) \['n_pionts'\] not declared by notebook",
         ),
         (
             lambda p: p["reports"][0]["parameters"].update(output_dir="/tmp/x"),
-            r"parameters \['output_dir'\] are set by the runner",
+            r"reports\[0\].parameters: parameters \['output_dir'\] are set by the runner",
         ),
-        (lambda p: p.update(reports={"ok": 1}), "'reports' must be a list"),
+        (lambda p: p.update(reports={"ok": 1}), "reports: Input should be a valid tuple"),
+        (lambda p: p["targets"][0].update(owner=None), r"targets\[0\].owner: "),
+        (lambda p: p["targets"][0].update(metric="retension"), "unknown metric 'retension'"),
+        (lambda p: p["programs"][0].update(kind="loyal"), r"programs\[0\]"),
     ],
 )
 def test_invalid_config_raises_one_config_error_naming_report_and_key(tmp_path, mutate, expected):
@@ -140,9 +164,9 @@ def test_all_problems_are_reported_together_before_anything_runs(tmp_path):
     with pytest.raises(ConfigError) as error:
         load_config(write_config(tmp_path, payload))
     message = str(error.value)
-    assert message.startswith("2 problem(s) in ")
-    assert "report 'ok'" in message and "'typo'" in message
-    assert "report 'fail'" in message and "gone.ipynb" in message
+    assert ": 2 problems:" in message
+    assert "reports[0].parameters" in message and "'typo'" in message
+    assert "reports[2].notebook" in message and "gone.ipynb" in message
 
 
 def test_notebook_without_output_dir_parameter_is_rejected(tmp_path):

@@ -4,17 +4,40 @@
   rejected).
 - :mod:`loyaltylab.config.base`: :class:`ConfigModel` (frozen, unknown keys forbidden) and
   :func:`config_error`, which names every problem by its YAML path.
+- :mod:`loyaltylab.config.model`: :class:`LoyaltyConfig` (settings, data, reports, programs,
+  targets) and :func:`load_config`.
+- :mod:`loyaltylab.config.reports`, :mod:`~loyaltylab.config.targets`,
+  :mod:`~loyaltylab.config.data`: the models of the sections.
+
+>>> from loyaltylab.config import load_config
+>>> config = load_config()  # doctest: +SKIP
+>>> config.settings.timeout_minutes  # doctest: +SKIP
+20.0
 """
 
 from loyaltylab.config.base import ConfigModel, config_error, error_path, validate_model
+from loyaltylab.config.data import DataSource
+from loyaltylab.config.model import SECTIONS, LoyaltyConfig, load_config, read_config_file
+from loyaltylab.config.reports import ReportSpec, RunSettings, notebook_parameters
+from loyaltylab.config.targets import TargetConfig, validate_targets
 from loyaltylab.config.yaml import load_json, load_yaml, parse_yaml_value
 
 __all__ = [
+    "SECTIONS",
     "ConfigModel",
+    "DataSource",
+    "LoyaltyConfig",
+    "ReportSpec",
+    "RunSettings",
+    "TargetConfig",
     "config_error",
     "error_path",
-    "validate_model",
+    "load_config",
     "load_json",
     "load_yaml",
+    "notebook_parameters",
     "parse_yaml_value",
+    "read_config_file",
+    "validate_model",
+    "validate_targets",
 ]

@@ -1,27 +1,33 @@
-"""Read and validate ``reports.yaml``: which notebooks the runner executes, with which parameters.
+"""The runner's view on ``reports.yaml``: which notebooks run, with which parameters.
 
-``reports.yaml`` has four top-level sections. ``settings`` and ``reports`` belong to the runner and
-are validated here; ``targets`` (SMART targets) and ``programs`` (reward-program configurations)
-belong to other modules and are passed through untouched. Every problem found is collected and
-raised as one :class:`~loyaltylab.errors.ConfigError` that names the report and the key, before
-any notebook runs: papermill itself only logs a parameter the notebook does not declare, so this
-check is the only guard against a typo in a parameter name.
+``reports.yaml`` is read and validated once by :func:`loyaltylab.config.load_config` (one YAML
+reader, one typed model, every problem named by its YAML path). This module adds what only the
+runner needs: :class:`ReportsConfig` (select reports for ``--only``, apply ``-p NAME.KEY=VALUE``
+overrides checked against the notebooks' declared parameters, list the reports) and
+:func:`parse_overrides`.
 """
 
 from __future__ import annotations
 
-import ast
 import os
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from loyaltylab.config import LoyaltyConfig, parse_yaml_value
+from loyaltylab.config import load_config as load_loyalty_config
+from loyaltylab.config.model import SECTIONS
+from loyaltylab.config.reports import (
+    INJECTED_PARAMETERS,
+    ROLES,
+    SETTINGS_DEFAULTS,
+    ReportSpec,
+    RunSettings,
+    notebook_parameters,
+)
 from loyaltylab.errors import ConfigError
 
 __all__ = [
@@ -39,148 +45,41 @@ __all__ = [
     "parse_yaml_value",
 ]
 
-SECTIONS = ("settings", "reports", "targets", "programs")
-"""Top-level sections of ``reports.yaml``; ``targets`` and ``programs`` belong to other modules."""
-
-REPORT_KEYS = ("name", "title", "notebook", "parameters", "role")
+REPORT_KEYS = tuple(ReportSpec.model_fields)
 """Keys of one entry of the ``reports`` list."""
 
-ROLES = ("scorecard",)
-"""Allowed values of ``role``: a scorecard runs after every other report of the run."""
-
-SETTINGS_DEFAULTS: Mapping[str, Any] = MappingProxyType(
-    {"timeout_minutes": 20.0, "kernel_name": "python3", "start_timeout_seconds": 60.0}
-)
-"""Keys of ``settings`` and their defaults."""
-
-INJECTED_PARAMETERS = ("output_dir", "run_dir")
-"""Parameters the runner sets itself; ``reports.yaml`` and ``-p`` may not set them."""
-
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-_RESERVED_NAMES = frozenset({"index", "status", "latest", "runs"})
 _MAX_LISTED = 20
-
-
-class _NoDatesLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that keeps dates as strings (``2024-12-31`` stays ``"2024-12-31"``).
-
-    papermill changes the global YAML date handling when imported (nteract/papermill#439) and
-    hands dates to notebooks as strings; reading them as strings here keeps a parameter's type
-    the same whether it comes from ``reports.yaml``, ``-p`` or papermill's own command line.
-    """
-
-
-_NoDatesLoader.yaml_implicit_resolvers = {
-    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def parse_yaml_value(text: str) -> Any:
-    """Type ``text`` as YAML would (``26`` → int, ``[bgnbd]`` → list, ``no`` → False).
-
-    Dates stay strings (see the module notes); an empty text gives ``None``.
-
-    Parameters
-    ----------
-    text : str
-        A value from the command line, e.g. the part after ``=`` in ``-p clv_cdnow.horizon=26``.
-
-    Returns
-    -------
-    Any
-        ``int``, ``float``, ``bool``, ``None``, ``str``, ``list`` or ``dict``.
-
-    Examples
-    --------
-    >>> parse_yaml_value("26"), parse_yaml_value("[bgnbd]"), parse_yaml_value("2024-12-31")
-    (26, ['bgnbd'], '2024-12-31')
-    """
-    try:
-        return yaml.load(text, Loader=_NoDatesLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as error:
-        raise ConfigError(f"cannot read value {text!r} as YAML: {error}") from None
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """The ``settings`` section of ``reports.yaml``.
-
-    Attributes
-    ----------
-    timeout_minutes : float
-        Execution limit per notebook cell in minutes; a cell running longer stops that report.
-    kernel_name : str
-        Jupyter kernel for every notebook (``"python3"``).
-    start_timeout_seconds : float
-        How long to wait for a kernel to start.
-    """
-
-    timeout_minutes: float = float(SETTINGS_DEFAULTS["timeout_minutes"])
-    kernel_name: str = str(SETTINGS_DEFAULTS["kernel_name"])
-    start_timeout_seconds: float = float(SETTINGS_DEFAULTS["start_timeout_seconds"])
-
-
-@dataclass(frozen=True)
-class ReportSpec:
-    """One entry of the ``reports`` list, validated.
-
-    Attributes
-    ----------
-    name : str
-        Safe file name of the report (letters, digits, ``_``, ``-``); names its files in a run.
-    title : str
-        Title of the stakeholder HTML.
-    notebook : pathlib.Path
-        Absolute path of the source notebook.
-    parameters : mapping
-        Parameters passed to papermill (without the injected ``output_dir`` / ``run_dir``).
-    role : str or None
-        ``"scorecard"`` (runs last, listed first) or ``None``.
-    declared_parameters : tuple of str
-        Parameters the notebook's ``parameters`` cell declares (:func:`notebook_parameters`).
-    parameter_defaults : mapping
-        The declared parameters' defaults (literals evaluated, e.g. ``"cdnow_sample"``, ``26``).
-    """
-
-    name: str
-    title: str
-    notebook: Path
-    parameters: Mapping[str, Any] = field(default_factory=dict)
-    role: str | None = None
-    declared_parameters: tuple[str, ...] = ()
-    parameter_defaults: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def is_scorecard(self) -> bool:
-        """Whether this report runs after all others and reads their metrics."""
-        return self.role == "scorecard"
 
 
 @dataclass(frozen=True)
 class ReportsConfig:
-    """A validated ``reports.yaml``.
+    """The reports of a validated ``reports.yaml``, as the runner uses them.
 
     Attributes
     ----------
-    path : pathlib.Path or None
-        The file read (``None`` for a config built from a mapping).
-    root : pathlib.Path
-        Folder that relative notebook paths are resolved against and that notebooks run in
-        (the folder of ``reports.yaml``, i.e. the project root).
-    settings : RunSettings
-        The ``settings`` section.
+    config : LoyaltyConfig
+        The whole validated file (settings, data, reports, programs, targets).
     reports : tuple of ReportSpec
-        The ``reports`` section, in file order.
-    sections : mapping
-        Other sections (``targets``, ``programs``), passed through untouched.
+        The ``reports`` section in file order, with any ``-p`` overrides applied.
     """
 
-    path: Path | None
-    root: Path
-    settings: RunSettings
+    config: LoyaltyConfig
     reports: tuple[ReportSpec, ...]
-    sections: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path | None:
+        """The file read (``None`` for a config built from a mapping)."""
+        return self.config.path
+
+    @property
+    def root(self) -> Path:
+        """Folder relative notebook paths are resolved against and notebooks run in."""
+        return self.config.root
+
+    @property
+    def settings(self) -> RunSettings:
+        """The ``settings`` section."""
+        return self.config.settings
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -256,7 +155,7 @@ class ReportsConfig:
                     )
         _raise_problems(problems, "parameter overrides")
         reports = tuple(
-            replace(r, parameters={**r.parameters, **overrides.get(r.name, {})})
+            r.model_copy(update={"parameters": {**r.parameters, **overrides.get(r.name, {})}})
             for r in self.reports
         )
         return replace(self, reports=reports)
@@ -318,14 +217,10 @@ def load_config(
     *,
     root: str | os.PathLike[str] | None = None,
 ) -> ReportsConfig:
-    """Read and validate ``reports.yaml``.
+    """Read and validate ``reports.yaml`` for a run (:func:`loyaltylab.config.load_config`).
 
-    Checks, collecting every problem into one :class:`~loyaltylab.errors.ConfigError`: unknown
-    top-level, ``settings`` and report keys; missing ``name``/``notebook``; duplicate or unsafe
-    report names (they become file names); notebooks that do not exist or cannot be inspected;
-    parameters the notebook does not declare (:func:`notebook_parameters`); parameters the
-    runner injects (``output_dir``, ``run_dir``); notebooks that do not declare ``output_dir``;
-    unknown roles.
+    Every section is checked before anything runs, including the targets' metric names
+    (:data:`loyaltylab.targets.KPI_METRICS`), so a typo fails the command, not the scorecard.
 
     Parameters
     ----------
@@ -346,230 +241,10 @@ def load_config(
     >>> config.names  # doctest: +SKIP
     ('clv_cdnow',)
     """
-    if isinstance(path, Mapping):
-        raw: Any = path
-        source: Path | None = None
-        base = Path(root) if root is not None else Path.cwd()
-    else:
-        if path is None:
-            from loyaltylab.paths import reports_config
+    from loyaltylab.targets import KPI_METRICS
 
-            path = reports_config()
-        source = Path(path).expanduser().resolve()
-        base = Path(root) if root is not None else source.parent
-        try:
-            text = source.read_text(encoding="utf-8")
-        except OSError as error:
-            raise ConfigError(f"cannot read the reports config {source}: {error}") from None
-        try:
-            raw = yaml.load(text, Loader=_NoDatesLoader)  # noqa: S506 - a SafeLoader subclass
-        except yaml.YAMLError as error:
-            raise ConfigError(f"{source} is not valid YAML: {error}") from None
-    where = str(source) if source is not None else "the reports config"
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where} must be a mapping with sections {list(SECTIONS)}, got {raw!r}")
-
-    problems: list[str] = []
-    unknown = [str(key) for key in raw if key not in SECTIONS]
-    if unknown:
-        problems.append(f"unknown top-level key(s) {unknown}; allowed: {list(SECTIONS)}")
-    settings = _parse_settings(raw.get("settings"), problems)
-    entries = raw.get("reports")
-    if entries is None:
-        entries = []
-    if not isinstance(entries, Sequence) or isinstance(entries, str):
-        problems.append(f"'reports' must be a list of reports, got {type(entries).__name__}")
-        entries = []
-    reports: list[ReportSpec] = []
-    seen: set[str] = set()
-    for position, entry in enumerate(entries, start=1):
-        spec = _parse_report(entry, position, base.resolve(), seen, problems)
-        if spec is not None:
-            reports.append(spec)
-    _raise_problems(problems, where)
-    sections = {key: raw[key] for key in ("targets", "programs") if key in raw}
-    return ReportsConfig(
-        path=source,
-        root=base.resolve(),
-        settings=settings,
-        reports=tuple(reports),
-        sections=MappingProxyType(sections),
-    )
-
-
-def _parse_settings(raw: Any, problems: list[str]) -> RunSettings:
-    if raw is None:
-        return RunSettings()
-    if not isinstance(raw, Mapping):
-        problems.append(f"'settings' must be a mapping, got {raw!r}")
-        return RunSettings()
-    unknown = [str(key) for key in raw if key not in SETTINGS_DEFAULTS]
-    if unknown:
-        problems.append(f"settings: unknown key(s) {unknown}; allowed: {list(SETTINGS_DEFAULTS)}")
-    values: dict[str, Any] = {}
-    for key in ("timeout_minutes", "start_timeout_seconds"):
-        if key in raw:
-            value = raw[key]
-            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-                problems.append(f"settings.{key} must be a positive number, got {value!r}")
-            else:
-                values[key] = float(value)
-    if "kernel_name" in raw:
-        value = raw["kernel_name"]
-        if not isinstance(value, str) or not value.strip():
-            problems.append(f"settings.kernel_name must be a kernel name, got {value!r}")
-        else:
-            values["kernel_name"] = value.strip()
-    return RunSettings(**values)
-
-
-def _parse_report(
-    entry: Any, position: int, base: Path, seen: set[str], problems: list[str]
-) -> ReportSpec | None:
-    if not isinstance(entry, Mapping):
-        problems.append(f"reports[{position}] must be a mapping with keys {list(REPORT_KEYS)}")
-        return None
-    name = entry.get("name")
-    label = f"report {name!r}" if isinstance(name, str) and name else f"reports[{position}]"
-    count = len(problems)
-    unknown = [str(key) for key in entry if key not in REPORT_KEYS]
-    if unknown:
-        problems.append(f"{label}: unknown key(s) {unknown}; allowed: {list(REPORT_KEYS)}")
-    if not isinstance(name, str) or not _SAFE_NAME.match(name):
-        problems.append(
-            f"{label}: 'name' must be 1-64 letters, digits, '_' or '-' (it names files), "
-            f"got {name!r}"
-        )
-    elif name in _RESERVED_NAMES:
-        problems.append(f"{label}: 'name' {name!r} is reserved for run files; choose another")
-    elif name in seen:
-        problems.append(f"{label}: duplicate 'name' {name!r}; report names must be unique")
-    else:
-        seen.add(name)
-    title = entry.get("title", name)
-    if not isinstance(title, str) or not title.strip():
-        problems.append(f"{label}: 'title' must be a non-empty string, got {title!r}")
-    role = entry.get("role")
-    if role is not None and role not in ROLES:
-        problems.append(f"{label}: 'role' must be one of {list(ROLES)} or absent, got {role!r}")
-    parameters = entry.get("parameters")
-    if parameters is None:
-        parameters = {}
-    if not isinstance(parameters, Mapping):
-        problems.append(f"{label}: 'parameters' must be a mapping, got {parameters!r}")
-        parameters = {}
-    injected = [key for key in parameters if key in INJECTED_PARAMETERS]
-    if injected:
-        problems.append(f"{label}: parameters {injected} are set by the runner; remove them")
-    declared = _declared_parameters(entry.get("notebook"), base, label, problems)
-    if declared is not None:
-        undeclared = [str(key) for key in parameters if key not in declared]
-        if undeclared:
-            problems.append(
-                f"{label}: {len(undeclared)} parameter(s) {undeclared[:5]} not declared by "
-                f"notebook {entry['notebook']}; it declares {list(declared)}"
-            )
-        if "output_dir" not in declared:
-            problems.append(
-                f"{label}: notebook {entry['notebook']} declares no 'output_dir' parameter "
-                f'(CONTRIBUTING.md: every report notebook has output_dir: str = "")'
-            )
-    if len(problems) > count or declared is None:
-        return None
-    return ReportSpec(
-        name=name,
-        title=title.strip(),
-        notebook=_resolve(entry["notebook"], base),
-        parameters=dict(parameters),
-        role=role,
-        declared_parameters=tuple(declared),
-        parameter_defaults=declared,
-    )
-
-
-def _declared_parameters(
-    notebook: Any, base: Path, label: str, problems: list[str]
-) -> dict[str, Any] | None:
-    if not isinstance(notebook, str | os.PathLike) or not str(notebook).strip():
-        problems.append(f"{label}: 'notebook' must be a path to an .ipynb file, got {notebook!r}")
-        return None
-    path = _resolve(notebook, base)
-    if path.suffix != ".ipynb":
-        problems.append(f"{label}: 'notebook' {notebook} is not an .ipynb file")
-        return None
-    if not path.is_file():
-        problems.append(f"{label}: 'notebook' {notebook} does not exist (looked for {path})")
-        return None
-    try:
-        return notebook_parameters(path)
-    except ConfigError as error:
-        problems.append(f"{label}: {error}")
-        return None
-
-
-def notebook_parameters(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Return the parameters a notebook declares and their defaults.
-
-    Reads the first cell tagged ``parameters`` (the one papermill injects after) with Python's
-    ``ast``: every top-level assignment ``name = value`` or ``name: type = value`` is a parameter;
-    literal defaults are evaluated (``"cdnow_sample"``, ``26``, ``[]``), others kept as source
-    text. Unlike ``papermill.inspect_notebook``, which silently skips any line holding a second
-    ``=`` (e.g. ``x: str = ""  # empty = all``), this sees every parameter papermill can set.
-
-    Parameters
-    ----------
-    path : path-like
-        An ``.ipynb`` file.
-
-    Returns
-    -------
-    dict
-        ``{name: default}`` in cell order.
-
-    Examples
-    --------
-    >>> notebook_parameters("notebooks/02_clv.ipynb")["transactions"]  # doctest: +SKIP
-    'cdnow_sample'
-    """
-    import nbformat
-
-    try:
-        notebook = nbformat.read(str(path), as_version=4)
-    except (OSError, ValueError) as error:
-        raise ConfigError(f"cannot read notebook {path}: {error}") from None
-    cells = [c for c in notebook.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
-    if not cells:
-        raise ConfigError(f"notebook {path} has no cell tagged 'parameters'")
-    source = cells[0].source
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as error:
-        raise ConfigError(
-            f"the parameters cell of {path} is not valid Python (line {error.lineno}): {error.msg}"
-        ) from None
-    defaults: dict[str, Any] = {}
-    for node in tree.body:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            targets, value = [node.target], node.value
-        elif isinstance(node, ast.Assign):
-            targets = [t for t in node.targets if isinstance(t, ast.Name)]
-            value = node.value
-        else:
-            continue
-        for target in targets:
-            if value is None:
-                defaults[target.id] = None
-                continue
-            try:
-                defaults[target.id] = ast.literal_eval(value)
-            except ValueError:
-                defaults[target.id] = ast.get_source_segment(source, value)
-    return defaults
-
-
-def _resolve(notebook: str | os.PathLike[str], base: Path) -> Path:
-    path = Path(notebook).expanduser()
-    return (path if path.is_absolute() else base / path).resolve()
+    config = load_loyalty_config(path, root=root, kpi_metrics=KPI_METRICS)
+    return ReportsConfig(config=config, reports=config.reports)
 
 
 def _display_path(path: Path, root: Path) -> str:
