@@ -1,54 +1,18 @@
-"""Reward-program configurations: typed parts and the program kinds, a union on ``kind``.
+"""The parts of a reward-program configuration: points, tiers, cashback, paid, coalition, ...
 
-The vocabulary follows what practitioners configure in Open Loyalty, ERPNext and Odoo
-(reference/rewards.md §3 and the closing "config vocabulary" of §4 [S86]-[S104]):
-
-* points: earn rate (points per currency unit), points per purchase (stamp cards), point value,
-  a redemption threshold or a reward catalogue, expiry (``after_days`` | ``end_of_year`` |
-  ``never``), lock days, endowed (head-start) points [S4][S91][S96][S97];
-* tiers: qualification metric (``spend`` | ``points``), rolling window, thresholds, benefits per
-  tier (earn multiplier, discount, status) and downgrade mode (``none`` | ``automatic`` |
-  ``after_days``) [S90]-[S95];
-* cashback / instant discount; paid membership (fee, period, benefits, uptake falling with the
-  fee, churn) [S34]-[S36]; coalition (points earned at partners, who funds them) [S22];
-  campaigns (time-boxed earn multiplier such as double points, a bonus for a target behaviour)
-  [S49]-[S52];
-* economics: reward cost to the firm vs value to the customer, fixed and per-member costs, gross
-  margin, the IFRS 15 redemption estimate [S67].
-
-Every part is a frozen pydantic model (:class:`~loyaltylab.config.base.ConfigModel`: unknown
-keys forbidden). A program is one of six kinds, :data:`ProgramConfig`, a discriminated union on
-``kind``; each kind requires its parts (a tiered program needs ``tiers``, a coalition ``points``
-and ``coalition``, ...). Every kind has every part as an attribute (``None`` or ``()`` when
-absent), so code reading ``program.tiers`` works for any kind.
-
-Errors are one :class:`~loyaltylab.errors.ConfigError` naming each problem by its YAML path,
-e.g. ``programs[2].points.earn_rate: Input should be greater than or equal to 0 (got -1.0)``,
-whether the program comes from ``reports.yaml`` (:func:`validate_programs`) or is built in code
-(``PointsRules(earn_rate=-1.0)``). Parts also take their fields positionally, in the order
-documented, as the dataclasses they replace did: ``Tier("gold", 500)``.
+Each part is a frozen pydantic model (unknown keys forbidden) with the fields, defaults and
+rules documented on it; :mod:`loyaltylab.config.programs` explains the vocabulary and sources.
+Built in code, a part takes its fields also by position (``Tier("gold", 500)``) and a bad value
+raises one :class:`~loyaltylab.errors.ConfigError` named by the part's YAML key
+(``points.earn_rate: ...``); inside a program the full YAML path is used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import fields as dataclass_fields
-from dataclasses import is_dataclass
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self, TypeAlias, get_args
 
-from pydantic import (
-    AfterValidator,
-    ConfigDict,
-    Discriminator,
-    Field,
-    StrictBool,
-    StrictInt,
-    Tag,
-    TypeAdapter,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import AfterValidator, Field, StrictBool, StrictInt, ValidationError, model_validator
 from pydantic._internal._model_construction import ModelMetaclass
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
@@ -60,26 +24,17 @@ __all__ = [
     "PROGRAM_KINDS",
     "TIER_METRICS",
     "Campaign",
-    "CampaignProgram",
     "Cashback",
-    "CashbackProgram",
     "Coalition",
-    "CoalitionProgram",
     "Economics",
     "PaidMembership",
-    "PaidProgram",
-    "PointsProgram",
     "PointsRules",
-    "ProgramBase",
-    "ProgramConfig",
-    "ProgramList",
+    "ProgramPart",
     "Reward",
     "Tier",
     "TierRules",
-    "TieredProgram",
-    "program_from_mapping",
-    "validate_program",
-    "validate_programs",
+    "at_least",
+    "rule_error",
 ]
 
 ExpiryPolicy: TypeAlias = Literal["never", "after_days", "end_of_year"]
@@ -101,7 +56,7 @@ Discount = Annotated[float, Field(strict=True, ge=0, le=0.9)]
 WeekNumber = Annotated[int, Field(strict=True, ge=0)]
 
 
-def _at_least(count: int, what: str) -> AfterValidator:
+def at_least(count: int, what: str) -> AfterValidator:
     """Check a length after the items are valid (so a bad item gives no second error)."""
 
     def check(items: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -112,7 +67,7 @@ def _at_least(count: int, what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-def _rule_error(location: tuple[str | int, ...], message: str, given: Any) -> ValidationError:
+def rule_error(location: tuple[str | int, ...], message: str, given: Any) -> ValidationError:
     """One validation error at ``location`` (relative to the model being validated).
 
     Raised inside a validator, pydantic prefixes the location of the model, so the message
@@ -239,19 +194,19 @@ class PointsRules(ProgramPart):
     @model_validator(mode="after")
     def _check_rules(self) -> Self:
         if self.redemption_threshold <= 0 and not self.catalogue:
-            raise _rule_error(
+            raise rule_error(
                 ("redemption_threshold",),
                 "must be > 0 when there is no catalogue",
                 self.redemption_threshold,
             )
         if self.earn_rate == 0 and self.points_per_purchase == 0:
-            raise _rule_error(
+            raise rule_error(
                 ("earn_rate",),
                 "earn_rate and points_per_purchase are both 0 - no points are earned",
                 self.earn_rate,
             )
         if self.expiry == "after_days" and self.expiry_days < 7:
-            raise _rule_error(
+            raise rule_error(
                 ("expiry_days",),
                 "must be a whole number of days >= 7 when expiry is 'after_days'",
                 self.expiry_days,
@@ -336,7 +291,7 @@ class TierRules(ProgramPart):
 
     yaml_key: ClassVar[str] = "tiers"
 
-    tiers: Annotated[tuple[Tier, ...], _at_least(2, "tiers")]
+    tiers: Annotated[tuple[Tier, ...], at_least(2, "tiers")]
     metric: TierMetric = "spend"
     window_days: Annotated[int, Field(strict=True, ge=28)] = 365
     downgrade: DowngradeMode = "after_days"
@@ -353,14 +308,14 @@ class TierRules(ProgramPart):
     def _check_order(self) -> Self:
         first = self.tiers[0]
         if first.threshold != 0:
-            raise _rule_error(
+            raise rule_error(
                 ("tiers", 0, "threshold"),
                 f"the first tier {first.name!r} must have threshold 0",
                 first.threshold,
             )
         for index, (lower, upper) in enumerate(zip(self.tiers[:-1], self.tiers[1:], strict=True)):
             if upper.threshold <= lower.threshold:
-                raise _rule_error(
+                raise rule_error(
                     ("tiers", index + 1, "threshold"),
                     f"threshold of {upper.name!r} ({upper.threshold:g}) is not above the one "
                     f"beneath it, {lower.name!r} ({lower.threshold:g})",
@@ -408,7 +363,7 @@ class PaidMembership(ProgramPart):
 
     Examples
     --------
-    >>> PaidMembership(fee=120.0, half_uptake_fee_per_month=10.0).uptake()
+    >>> round(PaidMembership(fee=120.0, half_uptake_fee_per_month=10.0).uptake(), 3)
     0.25
     """
 
@@ -498,7 +453,7 @@ class Campaign(ProgramPart):
     @model_validator(mode="after")
     def _check_window(self) -> Self:
         if self.end_week <= self.start_week:
-            raise _rule_error(
+            raise rule_error(
                 ("end_week",),
                 f"campaign {self.name!r} ends (week {self.end_week}) before it starts "
                 f"(week {self.start_week})",
@@ -536,325 +491,3 @@ class Economics(ProgramPart):
     cost_per_member_per_year: NonNegative = 0.0
     annual_discount_rate: Fraction = 0.10
     expected_redemption: Annotated[float, Field(strict=True, gt=0, le=1)] = 0.80
-
-
-def _behaviour_parameters() -> set[str]:
-    """Return the field names of ``loyaltylab.rewards.behaviour.Behaviour``.
-
-    Imported when a program is validated, not when this module loads: ``rewards`` imports
-    ``config``, so ``config`` must not import ``rewards`` at import time.
-    """
-    from loyaltylab.rewards.behaviour import Behaviour
-
-    if is_dataclass(Behaviour):
-        return {item.name for item in dataclass_fields(Behaviour)}
-    return set(getattr(Behaviour, "model_fields", {}))
-
-
-class ProgramBase(ProgramPart):
-    """What every reward-program kind has; the kinds below say which parts they require.
-
-    Parameters
-    ----------
-    name : str
-        Unique, non-empty name (used as metrics key).
-    kind : {"points", "tiered", "cashback", "paid", "coalition", "campaign"}
-        The design family; it decides which parts are required.
-    points, tiers, cashback, paid, coalition : optional
-        The parts; ``points`` is required by points, coalition and campaign programs and by
-        tiers that qualify on points, ``tiers`` by tiered, ``cashback`` by cashback, ``paid``
-        by paid, ``coalition`` by coalition programs. Any kind may carry the other parts.
-    campaigns : tuple of Campaign, default ()
-        Time-boxed campaigns (at least one for ``kind="campaign"``).
-    economics : Economics
-        Costs and margins.
-    auto_enrol : bool, default False
-        Every customer is a member (ERPNext ``auto_opt_in`` [S102]).
-    enrolment_rate : float or None, default None
-        Share of customers who join; None uses the behaviour default.
-    behaviour : mapping, default {}
-        Overrides of :class:`loyaltylab.rewards.behaviour.Behaviour` fields for this program.
-    """
-
-    yaml_key: ClassVar[str] = "program"
-
-    name: str
-    kind: str
-    points: PointsRules | None = None
-    tiers: TierRules | None = None
-    cashback: Cashback | None = None
-    paid: PaidMembership | None = None
-    coalition: Coalition | None = None
-    campaigns: tuple[Campaign, ...] = ()
-    economics: Economics = Field(default_factory=Economics)
-    auto_enrol: StrictBool = False
-    enrolment_rate: Fraction | None = None
-    behaviour: dict[str, float] = Field(default_factory=dict)
-
-    @field_validator("name")
-    @classmethod
-    def _name_not_blank(cls, name: str) -> str:
-        if not name.strip():
-            raise PydanticCustomError("blank_name", "a program needs a non-empty name")
-        return name
-
-    @field_validator("behaviour")
-    @classmethod
-    def _known_behaviour(cls, overrides: dict[str, float]) -> dict[str, float]:
-        known = _behaviour_parameters()
-        unknown = [key for key in overrides if key not in known]
-        if unknown:
-            details = [
-                InitErrorDetails(
-                    type=PydanticCustomError(
-                        "unknown_behaviour",
-                        f"unknown behaviour parameter; known: {sorted(known)}",
-                    ),
-                    loc=(key,),
-                    input=overrides[key],
-                )
-                for key in unknown
-            ]
-            raise ValidationError.from_exception_data("behaviour", details)
-        return overrides
-
-    @model_validator(mode="after")
-    def _points_for_point_tiers(self) -> Self:
-        if self.tiers is not None and self.tiers.metric == "points" and self.points is None:
-            raise _rule_error(
-                ("tiers", "metric"),
-                "tiers qualify on points but the program has no points: add a 'points:' part "
-                "or use metric 'spend'",
-                "points",
-            )
-        return self
-
-
-class PointsProgram(ProgramBase):
-    """A points program: earn and redeem points (``points`` required)."""
-
-    kind: Literal["points"] = "points"
-    points: PointsRules
-
-
-class TieredProgram(ProgramBase):
-    """A tiered program: status levels on spend or points (``tiers`` required)."""
-
-    kind: Literal["tiered"] = "tiered"
-    tiers: TierRules
-
-
-class CashbackProgram(ProgramBase):
-    """Cashback or an instant discount (``cashback`` required)."""
-
-    kind: Literal["cashback"] = "cashback"
-    cashback: Cashback
-
-
-class PaidProgram(ProgramBase):
-    """A paid membership (``paid`` required)."""
-
-    kind: Literal["paid"] = "paid"
-    paid: PaidMembership
-
-
-class CoalitionProgram(ProgramBase):
-    """A coalition: points also earned at partners (``points`` and ``coalition`` required)."""
-
-    kind: Literal["coalition"] = "coalition"
-    points: PointsRules
-    coalition: Coalition
-
-
-class CampaignProgram(ProgramBase):
-    """Points plus time-boxed campaigns (``points`` and at least one campaign required)."""
-
-    kind: Literal["campaign"] = "campaign"
-    points: PointsRules
-    campaigns: Annotated[tuple[Campaign, ...], _at_least(1, "campaign")]
-
-
-class _UnknownKind(ConfigModel):
-    """Takes a program whose kind is missing or unknown, so the error is at ``...kind``."""
-
-    model_config = ConfigDict(extra="allow")
-
-    kind: ProgramKind
-
-
-_KINDS: dict[str, type[ProgramBase]] = {
-    "points": PointsProgram,
-    "tiered": TieredProgram,
-    "cashback": CashbackProgram,
-    "paid": PaidProgram,
-    "coalition": CoalitionProgram,
-    "campaign": CampaignProgram,
-}
-# Union tags appear in pydantic's error locations; the brackets keep them out of the YAML path
-# (config.base.error_path skips bracketed parts), so errors read ``programs[2].points.earn_rate``.
-_UNKNOWN_TAG = "kind[?]"
-
-
-def _tag(kind: str) -> str:
-    return f"kind[{kind}]"
-
-
-def _program_tag(raw: Any) -> str | None:
-    """Return the union tag of a raw program (None for input that is no program at all)."""
-    if isinstance(raw, Mapping):
-        kind = raw.get("kind")
-    elif isinstance(raw, ProgramBase):
-        kind = raw.kind
-    else:
-        return None
-    return _tag(kind) if isinstance(kind, str) and kind in _KINDS else _UNKNOWN_TAG
-
-
-def _unique_names(programs: tuple[ProgramBase, ...]) -> tuple[ProgramBase, ...]:
-    first: dict[str, int] = {}
-    details = []
-    for index, program in enumerate(programs):
-        if program.name in first:
-            details.append(
-                InitErrorDetails(
-                    type=PydanticCustomError(
-                        "repeated_name",
-                        f"program name {program.name!r} is also used by entry "
-                        f"[{first[program.name]}]; names must be unique (they key the metrics)",
-                    ),
-                    loc=(index, "name"),
-                    input=program.name,
-                )
-            )
-        else:
-            first[program.name] = index
-    if details:
-        raise ValidationError.from_exception_data("programs", details)
-    return programs
-
-
-if TYPE_CHECKING:
-    ProgramConfig: TypeAlias = (
-        PointsProgram
-        | TieredProgram
-        | CashbackProgram
-        | PaidProgram
-        | CoalitionProgram
-        | CampaignProgram
-    )
-    ProgramList: TypeAlias = tuple[ProgramConfig, ...]
-else:
-    ProgramConfig = Annotated[
-        Annotated[PointsProgram, Tag(_tag("points"))]
-        | Annotated[TieredProgram, Tag(_tag("tiered"))]
-        | Annotated[CashbackProgram, Tag(_tag("cashback"))]
-        | Annotated[PaidProgram, Tag(_tag("paid"))]
-        | Annotated[CoalitionProgram, Tag(_tag("coalition"))]
-        | Annotated[CampaignProgram, Tag(_tag("campaign"))]
-        | Annotated[_UnknownKind, Tag(_UNKNOWN_TAG)],
-        Field(
-            discriminator=Discriminator(
-                _program_tag,
-                custom_error_type="program_type",
-                custom_error_message="a program must be a mapping with name, kind and its parts",
-            )
-        ),
-    ]
-    ProgramList = Annotated[
-        tuple[ProgramConfig, ...], _at_least(1, "program"), AfterValidator(_unique_names)
-    ]
-"""One reward program: a union of the six kinds, told apart by ``kind``."""
-
-_PROGRAM = TypeAdapter(ProgramConfig)
-_PROGRAMS = TypeAdapter(ProgramList)
-
-
-def validate_program(raw: Any, root: str = "program", source: str = "") -> ProgramConfig:
-    """Validate one program mapping (one ``programs:`` entry) into its kind's model.
-
-    Parameters
-    ----------
-    raw : mapping or ProgramBase
-        ``{"name": ..., "kind": ..., "points": {...}, "tiers": {"tiers": [...]}, ...}``.
-    root : str, default "program"
-        Path prefix of the entry in messages (``"programs[2]"``).
-    source : str, default ""
-        Where the mapping came from (``"reports.yaml"``); starts the message.
-
-    Returns
-    -------
-    PointsProgram, TieredProgram, CashbackProgram, PaidProgram, CoalitionProgram or CampaignProgram
-
-    Raises
-    ------
-    ConfigError
-        One error listing every problem by path, e.g. ``program.points.earn_rate: ...``.
-
-    Examples
-    --------
-    >>> type(validate_program({"name": "club", "kind": "paid", "paid": {"fee": 25.0}})).__name__
-    'PaidProgram'
-    """
-    try:
-        return _PROGRAM.validate_python(raw)
-    except ValidationError as error:
-        raise config_error(error, root=root, source=source) from None
-
-
-def validate_programs(
-    raw_list: Any, root: str = "programs", source: str = ""
-) -> tuple[ProgramConfig, ...]:
-    """Validate the ``programs:`` list: at least one program, every one valid, names unique.
-
-    Parameters
-    ----------
-    raw_list : list of mappings
-        The entries of ``programs:``.
-    root : str, default "programs"
-        Path prefix in messages.
-    source : str, default ""
-        Where the list came from (``"reports.yaml"``); starts the message.
-
-    Returns
-    -------
-    tuple of ProgramConfig
-
-    Raises
-    ------
-    ConfigError
-        One error naming each problem by path, e.g. ``programs[2].points.earn_rate: ...`` or
-        ``programs[3].name: program name 'a' is also used by entry [0]; ...``.
-
-    Examples
-    --------
-    >>> cash = {"name": "cash", "kind": "cashback", "cashback": {"rate": 0.01}}
-    >>> validate_programs([cash])[0].cashback.rate
-    0.01
-    """
-    try:
-        return _PROGRAMS.validate_python(raw_list)
-    except ValidationError as error:
-        raise config_error(error, root=root, source=source) from None
-
-
-def program_from_mapping(raw: Mapping[str, Any], root: str = "program") -> ProgramConfig:
-    """Build a program from a mapping such as one ``programs:`` entry (:func:`validate_program`).
-
-    Parameters
-    ----------
-    raw : mapping
-        ``{"name": ..., "kind": ..., "points": {...}, "tiers": {"tiers": [...]}, ...}``; parts
-        may also be given as built models.
-    root : str, default "program"
-        Path prefix in messages.
-
-    Returns
-    -------
-    ProgramConfig
-
-    Examples
-    --------
-    >>> program_from_mapping({"name": "basic", "kind": "cashback", "cashback": {"rate": 0.01}}).kind
-    'cashback'
-    """
-    return validate_program(raw, root=root)
