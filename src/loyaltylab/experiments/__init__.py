@@ -4,15 +4,13 @@ The one call is :func:`analyze_experiment`; the pieces (effects on sufficient st
 regression adjustment, the SRM check, power and sample size, p-value corrections, non-zero
 winsorisation, segment effects, Bayesian chance to win and always-valid intervals) are usable on
 their own. Conventions and reference values: ``reference/statistics.md``.
+
+Modules: ``analysis`` (:func:`analyze_experiment`), ``results`` (:class:`ExperimentAnalysis`),
+``tables`` (balance, CUPED, capped and segment tables), ``decisions`` (:func:`recommendation`,
+:func:`planning_table`), and one module per statistical piece.
 """
 
-from loyaltylab.experiments.analysis import (
-    ExperimentAnalysis,
-    analyze_experiment,
-    match_pre_period,
-    planning_table,
-    recommendation,
-)
+from loyaltylab.experiments.analysis import analyze_experiment, match_pre_period
 from loyaltylab.experiments.bayesian import BayesianLift, bayesian_lift
 from loyaltylab.experiments.corrections import CORRECTIONS, adjust_p_values
 from loyaltylab.experiments.cuped import (
@@ -30,6 +28,7 @@ from loyaltylab.experiments.data import (
     load_experiment_data,
     truth_metrics,
 )
+from loyaltylab.experiments.decisions import planning_table, recommendation
 from loyaltylab.experiments.effects import (
     EffectEstimate,
     mean_effect,
@@ -46,6 +45,7 @@ from loyaltylab.experiments.power import (
     sample_size_means,
     sample_size_proportions,
 )
+from loyaltylab.experiments.results import ExperimentAnalysis
 from loyaltylab.experiments.sequential import sequential_interval
 from loyaltylab.experiments.srm import SRM_THRESHOLD, SrmResult, check_srm
 from loyaltylab.experiments.validation import validate_experiment_frame

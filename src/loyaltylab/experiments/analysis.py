@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,185 +22,27 @@ import pandas as pd
 from loyaltylab.errors import ParameterError
 from loyaltylab.experiments.bayesian import bayesian_lift
 from loyaltylab.experiments.corrections import CORRECTIONS, adjust_p_values
-from loyaltylab.experiments.cuped import arm_regression_stats, regression_adjusted_from_stats
 from loyaltylab.experiments.effects import (
     EffectEstimate,
     mean_effect,
     proportion_effect,
     ratio_effect,
 )
-from loyaltylab.experiments.heterogeneity import segment_effects
-from loyaltylab.experiments.power import (
-    mde_means,
-    mde_proportions,
-    sample_size_means,
-    sample_size_proportions,
-)
+from loyaltylab.experiments.results import EFFECT_FIELDS, ExperimentAnalysis
 from loyaltylab.experiments.sequential import sequential_interval
-from loyaltylab.experiments.srm import SRM_THRESHOLD, SrmResult, check_srm
-from loyaltylab.experiments.validation import ArmCodes, validate_experiment_frame
-from loyaltylab.experiments.winsorize import nonzero_cap
-
-__all__ = [
-    "ExperimentAnalysis",
-    "analyze_experiment",
-    "match_pre_period",
-    "planning_table",
-    "recommendation",
-]
-
-_EFFECT_FIELDS = (
-    "control_mean",
-    "treatment_mean",
-    "absolute",
-    "absolute_se",
-    "absolute_ci_low",
-    "absolute_ci_high",
-    "relative",
-    "relative_se",
-    "relative_ci_low",
-    "relative_ci_high",
-    "p_value",
+from loyaltylab.experiments.srm import SRM_THRESHOLD, check_srm
+from loyaltylab.experiments.tables import (
+    adjusted_table,
+    arm_moments,
+    balance_table,
+    capped_table,
+    column_values,
+    heterogeneity_tables,
 )
+from loyaltylab.experiments.validation import validate_experiment_frame
 
-
-@dataclass(frozen=True)
-class ExperimentAnalysis:
-    """Everything known about one experiment.
-
-    Attributes
-    ----------
-    arm_col, control : str
-        Arm column and control label.
-    arms : tuple of str
-        All arms, control first.
-    alpha : float
-        1 - confidence level of every interval.
-    correction : str
-        Multiple-comparison method applied over arms x primary outcomes.
-    primary_outcomes : tuple of str
-        Outcomes included in the correction.
-    srm : SrmResult
-        Sample-ratio-mismatch check (look at this first).
-    balance : pandas.DataFrame
-        Per treatment arm and covariate: control and arm means and the standardised mean
-        difference (|SMD| > 0.1 flags an imbalance).
-    effects : pandas.DataFrame
-        Per arm and outcome: means, absolute and relative effects with intervals, p-value,
-        adjusted p-value, chance to win and always-valid (sequential) interval.
-    adjusted : pandas.DataFrame
-        Regression-adjusted (CUPED, HC2) effects with the share of variance removed.
-    capped : pandas.DataFrame
-        Revenue-like outcomes winsorised at a quantile of non-zero values, next to uncapped.
-    heterogeneity : pandas.DataFrame
-        Exploratory per-segment effects.
-    heterogeneity_tests : pandas.DataFrame
-        Per segment column, arm and outcome: test that the effect is equal across segments.
-    """
-
-    arm_col: str
-    control: str
-    arms: tuple[str, ...]
-    alpha: float
-    correction: str
-    primary_outcomes: tuple[str, ...]
-    srm: SrmResult
-    balance: pd.DataFrame
-    effects: pd.DataFrame
-    adjusted: pd.DataFrame
-    capped: pd.DataFrame
-    heterogeneity: pd.DataFrame
-    heterogeneity_tests: pd.DataFrame
-    outcome_kinds: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def treatments(self) -> tuple[str, ...]:
-        """Treatment arms (every arm but the control)."""
-        return self.arms[1:]
-
-    def summary(self) -> pd.DataFrame:
-        """Return the headline table: one row per arm and outcome."""
-        columns = [
-            "arm",
-            "outcome",
-            "kind",
-            "control_mean",
-            "treatment_mean",
-            "absolute",
-            "absolute_ci_low",
-            "absolute_ci_high",
-            "relative",
-            "p_value",
-            "p_adjusted",
-            "chance_to_win",
-        ]
-        return self.effects[columns].copy()
-
-    def metrics(self) -> dict[str, Any]:
-        """Return the key numbers as a nested dict for ``write_metrics``.
-
-        Returns
-        -------
-        dict
-            ``srm.{p_value, chi2, mismatch, observed}``,
-            ``effects.<arm>.<outcome>.{control_mean, treatment_mean, absolute, absolute_ci_low,
-            absolute_ci_high, relative, relative_ci_low, relative_ci_high, p_value, p_adjusted,
-            chance_to_win}``, ``cuped.<arm>.<outcome>.{...,variance_reduction}``,
-            ``capped.<arm>.<outcome>.{cap, absolute, ...}`` and
-            ``heterogeneity.<segment>.<arm>.<outcome>.p_value``.
-        """
-        effects: dict[str, dict[str, Any]] = {}
-        for row in self.effects.itertuples(index=False):
-            effects.setdefault(row.arm, {})[row.outcome] = {
-                key: getattr(row, key)
-                for key in (
-                    *_EFFECT_FIELDS,
-                    "p_adjusted",
-                    "chance_to_win",
-                    "n_control",
-                    "n_treatment",
-                )
-            }
-        cuped: dict[str, dict[str, Any]] = {}
-        for row in self.adjusted.itertuples(index=False):
-            cuped.setdefault(row.arm, {})[row.outcome] = {
-                "covariate": row.covariate,
-                "absolute": row.absolute,
-                "absolute_ci_low": row.absolute_ci_low,
-                "absolute_ci_high": row.absolute_ci_high,
-                "relative": row.relative,
-                "p_value": row.p_value,
-                "variance_reduction": row.variance_reduction,
-            }
-        capped: dict[str, dict[str, Any]] = {}
-        for row in self.capped.itertuples(index=False):
-            capped.setdefault(row.arm, {})[row.outcome] = {
-                "cap": row.cap,
-                "absolute": row.capped_absolute,
-                "absolute_ci_low": row.capped_ci_low,
-                "absolute_ci_high": row.capped_ci_high,
-                "p_value": row.capped_p_value,
-            }
-        heterogeneity: dict[str, Any] = {}
-        for row in self.heterogeneity_tests.itertuples(index=False):
-            node = heterogeneity.setdefault(row.segment, {}).setdefault(row.arm, {})
-            node[row.outcome] = {"p_value": row.p_value, "chi2": row.chi2, "df": row.df}
-        return {
-            "arms": list(self.arms),
-            "control": self.control,
-            "alpha": self.alpha,
-            "correction": self.correction,
-            "srm": {
-                "p_value": self.srm.p_value,
-                "chi2": self.srm.chi2,
-                "mismatch": self.srm.mismatch,
-                "observed": dict(zip(self.srm.arms, self.srm.observed, strict=True)),
-            },
-            "effects": effects,
-            "cuped": cuped,
-            "capped": capped,
-            "heterogeneity": heterogeneity,
-        }
+# ExperimentAnalysis is defined in loyaltylab.experiments.results; listed here as the return type.
+__all__ = ["ExperimentAnalysis", "analyze_experiment", "match_pre_period"]
 
 
 def match_pre_period(outcomes: Iterable[str], covariates: Iterable[str]) -> dict[str, str]:
@@ -245,22 +86,9 @@ def _effect_row(arm: str, outcome: str, kind: str, estimate: EffectEstimate) -> 
         "n_control": estimate.n_control,
         "n_treatment": estimate.n_treatment,
     }
-    row.update({key: getattr(estimate, key) for key in _EFFECT_FIELDS})
+    row.update({key: getattr(estimate, key) for key in EFFECT_FIELDS})
     row["relative_p_value"] = estimate.relative_p_value
     return row
-
-
-def _arm_moments(codes: np.ndarray, k: int, y: np.ndarray) -> tuple[np.ndarray, ...]:
-    n = np.bincount(codes, minlength=k).astype(float)
-    s1 = np.bincount(codes, weights=y, minlength=k)
-    s2 = np.bincount(codes, weights=y * y, minlength=k)
-    mean = s1 / n
-    var = np.maximum((s2 - s1 * mean) / (n - 1), 0.0)
-    return n, mean, var
-
-
-def _values(frame: pd.DataFrame, column: str) -> np.ndarray:
-    return frame[column].to_numpy(dtype=float)
 
 
 def analyze_experiment(
@@ -383,14 +211,14 @@ def analyze_experiment(
         design = design_split
     srm = check_srm(counts, design, threshold=srm_threshold)
 
-    balance = _balance_table(frame, arms, codes, covariate_names)
+    balance = balance_table(frame, arms, codes, covariate_names)
 
     rows: list[dict[str, Any]] = []
     kinds: dict[str, str] = {}
     for outcome in outcomes:
         kind = "binary" if outcome in binary else "continuous"
         kinds[outcome] = kind
-        n, mean, var = _arm_moments(codes, k, _values(frame, outcome))
+        n, mean, var = arm_moments(codes, k, column_values(frame, outcome))
         for index in range(1, k):
             if kind == "binary":
                 estimate = proportion_effect(
@@ -404,7 +232,7 @@ def analyze_experiment(
             rows[-1]["control_sd"] = math.sqrt(var[0])
     for name, (numerator, denominator) in ratios.items():
         kinds[name] = "ratio"
-        num, den = _values(frame, numerator), _values(frame, denominator)
+        num, den = column_values(frame, numerator), column_values(frame, denominator)
         n = np.bincount(codes, minlength=k).astype(float)
         sn = np.bincount(codes, weights=num, minlength=k)
         sd = np.bincount(codes, weights=den, minlength=k)
@@ -450,9 +278,9 @@ def analyze_experiment(
     effects["sequential_ci_low"] = seq_low
     effects["sequential_ci_high"] = seq_high
 
-    adjusted = _adjusted_table(frame, arms, codes, pairs, alpha)
-    capped = _capped_table(frame, codes, arms, capped_names, winsorize_quantile, alpha)
-    heterogeneity, tests = _heterogeneity_tables(frame, arms, segment_names, primary, kinds, alpha)
+    adjusted = adjusted_table(frame, arms, codes, pairs, alpha)
+    capped = capped_table(frame, codes, arms, capped_names, winsorize_quantile, alpha)
+    heterogeneity, tests = heterogeneity_tables(frame, arms, segment_names, primary, kinds, alpha)
     return ExperimentAnalysis(
         arm_col=arm_col,
         control=str(control),
@@ -468,320 +296,4 @@ def analyze_experiment(
         heterogeneity=heterogeneity,
         heterogeneity_tests=tests,
         outcome_kinds=kinds,
-    )
-
-
-def _balance_table(
-    frame: pd.DataFrame, arms: ArmCodes, codes: np.ndarray, covariates: Sequence[str]
-) -> pd.DataFrame:
-    rows = []
-    k = len(arms.labels)
-    for covariate in covariates:
-        n, mean, var = _arm_moments(codes, k, _values(frame, covariate))
-        for index in range(1, k):
-            pooled_sd = math.sqrt((var[0] + var[index]) / 2)
-            smd = (mean[index] - mean[0]) / pooled_sd if pooled_sd > 0 else 0.0
-            welch = mean_effect(mean[0], var[0], n[0], mean[index], var[index], n[index])
-            rows.append(
-                {
-                    "covariate": covariate,
-                    "arm": arms.labels[index],
-                    "control_mean": mean[0],
-                    "arm_mean": mean[index],
-                    "std_mean_difference": smd,
-                    "p_value": welch.p_value,
-                    "imbalanced": abs(smd) > 0.1,
-                }
-            )
-    columns = [
-        "covariate",
-        "arm",
-        "control_mean",
-        "arm_mean",
-        "std_mean_difference",
-        "p_value",
-        "imbalanced",
-    ]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _adjusted_table(
-    frame: pd.DataFrame, arms: ArmCodes, codes: np.ndarray, pairs: Mapping[str, str], alpha: float
-) -> pd.DataFrame:
-    columns = [
-        "arm",
-        "outcome",
-        "covariate",
-        "absolute",
-        "absolute_se",
-        "absolute_ci_low",
-        "absolute_ci_high",
-        "relative",
-        "relative_ci_low",
-        "relative_ci_high",
-        "p_value",
-        "unadjusted_absolute",
-        "unadjusted_ci_low",
-        "unadjusted_ci_high",
-        "variance_reduction",
-    ]
-    if not pairs:
-        return pd.DataFrame(columns=columns)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.concatenate(([0], np.cumsum(arms.counts)))
-    rows = []
-    for outcome, covariate in pairs.items():
-        y = _values(frame, outcome)[order]
-        x = _values(frame, covariate)[order]
-        stats_ = [
-            arm_regression_stats(y[bounds[i] : bounds[i + 1]], x[bounds[i] : bounds[i + 1]])
-            for i in range(len(arms.labels))
-        ]
-        for index in range(1, len(arms.labels)):
-            result = regression_adjusted_from_stats(stats_[0], stats_[index], alpha=alpha)
-            est, raw = result.adjusted, result.unadjusted
-            rows.append(
-                {
-                    "arm": arms.labels[index],
-                    "outcome": outcome,
-                    "covariate": covariate,
-                    "absolute": est.absolute,
-                    "absolute_se": est.absolute_se,
-                    "absolute_ci_low": est.absolute_ci_low,
-                    "absolute_ci_high": est.absolute_ci_high,
-                    "relative": est.relative,
-                    "relative_ci_low": est.relative_ci_low,
-                    "relative_ci_high": est.relative_ci_high,
-                    "p_value": est.p_value,
-                    "unadjusted_absolute": raw.absolute,
-                    "unadjusted_ci_low": raw.absolute_ci_low,
-                    "unadjusted_ci_high": raw.absolute_ci_high,
-                    "variance_reduction": result.variance_reduction,
-                }
-            )
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _capped_table(
-    frame: pd.DataFrame,
-    codes: np.ndarray,
-    arms: ArmCodes,
-    outcomes: Sequence[str],
-    quantile: float,
-    alpha: float,
-) -> pd.DataFrame:
-    columns = [
-        "arm",
-        "outcome",
-        "cap",
-        "units_capped",
-        "uncapped_absolute",
-        "uncapped_ci_low",
-        "uncapped_ci_high",
-        "uncapped_p_value",
-        "capped_absolute",
-        "capped_ci_low",
-        "capped_ci_high",
-        "capped_p_value",
-    ]
-    rows = []
-    k = len(arms.labels)
-    for outcome in outcomes:
-        y = _values(frame, outcome)
-        cap = nonzero_cap(y, quantile)
-        capped_y = np.minimum(y, cap)
-        n, mean, var = _arm_moments(codes, k, y)
-        _, cmean, cvar = _arm_moments(codes, k, capped_y)
-        for index in range(1, k):
-            raw = mean_effect(mean[0], var[0], n[0], mean[index], var[index], n[index], alpha=alpha)
-            cap_est = mean_effect(
-                cmean[0], cvar[0], n[0], cmean[index], cvar[index], n[index], alpha=alpha
-            )
-            rows.append(
-                {
-                    "arm": arms.labels[index],
-                    "outcome": outcome,
-                    "cap": cap,
-                    "units_capped": int((y > cap).sum()),
-                    "uncapped_absolute": raw.absolute,
-                    "uncapped_ci_low": raw.absolute_ci_low,
-                    "uncapped_ci_high": raw.absolute_ci_high,
-                    "uncapped_p_value": raw.p_value,
-                    "capped_absolute": cap_est.absolute,
-                    "capped_ci_low": cap_est.absolute_ci_low,
-                    "capped_ci_high": cap_est.absolute_ci_high,
-                    "capped_p_value": cap_est.p_value,
-                }
-            )
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _heterogeneity_tables(
-    frame: pd.DataFrame,
-    arms: ArmCodes,
-    segments: Sequence[str],
-    outcomes: Sequence[str],
-    kinds: Mapping[str, str],
-    alpha: float,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    effect_parts, test_parts = [], []
-    for segment in segments:
-        for outcome in outcomes:
-            if kinds.get(outcome) == "ratio":
-                continue
-            result = segment_effects(
-                _values(frame, outcome), arms, frame[segment], outcome=outcome, alpha=alpha
-            )
-            effect_parts.append(result.effects)
-            test_parts.append(result.tests)
-    if not effect_parts:
-        return (
-            pd.DataFrame(columns=["outcome", "segment", "segment_value", "arm", "absolute"]),
-            pd.DataFrame(columns=["outcome", "segment", "arm", "chi2", "df", "p_value"]),
-        )
-    return pd.concat(effect_parts, ignore_index=True), pd.concat(test_parts, ignore_index=True)
-
-
-def _format_effect(value: float, kind: str) -> str:
-    if kind == "binary":
-        return f"{value * 100:+.2f} percentage points"
-    return f"{value:+,.3g}"
-
-
-def recommendation(
-    analysis: ExperimentAnalysis,
-    outcome: str | None = None,
-    *,
-    targeting: str | Mapping[str, str] | None = None,
-) -> str:
-    """Return a plain-language recommendation with its uncertainty.
-
-    Parameters
-    ----------
-    analysis : ExperimentAnalysis
-        The analysed experiment.
-    outcome : str, optional
-        The decision metric (default: the first primary outcome).
-    targeting : str or mapping of arm to str, optional
-        A sentence about targeting (e.g. :meth:`loyaltylab.uplift.UpliftReport.sentences`),
-        appended when an arm is recommended; with a mapping, the recommended arm's sentence.
-
-    Returns
-    -------
-    str
-    """
-    outcome = outcome or analysis.primary_outcomes[0]
-    rows = analysis.effects[analysis.effects["outcome"] == outcome]
-    if rows.empty:
-        raise ParameterError(
-            f"outcome {outcome!r} was not analysed; choose one of "
-            f"{sorted(analysis.effects['outcome'].unique())}"
-        )
-    level = f"{(1 - analysis.alpha) * 100:.0f} %"
-    if analysis.srm.mismatch:
-        return (
-            f"Do not act on this test yet: the arm sizes do not match the design "
-            f"(sample ratio mismatch, p = {analysis.srm.p_value:.2g}), so the assignment is "
-            "suspect. Fix the assignment and rerun."
-        )
-    kind = str(rows["kind"].iloc[0])
-    p_column = "p_adjusted" if rows["p_adjusted"].notna().all() else "p_value"
-    winners = rows[(rows[p_column] < analysis.alpha) & (rows["absolute"] > 0)]
-    adjust_note = (
-        f"{analysis.correction}-adjusted "
-        if p_column == "p_adjusted" and analysis.correction != "none"
-        else ""
-    )
-    if winners.empty:
-        best = rows.loc[rows["absolute"].idxmax()]
-        return (
-            f"No arm reliably improved {outcome}: the best, {best['arm']!r}, changed it by "
-            f"{_format_effect(best['absolute'], kind)} ({level} CI "
-            f"{_format_effect(best['absolute_ci_low'], kind)} to "
-            f"{_format_effect(best['absolute_ci_high'], kind)}, {adjust_note}p = "
-            f"{best[p_column]:.2g}), which is consistent with no effect. Keep the current "
-            "program or test a stronger offer."
-        )
-    best = winners.loc[winners["absolute"].idxmax()]
-    sentence = (
-        f"Use {best['arm']!r}: it raised {outcome} by {_format_effect(best['absolute'], kind)}"
-        f" ({best['relative'] * 100:+.1f} % relative; {level} CI "
-        f"{_format_effect(best['absolute_ci_low'], kind)} to "
-        f"{_format_effect(best['absolute_ci_high'], kind)}, {adjust_note}p = "
-        f"{best[p_column]:.2g}, chance to beat control {best['chance_to_win'] * 100:.0f} %)."
-    )
-    if isinstance(targeting, Mapping):
-        targeting = targeting.get(str(best["arm"]))
-    if targeting:
-        sentence += " " + targeting
-    return sentence
-
-
-def planning_table(analysis: ExperimentAnalysis, *, power: float = 0.8) -> pd.DataFrame:
-    """Power planning for the next test, from this test's control arm.
-
-    For every binary and continuous outcome: the minimum detectable effect with as many units
-    per arm as this test's control had, and the units per arm needed to detect each arm's
-    observed effect (R ``power.prop.test`` / ``power.t.test`` conventions).
-
-    Parameters
-    ----------
-    analysis : ExperimentAnalysis
-        The analysed experiment.
-    power : float, default 0.8
-        Target power.
-
-    Returns
-    -------
-    pandas.DataFrame
-        outcome, arm, units_per_arm, mde_absolute, mde_relative, observed_absolute,
-        units_needed_for_observed.
-    """
-    rows = []
-    table = analysis.effects[analysis.effects["kind"].isin(["binary", "continuous"])]
-    for row in table.itertuples(index=False):
-        n = float(row.n_control)
-        base = float(row.control_mean)
-        if row.kind == "binary":
-            if not 0 < base < 1:
-                continue
-            mde = mde_proportions(n, base, analysis.alpha, power)
-            target = base + row.absolute
-            needed = (
-                sample_size_proportions(base, target, analysis.alpha, power)
-                if 0 < target < 1 and row.absolute != 0
-                else math.nan
-            )
-        else:
-            sd = float(row.control_sd)
-            if not sd > 0:
-                continue
-            mde = mde_means(n, sd, analysis.alpha, power)
-            needed = (
-                sample_size_means(row.absolute, sd, analysis.alpha, power)
-                if row.absolute != 0
-                else math.nan
-            )
-        rows.append(
-            {
-                "outcome": row.outcome,
-                "arm": row.arm,
-                "units_per_arm": int(n),
-                "mde_absolute": mde,
-                "mde_relative": mde / base if base else math.nan,
-                "observed_absolute": row.absolute,
-                "units_needed_for_observed": needed,
-            }
-        )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "outcome",
-            "arm",
-            "units_per_arm",
-            "mde_absolute",
-            "mde_relative",
-            "observed_absolute",
-            "units_needed_for_observed",
-        ],
     )

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from loyaltylab.errors import ParameterError
-from loyaltylab.experiments.analysis import ExperimentAnalysis
+from loyaltylab.experiments.results import ExperimentAnalysis
 
 __all__ = ["plot_forest", "plot_segment_effects"]
 
