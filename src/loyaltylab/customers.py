@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 from loyaltylab.errors import DataValidationError, ParameterError
+from loyaltylab.rules import TIME_UNIT_DAYS, as_day, customer_ids
+from loyaltylab.rules import time_unit as _time_unit
 
 __all__ = [
     "HOLDOUT_COLUMNS",
@@ -39,7 +41,7 @@ __all__ = [
     "summarize_customers",
 ]
 
-TIME_UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
+# TIME_UNIT_DAYS (days per analysis unit) lives in loyaltylab.rules; re-exported here.
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "customer_id",
     "frequency",
@@ -189,7 +191,7 @@ def summarize_customers(
     unit = _time_unit(time_unit)
     if engine not in ("duckdb", "numpy"):
         raise ParameterError(f"engine must be 'duckdb' or 'numpy', got {engine!r}")
-    end_day = _day(observation_end, "observation_end")
+    end_day = as_day(observation_end, "observation_end")
     frame = _canonical(transactions)
     encoded, ids = _encode(frame)
     if engine == "numpy":
@@ -249,8 +251,8 @@ def split_calibration_holdout(
     0              1                  1               2.0
     """
     unit = _time_unit(time_unit)
-    cal_day = _day(calibration_end, "calibration_end")
-    end_day = _day(observation_end, "observation_end")
+    cal_day = as_day(calibration_end, "calibration_end")
+    end_day = as_day(observation_end, "observation_end")
     if end_day <= cal_day:
         raise ParameterError(
             f"parameter 'observation_end' ({end_day.date()}) must be after "
@@ -432,11 +434,6 @@ def _canonical(transactions: pd.DataFrame | Any) -> pd.DataFrame:
             f"column 'amount' must be numeric, got {frame['amount'].dtype}; examples: "
             f"{frame['amount'].head(5).tolist()}"
         )
-    if pd.api.types.is_float_dtype(frame["customer_id"]):
-        raise DataValidationError(
-            "column 'customer_id' must hold strings, got floats; load with "
-            "loyaltylab.data.load_transactions, which turns 123.0 into '123'"
-        )
     for col in ("customer_id", "timestamp", "amount"):
         bad = frame[col].isna()
         if col == "amount":
@@ -447,26 +444,5 @@ def _canonical(transactions: pd.DataFrame | Any) -> pd.DataFrame:
                 f"column {col!r}: {int(bad.sum())} of {len(frame)} rows are missing or not "
                 f"finite; examples:\n{rows.to_string()}"
             )
-    if not pd.api.types.is_string_dtype(frame["customer_id"]):
-        frame = frame.assign(customer_id=frame["customer_id"].astype(str))
-    return frame
-
-
-def _time_unit(value: Any) -> str:
-    if isinstance(value, str) and value.strip().upper() in TIME_UNIT_DAYS:
-        return value.strip().upper()
-    raise ParameterError(
-        f"parameter 'time_unit' must be one of {list(TIME_UNIT_DAYS)}, got {value!r}"
-    )
-
-
-def _day(value: Any, name: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"parameter {name!r} is not a date: {value!r}") from None
-    if pd.isna(stamp):
-        raise ParameterError(f"parameter {name!r} needs a date such as '1997-09-30', got {value!r}")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp.normalize()
+    # one id rule for every table (loyaltylab.rules): 123.0 -> "123", as in the KPI tables
+    return frame.assign(customer_id=customer_ids(frame["customer_id"]))

@@ -38,7 +38,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from loyaltylab.errors import DataValidationError, ParameterError
-from loyaltylab.params import as_date
+from loyaltylab.rules import as_day, customer_ids, examples
 
 __all__ = [
     "KPI_DEFINITIONS",
@@ -218,8 +218,7 @@ def optional_source(value: Any, name: str, *, pair: Any = None, pair_name: str =
 
 
 def _examples(frame: pd.DataFrame, mask: Any, columns: list[str]) -> str:
-    rows = frame.loc[np.asarray(mask), [c for c in columns if c in frame.columns]].head(5)
-    return rows.to_dict("records").__repr__()
+    return "\n" + examples(frame, mask, columns)
 
 
 def _require_frame(frame: Any, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -278,7 +277,7 @@ def _validate_transactions(transactions: Any) -> pd.DataFrame:
     if "order_id" in frame.columns:
         columns.append("order_id")
     out = frame[columns].copy()
-    out["customer_id"] = out["customer_id"].astype(str)
+    out["customer_id"] = customer_ids(out["customer_id"])
     out["amount"] = out["amount"].astype(float)
     if "order_id" in out.columns:
         out["order_id"] = out["order_id"].astype("string").astype(object)
@@ -292,8 +291,7 @@ def _as_period(period: str) -> str:
 
 
 def _as_day(value: Any, name: str) -> pd.Timestamp | None:
-    stamp = as_date(value, name, optional=True)
-    return None if stamp is None else stamp.normalize()
+    return as_day(value, name, optional=True)
 
 
 @dataclass(frozen=True)
@@ -544,7 +542,7 @@ def _clv_series(clv: Any) -> pd.Series:
         )
     series = pd.Series(
         pd.to_numeric(series, errors="coerce").to_numpy(dtype=float),
-        index=series.index.astype(str),
+        index=customer_ids(series.index),
         name="clv",
     )
     bad = ~np.isfinite(series.to_numpy())
@@ -981,7 +979,7 @@ def _validate_labels(labels: Any, frame: pd.DataFrame, name: str) -> pd.DataFram
             f"got {type(labels).__name__}"
         )
     table = pd.DataFrame(
-        {"customer_id": series.index.astype(str), "segment": series.astype(str).to_numpy()}
+        {"customer_id": customer_ids(series.index), "segment": series.astype(str).to_numpy()}
     )
     if series.isna().any():
         raise DataValidationError(
@@ -1174,7 +1172,7 @@ def _validate_members(members: Any) -> pd.DataFrame:
     frame = _require_frame(members, "members", ("customer_id", "enrolled_at"))
     _check_datetime(frame, "members", "enrolled_at")
     out = frame.copy()
-    out["customer_id"] = out["customer_id"].astype(str)
+    out["customer_id"] = customer_ids(out["customer_id"])
     dupes = out["customer_id"].duplicated()
     if dupes.any():
         raise DataValidationError(
@@ -1189,7 +1187,7 @@ def _validate_ledger(ledger: Any) -> pd.DataFrame:
     _check_datetime(frame, "ledger", "timestamp")
     _check_numeric(frame, "ledger", "points")
     out = frame.copy()
-    out["customer_id"] = out["customer_id"].astype(str)
+    out["customer_id"] = customer_ids(out["customer_id"])
     out["kind"] = out["kind"].astype(str)
     unknown = ~out["kind"].isin(_LEDGER_KINDS)
     if unknown.any():

@@ -23,6 +23,7 @@ from importlib import resources
 import pandas as pd
 
 from loyaltylab.errors import DataValidationError
+from loyaltylab.rules import customer_ids, parse_timestamps
 
 __all__ = ["CDNOW_FILES", "load_cdnow"]
 
@@ -68,10 +69,17 @@ def load_cdnow(sample: bool = False) -> pd.DataFrame:
             )
         else:
             raw = pd.read_csv(stream, sep=r"\s+", dtype=str, engine="c")
+    dates = parse_timestamps(raw["date"], date_format="%Y%m%d")
+    if dates.unparseable.any():
+        raise DataValidationError(
+            f"bundled data set {name}: {int(dates.unparseable.sum())} dates are not yyyymmdd, "
+            f"e.g. {raw.loc[dates.unparseable, 'date'].head(5).tolist()}; reinstall "
+            "lifetimes==0.11.3"
+        )
     return pd.DataFrame(
         {
-            "customer_id": raw["customer_id"].astype(str),
-            "timestamp": pd.to_datetime(raw["date"], format="%Y%m%d").astype("datetime64[ns]"),
+            "customer_id": customer_ids(raw["customer_id"]),
+            "timestamp": dates.timestamps,
             "amount": raw["dollar_value"].astype("float64"),
         }
     )

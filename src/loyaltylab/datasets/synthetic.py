@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltylab.errors import DataValidationError, ParameterError
+from loyaltylab.rules import as_day
 
 __all__ = [
     "SyntheticTransactions",
@@ -145,15 +146,15 @@ def generate_transactions(
     for name, value in params.items():
         if not isinstance(value, int | float) or not np.isfinite(value) or value <= 0:
             raise ParameterError(f"parameter {name!r} must be a positive number, got {value!r}")
-    start_day = _day(start, "start")
-    end_day = _day(end, "end")
+    start_day = as_day(start, "start")
+    end_day = as_day(end, "end")
     if end_day < start_day:
         raise ParameterError(f"parameter 'end' ({end_day.date()}) is before 'start'")
     window_end = end_day + pd.Timedelta(days=1)
     if acquisition_end is None:
         acquisition_stop = start_day + pd.Timedelta(days=(window_end - start_day).days // 4)
     else:
-        acquisition_stop = _day(acquisition_end, "acquisition_end") + pd.Timedelta(days=1)
+        acquisition_stop = as_day(acquisition_end, "acquisition_end") + pd.Timedelta(days=1)
         if not start_day < acquisition_stop <= window_end:
             raise ParameterError(
                 f"parameter 'acquisition_end' ({acquisition_end}) must lie in [start, end]"
@@ -374,16 +375,6 @@ def _positive_int(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise ParameterError(f"parameter {name!r} must be a positive whole number, got {value!r}")
     return int(value)
-
-
-def _day(value: Any, name: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"parameter {name!r} is not a date: {value!r}") from None
-    if pd.isna(stamp):
-        raise ParameterError(f"parameter {name!r} is not a date: {value!r}")
-    return stamp.tz_localize(None).normalize() if stamp.tzinfo else stamp.normalize()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -218,6 +218,10 @@ def timestamp_problem(date_format: str | None = None) -> str:
     return f"timestamp is missing, does not match date_format {date_format!r} or is out of range"
 
 
+@overload
+def as_timestamp(value: Any, name: str, *, optional: Literal[False] = ...) -> pd.Timestamp: ...
+@overload
+def as_timestamp(value: Any, name: str, *, optional: bool) -> pd.Timestamp | None: ...
 def as_timestamp(value: Any, name: str, *, optional: bool = False) -> pd.Timestamp | None:
     """Return a parameter or config value as a timezone-naive instant (UTC if it had a zone).
 
@@ -272,6 +276,10 @@ def as_timestamp(value: Any, name: str, *, optional: bool = False) -> pd.Timesta
     return pd.Timestamp(parsed.timestamps.iloc[0])
 
 
+@overload
+def as_day(value: Any, name: str, *, optional: Literal[False] = ...) -> pd.Timestamp: ...
+@overload
+def as_day(value: Any, name: str, *, optional: bool) -> pd.Timestamp | None: ...
 def as_day(value: Any, name: str, *, optional: bool = False) -> pd.Timestamp | None:
     """Return a parameter or config date as a timezone-naive day (midnight).
 
@@ -308,6 +316,10 @@ def as_day(value: Any, name: str, *, optional: bool = False) -> pd.Timestamp | N
     return None if stamp is None else stamp.normalize()
 
 
+@overload
+def end_of_day(value: Any, name: str, *, optional: Literal[False] = ...) -> pd.Timestamp: ...
+@overload
+def end_of_day(value: Any, name: str, *, optional: bool) -> pd.Timestamp | None: ...
 def end_of_day(value: Any, name: str, *, optional: bool = False) -> pd.Timestamp | None:
     """Return the first instant after day ``value``: "up to day d inclusive" is ``< end_of_day(d)``.
 

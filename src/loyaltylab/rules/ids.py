@@ -111,11 +111,18 @@ def parse_customer_ids(values: pd.Series) -> ParsedCustomerIds:
         fractional = numbers.notna() & ~whole
         text[fractional] = numbers[fractional].astype(str)
         return ParsedCustomerIds(ids=text.astype(str), missing=missing, normalised=whole)
-    text = values.astype(object).where(~missing, "").astype(str)
+    if isinstance(values.dtype, pd.StringDtype):
+        text = values.fillna("")  # already strings: no round trip through Python objects
+    else:
+        text = values.astype(object).where(~missing, "").astype(str)
     stripped = text.str.strip()
-    float_like = stripped.str.match(_FLOAT_ID, na=False)
-    cleaned = stripped.where(~float_like, stripped.str.replace(r"\.0*$", "", regex=True))
-    cleaned = cleaned.str.lstrip("+").where(float_like, cleaned)
+    float_like = stripped.str.contains(".", regex=False, na=False)
+    if float_like.any():
+        float_like &= stripped.str.match(_FLOAT_ID, na=False)
+    cleaned = stripped
+    if float_like.any():
+        digits = stripped[float_like].str.replace(r"\.0*$", "", regex=True).str.lstrip("+")
+        cleaned = stripped.where(~float_like, digits)
     missing = (missing | (cleaned == "")).astype(bool)
     normalised = (~missing & (cleaned != text)).astype(bool)
     return ParsedCustomerIds(ids=cleaned.astype(str), missing=missing, normalised=normalised)
