@@ -97,7 +97,10 @@ def test_as_mapping_reads_json_yaml_and_empty():
 
 def test_as_date_parses_and_drops_timezone():
     assert as_date("1997-09-30", "calibration_end") == pd.Timestamp("1997-09-30")
-    assert as_date("2024-01-01T10:00:00+02:00", "d") == pd.Timestamp("2024-01-01 10:00:00")
+    # issue 8 drift fix: the one date rule (loyaltylab.rules) converts to UTC, then takes the day
+    assert as_date("2024-01-01T10:00:00+02:00", "d") == pd.Timestamp("2024-01-01")
+    assert as_date("2024-12-31T23:30:00-05:00", "d") == pd.Timestamp("2025-01-01")
+    assert as_date("1997-09-30 18:00", "d") == pd.Timestamp("1997-09-30")
     assert as_date("", "d", optional=True) is None
     with pytest.raises(ParameterError, match="'calibration_end'"):
         as_date("not a date", "calibration_end")

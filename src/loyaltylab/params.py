@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from loyaltylab.errors import ParameterError
+from loyaltylab.rules import as_day
 
 __all__ = [
     "as_bool",
@@ -234,7 +235,12 @@ def as_mapping(value: Any, name: str) -> dict[str, Any]:
 
 
 def as_date(value: Any, name: str, *, optional: bool = False) -> pd.Timestamp | None:
-    """Return ``value`` as a timezone-naive :class:`pandas.Timestamp` at day resolution.
+    """Return ``value`` as a timezone-naive day (midnight), by the date rule of the package.
+
+    The same answer as :func:`loyaltylab.rules.as_day` (to which this delegates) and therefore
+    as every loader: ISO 8601 text, a ``yyyymmdd`` integer, a datetime/date or a Timestamp; a
+    value with a time zone is converted to UTC first, so ``"2024-12-31T23:30:00-05:00"`` is
+    2025-01-01.
 
     Parameters
     ----------
@@ -248,20 +254,13 @@ def as_date(value: Any, name: str, *, optional: bool = False) -> pd.Timestamp | 
     Returns
     -------
     pandas.Timestamp or None
+
+    Examples
+    --------
+    >>> as_date("1997-09-30", "calibration_end")
+    Timestamp('1997-09-30 00:00:00')
     """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if optional:
-            return None
-        raise ParameterError(f"parameter {name!r} needs a date such as '1997-09-30'")
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"parameter {name!r} is not a date: {value!r}") from None
-    if pd.isna(stamp):
-        raise ParameterError(f"parameter {name!r} is not a date: {value!r}")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)
-    return stamp
+    return as_day(value, name, optional=optional)
 
 
 def as_output_dir(value: Any, name: str = "output_dir") -> Path:

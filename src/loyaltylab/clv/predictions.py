@@ -37,6 +37,7 @@ from loyaltylab.clv.fitting import (
 )
 from loyaltylab.clv.models import SPEND_MODEL, get_transaction_model
 from loyaltylab.errors import ParameterError
+from loyaltylab.rules import TIME_UNIT_DAYS  # the one table of time units; re-exported
 
 __all__ = [
     "TIME_UNIT_DAYS",
@@ -50,10 +51,6 @@ __all__ = [
     "clv_tiers",
     "clv_by_segment",
 ]
-
-# Same values as loyaltylab.customers.TIME_UNIT_DAYS (the data contract); kept here so that the
-# CLV functions work on any summary frame.
-TIME_UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 
 
 def _params(fit: TransactionModelFit | SpendModelFit, draws: np.ndarray | None) -> list:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltylab.errors import DataValidationError, ParameterError
+from loyaltylab.rules import examples
 
 __all__ = ["ArmCodes", "encode_arms", "validate_experiment_frame"]
 
@@ -21,8 +22,7 @@ _EXAMPLES = 5
 
 
 def _examples(frame: pd.DataFrame, mask: np.ndarray, columns: Sequence[str]) -> str:
-    rows = frame.loc[np.asarray(mask), list(dict.fromkeys(columns))].head(_EXAMPLES)
-    return rows.to_string(max_colwidth=30)
+    return examples(frame, mask, columns, limit=_EXAMPLES)
 
 
 @dataclass(frozen=True)
