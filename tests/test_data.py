@@ -462,3 +462,40 @@ def test_returns_without_order_id_fall_back_to_the_same_day():
     loaded = load_transactions(raw, {**MAPPING, "order_id": "order"})
     assert loaded.transactions["amount"].tolist() == [30.0, 25.0]
     assert _quality(loaded, "returns_netted")["rows"] == 1
+
+
+def test_out_of_range_and_relative_timestamps_are_unparseable_not_a_traceback():
+    # issue 8: one date rule (loyaltylab.rules); 9999-12-31 does not fit datetime64[ns] and used
+    # to fail with a raw out-of-bounds traceback; "today" used to parse as the current time
+    raw = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "timestamp": np.array(
+                ["2024-01-01", "9999-12-31", "2024-01-02"], dtype="datetime64[s]"
+            ),
+            "amount": [1.0, 2.0, 3.0],
+        }
+    )
+    with pytest.raises(DataValidationError, match=r"out of range in 1 of 3 rows.*index 1"):
+        load_transactions(raw)
+    loaded = load_transactions(raw, invalid="drop")
+    assert loaded.transactions["customer_id"].tolist() == ["a", "c"]
+    assert loaded.transactions["timestamp"].dtype == "datetime64[ns]"
+    quality = loaded.quality.set_index("check")
+    assert quality.loc["timestamp_unparseable", "rows"] == 1
+    assert quality.loc["timestamp_unparseable", "amount"] == 2.0
+    relative = raw.assign(timestamp=["today", "2024-01-01", "now"])
+    with pytest.raises(DataValidationError, match="in 2 of 3 rows"):
+        load_transactions(relative)
+
+
+def test_negative_float_ids_read_the_same_from_numbers_and_text():
+    numbers = pd.DataFrame(
+        {"customer_id": [-4.0, 5.0], "timestamp": ["2024-01-01"] * 2, "amount": [1.0, 2.0]}
+    )
+    text = numbers.assign(customer_id=["-4.0", "5"])
+    assert (
+        load_transactions(numbers).transactions["customer_id"].tolist()
+        == load_transactions(text).transactions["customer_id"].tolist()
+        == ["-4", "5"]
+    )

@@ -309,3 +309,84 @@ def test_rules_import_only_errors_numpy_pandas_pyarrow():
                 assert top in standard or any(
                     name == ok or name.startswith(ok + ".") for ok in allowed
                 ), (path.name, name)
+
+
+# ----------------------------------------------------------------------------------------------
+# issue 8 drift fixes: every former copy now gives the one answer
+
+
+DRIFT_DATES = [
+    (LATE_EVENING, "2025-01-01"),
+    ("2024-12-31", "2024-12-31"),
+    ("20241231", "2024-12-31"),
+    (dt.datetime(2024, 12, 31, 23, 30, tzinfo=EASTERN), "2025-01-01"),
+    (dt.datetime(2024, 12, 31, 23, 30), "2024-12-31"),
+    (pd.Timestamp("2024-12-31 23:30", tz="America/New_York"), "2025-01-01"),
+    (pd.Timestamp("2024-12-31 23:30"), "2024-12-31"),
+]
+
+
+def _drift_log() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["1", "1", "2"],
+            "timestamp": pd.to_datetime(["2024-06-01", "2024-09-01", "2024-07-01"]),
+            "amount": [10.0, 20.0, 30.0],
+        }
+    )
+
+
+@pytest.mark.parametrize(("value", "day"), DRIFT_DATES, ids=lambda v: repr(v)[:30])
+def test_every_date_entry_point_gives_the_same_day(value, day):
+    from loyaltylab.customers import split_calibration_holdout, summarize_customers
+    from loyaltylab.data import load_ledger, load_members, load_transactions
+    from loyaltylab.data.loyalty import points_balances
+    from loyaltylab.datasets.synthetic import generate_transactions
+    from loyaltylab.kpi import customer_kpis
+    from loyaltylab.params import as_date
+
+    expected = pd.Timestamp(day)
+    log = _drift_log()
+    assert as_day(value, "d") == expected
+    assert as_date(value, "d") == expected
+    assert customer_kpis(log, observation_end=value).observation_end == expected
+    split = split_calibration_holdout(log, "2024-08-01", value)
+    assert split.observation_end == expected
+    t_days = summarize_customers(log, value, time_unit="D").set_index("customer_id")["T"]
+    assert t_days["1"] == (expected - pd.Timestamp("2024-06-01")).days
+    assert load_transactions(log, observation_end=value).observation_end == expected
+    truth = generate_transactions(5, seed=1, start="2024-01-01", end=value).truth
+    assert truth["end"] == day
+    # the loyalty loaders and balances: a movement late on the expected day is inside the window,
+    # one on the next day is after it
+    inside = expected + pd.Timedelta(hours=23)
+    members = pd.DataFrame({"customer_id": ["1"], "enrolled_at": [inside]})
+    load_members(members, observation_end=value)
+    with pytest.raises(DataValidationError, match="after observation_end"):
+        load_members(
+            members.assign(enrolled_at=inside + pd.Timedelta(hours=2)), observation_end=value
+        )
+    ledger = pd.DataFrame(
+        {
+            "customer_id": ["1", "1"],
+            "timestamp": [inside, inside + pd.Timedelta(hours=2)],
+            "kind": ["earn", "earn"],
+            "points": [5.0, 7.0],
+        }
+    )
+    kept = load_ledger(ledger, observation_end=value, after_end="drop").ledger
+    assert kept["points"].tolist() == [5.0]
+    assert points_balances(ledger, as_of=value)["balance"].tolist() == [5.0]
+
+
+def test_float_ids_give_the_same_ids_in_kpi_and_customer_tables():
+    from loyaltylab.customers import summarize_customers
+    from loyaltylab.kpi import customer_orders
+
+    log = _drift_log().assign(customer_id=[1.0, 1.0, 2.0])
+    orders = customer_orders(log, observation_end="2024-12-31")
+    summary = summarize_customers(log, "2024-12-31")
+    assert orders["customer_id"].tolist() == summary["customer_id"].tolist() == ["1", "2"]
+    joined = orders.merge(summary, on="customer_id", how="outer", indicator=True)
+    assert (joined["_merge"] == "both").all()
+    assert joined.set_index("customer_id")["frequency"].to_dict() == {"1": 1, "2": 0}
