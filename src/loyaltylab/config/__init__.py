@@ -18,6 +18,12 @@
 from loyaltylab.config.base import ConfigModel, config_error, error_path, validate_model
 from loyaltylab.config.data import DataSource
 from loyaltylab.config.model import SECTIONS, LoyaltyConfig, load_config, read_config_file
+from loyaltylab.config.programs import (
+    ProgramConfig,
+    ProgramList,
+    validate_program,
+    validate_programs,
+)
 from loyaltylab.config.reports import ReportSpec, RunSettings, notebook_parameters
 from loyaltylab.config.targets import TargetConfig, validate_targets
 from loyaltylab.config.yaml import load_json, load_yaml, parse_yaml_value
@@ -27,6 +33,8 @@ __all__ = [
     "ConfigModel",
     "DataSource",
     "LoyaltyConfig",
+    "ProgramConfig",
+    "ProgramList",
     "ReportSpec",
     "RunSettings",
     "TargetConfig",
@@ -39,5 +47,7 @@ __all__ = [
     "parse_yaml_value",
     "read_config_file",
     "validate_model",
+    "validate_program",
+    "validate_programs",
     "validate_targets",
 ]

@@ -4,16 +4,16 @@ The typed models of every program part and the six program kinds are in
 :mod:`loyaltylab.config.programs`, the one home of the ``programs:`` section of
 ``reports.yaml``; they are re-exported here so ``from loyaltylab.rewards.config import
 PointsRules, ProgramConfig`` keeps working. :func:`load_programs` reads the section through the
-project's one YAML reader.
+one reader and model of ``reports.yaml`` (:func:`loyaltylab.config.load_config`).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
+from loyaltylab.config.model import load_config
 from loyaltylab.config.programs import (
     DOWNGRADE_MODES,
     EXPIRY_POLICIES,
@@ -40,7 +40,6 @@ from loyaltylab.config.programs import (
     validate_program,
     validate_programs,
 )
-from loyaltylab.config.yaml import load_yaml
 from loyaltylab.errors import ConfigError
 
 __all__ = [
@@ -77,6 +76,9 @@ def load_programs(
 ) -> tuple[ProgramConfig, ...]:
     """Load and validate the ``programs:`` section of ``reports.yaml`` (or a given config).
 
+    A file or a mapping is read by :func:`loyaltylab.config.load_config`, the one reader and
+    model of ``reports.yaml``, so the whole file is checked as the report runner checks it.
+
     Parameters
     ----------
     config : path, mapping, list of mappings or None
@@ -98,27 +100,13 @@ def load_programs(
     >>> [program.kind for program in load_programs()][:2]
     ['points', 'tiered']
     """
-    source = ""
-    if config is None:
-        from loyaltylab.paths import reports_config
-
-        config = reports_config()
-    if isinstance(config, str | os.PathLike):
-        path = Path(config)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise ConfigError(f"cannot read program configurations from {path}: {error}") from None
-        source = path.name
-        config = load_yaml(text, source=source) or {}
-    if isinstance(config, Mapping):
-        if "programs" not in config:
-            where = f" of {source}" if source else ""
-            raise ConfigError(
-                f"no 'programs:' section in the configuration{where}; add a list of programs "
-                "(see the programs section of the project's reports.yaml)"
-            )
-        entries: Any = config["programs"]
-    else:
-        entries = config
-    return validate_programs(entries, source=source)
+    if isinstance(config, Sequence) and not isinstance(config, str | bytes):
+        return validate_programs(config)
+    loaded = load_config(config)
+    if loaded.programs is None:
+        where = f" of {loaded.path}" if loaded.path is not None else ""
+        raise ConfigError(
+            f"no 'programs:' section in the configuration{where}; add a list of programs "
+            "(see the programs section of the project's reports.yaml)"
+        )
+    return loaded.programs
