@@ -390,3 +390,10 @@ def test_float_ids_give_the_same_ids_in_kpi_and_customer_tables():
     joined = orders.merge(summary, on="customer_id", how="outer", indicator=True)
     assert (joined["_merge"] == "both").all()
     assert joined.set_index("customer_id")["frequency"].to_dict() == {"1": 1, "2": 0}
+
+
+def test_old_names_of_the_time_unit_table_are_the_one_table():
+    from loyaltylab import clv, customers
+
+    assert customers.TIME_UNIT_DAYS is TIME_UNIT_DAYS
+    assert clv.TIME_UNIT_DAYS is TIME_UNIT_DAYS

@@ -398,7 +398,7 @@ def _query(frame: pd.DataFrame, sql: str, params: dict[str, Any]) -> pd.DataFram
 
 def _tidy(result: pd.DataFrame, ids: pd.Index, columns: list[str], suffix: str) -> pd.DataFrame:
     """Map the integer ids back to strings, day numbers to dates, and fix the dtypes."""
-    result["customer_id"] = pd.array(ids.take(result["customer_id"].to_numpy()), dtype="str")
+    result["customer_id"] = ids.take(result["customer_id"].to_numpy()).astype("str").to_numpy()
     result[f"frequency{suffix}"] = result[f"frequency{suffix}"].astype("int64")
     for name in (f"recency{suffix}", f"T{suffix}", f"monetary_value{suffix}"):
         result[name] = result[name].astype("float64")

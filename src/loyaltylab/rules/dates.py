@@ -28,8 +28,8 @@ from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.compute as pc  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from loyaltylab.errors import ParameterError
 

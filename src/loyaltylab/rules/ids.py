@@ -176,5 +176,6 @@ def customer_ids(
             "loyaltylab.data (invalid='drop')"
         )
     if isinstance(values, pd.Index):
-        return pd.Index(parsed.ids.to_numpy(), dtype=parsed.ids.dtype, name=values.name)
+        index: pd.Index = pd.Index(parsed.ids.to_numpy(), dtype=parsed.ids.dtype, name=values.name)
+        return index
     return parsed.ids
