@@ -30,6 +30,7 @@ What the checks add to lifetimes (0.11.3, imported only inside ``loyaltylab.clv`
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import math
 import warnings
@@ -390,7 +391,7 @@ class Likelihood:
     n_customers: float
 
 
-def lifetimes_log_likelihood(fitter_class: type) -> Callable[..., Any]:
+def lifetimes_log_likelihood(fitter_class: Any) -> Callable[..., Any]:
     """Return f(log_params, *data) = -N x lifetimes' mean negative log-likelihood (the sum).
 
     Parameters
@@ -512,7 +513,7 @@ def bfgs_with_gradient(
     # BFGS stops with "precision loss" at a flat optimum (LT #396): accept a small gradient.
     if not result.success and not ("precision" in str(result.message) and largest < 1e-5):
         raise ConvergenceError(f"{result.message} (largest gradient {largest:.1e})")
-    return result.x
+    return np.asarray(result.x)
 
 
 def _log_param_covariance(
@@ -622,7 +623,7 @@ def fit_with_retries(
             continue
         log_params = np.log([params[k] for k in parameter_names])
         with np.errstate(all="ignore"):
-            value = float(run_quietly(lambda lp=log_params: likelihood.value(lp)))
+            value = float(run_quietly(functools.partial(likelihood.value, log_params)))
         if not math.isfinite(value):
             attempts.append(FitAttempt(strategy, False, "non-finite log-likelihood", params))
             continue

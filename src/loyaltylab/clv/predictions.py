@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,7 @@ from loyaltylab.clv.fitting import (
     validate_summary,
 )
 from loyaltylab.clv.models import SPEND_MODEL, get_transaction_model
+from loyaltylab.clv.models.base import Parameters
 from loyaltylab.errors import ParameterError
 from loyaltylab.rules import TIME_UNIT_DAYS  # the one table of time units; re-exported
 
@@ -53,7 +55,7 @@ __all__ = [
 ]
 
 
-def _params(fit: TransactionModelFit | SpendModelFit, draws: np.ndarray | None) -> list:
+def _params(fit: TransactionModelFit | SpendModelFit, draws: np.ndarray | None) -> list[Any]:
     """Parameters as floats, or as (n_draws, 1) columns of ``draws``."""
     if draws is None:
         return list(fit.params.values())
@@ -66,7 +68,7 @@ def _xt_pairs(x: np.ndarray, age: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]
 
 def expected_if_alive(
     model: str,
-    params: Sequence,
+    params: Parameters,
     t: float | np.ndarray,
     x: np.ndarray,
     age: np.ndarray,
@@ -85,13 +87,13 @@ def expected_if_alive(
             values = family.expected_purchases_if_alive(
                 params, t, unique["x"].to_numpy(), unique["T"].to_numpy()
             )
-            return values[..., codes]
+            return np.asarray(values[..., codes])
         return family.expected_purchases_if_alive(params, t, x, age)
 
 
 def conditional_expected(
     model: str,
-    params: Sequence,
+    params: Parameters,
     t: float | np.ndarray,
     x: np.ndarray,
     t_x: np.ndarray,
@@ -105,11 +107,11 @@ def conditional_expected(
     """
     if alive is None:
         alive = alive_probability(model, params, x, t_x, age)
-    return expected_if_alive(model, params, t, x, age, pairs) * alive
+    return np.asarray(expected_if_alive(model, params, t, x, age, pairs) * alive)
 
 
 def alive_probability(
-    model: str, params: Sequence, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
+    model: str, params: Parameters, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
 ) -> np.ndarray:
     """P(alive | x, t_x, T) of ``model`` for parameters ``params`` (floats or draw columns)."""
     x = np.asarray(x, dtype=float)
@@ -120,7 +122,7 @@ def alive_probability(
 def _index(summary: pd.DataFrame) -> pd.Index:
     if "customer_id" in summary.columns:
         return pd.Index(summary["customer_id"], name="customer_id")
-    return summary.index
+    return pd.Index(summary.index)
 
 
 def _check_horizon(value: float, name: str) -> float:
@@ -252,7 +254,7 @@ def _step_times(horizon: float, step: float) -> np.ndarray:
 
 def discounted_expected_purchases(
     model: str,
-    params: Sequence,
+    params: Parameters,
     x: np.ndarray,
     t_x: np.ndarray,
     age: np.ndarray,
@@ -268,8 +270,8 @@ def discounted_expected_purchases(
     times = _step_times(horizon, step)
     alive = alive_probability(model, params, x, t_x, age)
     pairs = _xt_pairs(np.asarray(x, dtype=float), np.asarray(age, dtype=float))
-    total = 0.0
-    previous = 0.0
+    total: np.ndarray | float = 0.0
+    previous: np.ndarray | float = 0.0
     for t_k in times:
         current = conditional_expected(model, params, t_k, x, t_x, age, alive=alive, pairs=pairs)
         total = total + (current - previous) * (1.0 + discount_rate) ** (-t_k / units_per_year)

@@ -151,9 +151,8 @@ class TransactionModel(ABC):
         -------
         numpy.ndarray
         """
-        return self.expected_purchases_if_alive(params, t, frequency, T) * self.probability_alive(
-            params, frequency, recency, T
-        )
+        if_alive = self.expected_purchases_if_alive(params, t, frequency, T)
+        return np.asarray(if_alive * self.probability_alive(params, frequency, recency, T))
 
     def lifetimes_fitter(self, params: Parameters, penalizer_coef: float = 0.0) -> Any:
         """Return a lifetimes fitter of this family carrying ``params`` (for lifetimes' formulas).

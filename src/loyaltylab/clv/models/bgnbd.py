@@ -61,7 +61,9 @@ def beta_geometric_log_odds_dead(
 
     ``b_term`` (b' above) is b + x - 1 for BG/NBD (x >= 1) and b + x for MBG/NBD.
     """
-    return np.log(a) - np.log(b_term) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+    return np.asarray(
+        np.log(a) - np.log(b_term) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+    )
 
 
 def beta_geometric_expected_if_alive(
@@ -79,7 +81,7 @@ def beta_geometric_expected_if_alive(
     """
     z = t / (alpha + T + t)
     tail = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(first, a - 1.0, c, z)
-    return c / (a - 1.0) * (1.0 - tail)
+    return np.asarray(c / (a - 1.0) * (1.0 - tail))
 
 
 def bgnbd_probability_alive(
@@ -209,7 +211,7 @@ class BetaGeoModel(TransactionModel):
     --------
     >>> model = BetaGeoModel()
     >>> round(float(model.probability_alive([0.243, 4.414, 0.793, 2.426], 2, 30.43, 38.86)), 4)
-    0.7238
+    0.7266
     """
 
     name = "bgnbd"
@@ -221,13 +223,15 @@ class BetaGeoModel(TransactionModel):
         self, params: Parameters, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> np.ndarray:
         """P(alive | x, t_x, T) (Fader & Hardie 2008, note 021); 1 when x = 0."""
-        return bgnbd_probability_alive(*params, frequency, recency, T)
+        r, alpha, a, b = params
+        return bgnbd_probability_alive(r, alpha, a, b, frequency, recency, T)
 
     def expected_purchases_if_alive(
         self, params: Parameters, t: ArrayLike, frequency: ArrayLike, T: ArrayLike
     ) -> np.ndarray:
         """E[Y(t) | x, T, alive] (the factor of FHL 2005 eq. 10 without t_x), Euler-transformed."""
-        return bgnbd_expected_if_alive(t, *params, frequency, T)
+        r, alpha, a, b = params
+        return bgnbd_expected_if_alive(t, r, alpha, a, b, frequency, T)
 
     def _derivatives(
         self, value: Callable[[np.ndarray], float], data: tuple[np.ndarray, ...]

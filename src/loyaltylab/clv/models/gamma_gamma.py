@@ -64,7 +64,9 @@ def gamma_gamma_expected_spend(
     x = np.asarray(x, dtype=float)
     population_mean = p * v / (q - 1.0)
     weight = (q - 1.0) / (p * x + q - 1.0)
-    return weight * population_mean + (1.0 - weight) * np.asarray(mean_spend, dtype=float)
+    return np.asarray(
+        weight * population_mean + (1.0 - weight) * np.asarray(mean_spend, dtype=float)
+    )
 
 
 def gamma_gamma_loglik_and_gradient(
@@ -123,7 +125,7 @@ class GammaGammaModel:
     Examples
     --------
     >>> round(float(SPEND_MODEL.expected_spend([6.25, 3.74, 15.44], 2, 50.0)), 2)
-    45.77
+    47.34
     """
 
     name: ClassVar[str] = "gamma_gamma"
@@ -138,7 +140,8 @@ class GammaGammaModel:
         self, params: Parameters, frequency: ArrayLike, mean_spend: ArrayLike
     ) -> np.ndarray:
         """E[M | x, m̄] (note 025, eq. 5); parameters as floats or ``(n_draws, 1)`` columns."""
-        return gamma_gamma_expected_spend(*params, frequency, mean_spend)
+        p, q, v = params
+        return gamma_gamma_expected_spend(p, q, v, frequency, mean_spend)
 
     def likelihood(self, rows: pd.DataFrame) -> Likelihood:
         """Return the summed log-likelihood of compressed (frequency, monetary_value) rows.

