@@ -21,6 +21,7 @@ __all__ = [
     "Assumption",
     "Behaviour",
     "assumptions_table",
+    "base_uplift",
     "enrolment_probability",
     "goal_commitment_factor",
     "goal_gradient_factor",
@@ -261,6 +262,37 @@ def goal_gradient_factor(distance: np.ndarray, beta: float) -> np.ndarray:
     0.798...
     """
     return 1.0 + beta * (1.0 - np.clip(distance, 0.0, 1.0))
+
+
+def base_uplift(behaviour: Behaviour, kind: str, week: int) -> float:
+    """Return the base purchase-rate uplift of members of a program kind in a week.
+
+    Paid members get ``paid_uplift`` for as long as they pay (sunk-cost and commitment [S34]);
+    cashback members ``cashback_uplift`` and members of the other kinds ``frequency_uplift``,
+    both halving every ``uplift_half_life_weeks`` [S14][S16][S21].
+
+    Parameters
+    ----------
+    behaviour : Behaviour
+    kind : str
+        The program kind.
+    week : int
+        Weeks since the launch.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> b = Behaviour().with_overrides(frequency_uplift=0.1, uplift_half_life_weeks=26)
+    >>> base_uplift(b, "points", 26)
+    0.05
+    """
+    if kind == "paid":
+        return behaviour.paid_uplift
+    uplift = behaviour.cashback_uplift if kind == "cashback" else behaviour.frequency_uplift
+    return uplift * 0.5 ** (week / behaviour.uplift_half_life_weeks)
 
 
 def goal_commitment_factor(distance: np.ndarray, gamma: float) -> np.ndarray:

@@ -19,7 +19,9 @@ One week ``t`` of the program twin of a member:
 2. purchases ``n ~ Poisson(lambda m)`` by inverting the Poisson CDF at the week's shared uniform,
    so the twins' counts are monotonically coupled; basket value Gamma-Gamma [S110] from the shared
    normal (Wilson-Hilferty), unchanged by the program [S17][S32];
-3. points, tiers, redemption (ledger, oldest first), cashback, discounts, fees;
+3. the program's mechanics, one per config part (:mod:`loyaltylab.rewards.mechanics`): points
+   and redemption (ledger, oldest first), tiers, cashback, discounts, fees, partner points,
+   campaign bonuses;
 4. dropout: BG/NBD after each purchase with ``p_i * (1 - kappa) * status * demotion *
    commitment / m`` - dividing by ``m`` keeps a frequency uplift from adding dropout chances
    (reference/rewards.md §4 item 5); Pareto/NBD with the weekly hazard ``mu_i`` times the same
@@ -30,7 +32,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -38,15 +39,16 @@ import pandas as pd
 from loyaltylab.errors import ParameterError
 from loyaltylab.rewards.behaviour import (
     Behaviour,
+    base_uplift,
     enrolment_probability,
     goal_commitment_factor,
     segment_labels,
 )
 from loyaltylab.rewards.config import ProgramConfig
-from loyaltylab.rewards.ledger import WEEKS_PER_YEAR, PointsLedger
+from loyaltylab.rewards.ledger import WEEKS_PER_YEAR
+from loyaltylab.rewards.mechanics import SharedWeek, Twin, TwinWeek, mechanics_for
 from loyaltylab.rewards.population import Population
 from loyaltylab.rewards.results import WEEKLY_COLUMNS, SimulationResult
-from loyaltylab.rewards.tiers import TierState
 
 __all__ = [
     "ATTRITION_EFFECTS",
@@ -58,7 +60,6 @@ __all__ = [
 ]
 
 ACTIVE_WEEKS = 13  # "active member" = bought in the last 90 days (rewards.md §4 item 14)
-MAX_LEARNING_GOALS = 5
 
 
 def poisson_inverse(uniform: np.ndarray, mean: np.ndarray, max_count: int = 60) -> np.ndarray:
@@ -100,92 +101,6 @@ def poisson_inverse(uniform: np.ndarray, mean: np.ndarray, max_count: int = 60) 
     return count
 
 
-@dataclass
-class _Twin:
-    """Mutable state of one program twin (internal)."""
-
-    program: ProgramConfig
-    behaviour: Behaviour
-    alive: np.ndarray
-    member: np.ndarray
-    active_member: np.ndarray
-    response: np.ndarray
-    last_buy: np.ndarray
-    goals: np.ndarray
-    momentum_until: np.ndarray
-    demoted_until: np.ndarray
-    demotion_factor: np.ndarray
-    ledger: PointsLedger | None
-    tiers: TierState | None
-    rewards_points: np.ndarray
-    rewards_cost: np.ndarray
-    rewards_value: np.ndarray
-    value: np.ndarray
-    value_baseline: np.ndarray
-    margin: np.ndarray
-    margin_baseline: np.ndarray
-    sales: np.ndarray
-    sales_baseline: np.ndarray
-    redeemed_any: np.ndarray
-    alive_at_year: np.ndarray | None
-    weekly: dict[str, np.ndarray]
-    goal_exposure: np.ndarray
-    goal_purchases: np.ndarray
-    tier_counts: np.ndarray
-    enrolled: np.ndarray
-    exit_week: np.ndarray
-    tier_discount: np.ndarray
-    tier_earn: np.ndarray
-    tier_status: np.ndarray
-    dropout_factor: float
-    bonuses: list[tuple[int, int, float, float]]
-
-
-@dataclass
-class _Week:
-    """Random numbers and baseline-twin outcomes of one week, shared by all programs."""
-
-    u_buy: np.ndarray
-    u_drop: np.ndarray
-    u_aux: np.ndarray
-    z_spend: np.ndarray
-    buy_at_base_rate: np.ndarray
-    hazard: np.ndarray | None
-    buyers0: np.ndarray
-    spend0: np.ndarray
-    alive0: np.ndarray
-    alive0_count: int
-    purchases0: int
-    revenue0: float
-
-
-def _campaign_factors(
-    program: ProgramConfig, horizon: int, response: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return per-week visit multipliers and earn multipliers of the program's campaigns."""
-    visit = np.ones(horizon, dtype=np.float64)
-    earn = np.ones(horizon, dtype=np.float64)
-    for campaign in program.campaigns:
-        start, end = campaign.start_week, min(campaign.end_week, horizon)
-        if start >= horizon:
-            continue
-        length = end - start
-        uplift = campaign.visit_uplift * response
-        visit[start:end] *= 1 + uplift
-        earn[start:end] *= campaign.earn_multiplier
-        after = slice(end, min(end + length, horizon))
-        visit[after] *= max(0.0, 1 - uplift * campaign.pull_forward)
-    return visit, earn
-
-
-def _bonus_weeks(program: ProgramConfig, horizon: int) -> list[tuple[int, int, float, float]]:
-    return [
-        (c.start_week, min(c.end_week, horizon), c.bonus_points, c.bonus_min_spend)
-        for c in program.campaigns
-        if c.bonus_points > 0
-    ]
-
-
 def simulate_programs(
     programs: Sequence[ProgramConfig],
     population: Population,
@@ -223,10 +138,12 @@ def simulate_programs(
 
     Examples
     --------
-    >>> from loyaltylab.rewards.config import Cashback, ProgramConfig
+    >>> from loyaltylab.rewards.config import program_from_mapping
     >>> from loyaltylab.rewards.population import PopulationModel, draw_population
     >>> people = draw_population(PopulationModel.cdnow_published(), 500, seed=1)
-    >>> program = ProgramConfig("cash", "cashback", cashback=Cashback(0.01))
+    >>> program = program_from_mapping(
+    ...     {"name": "cash", "kind": "cashback", "cashback": {"rate": 0.01}}
+    ... )
     >>> result = simulate_programs([program], people, horizon_weeks=52)
     >>> list(result.summary().index)
     ['cash']
@@ -263,12 +180,6 @@ def simulate_programs(
     wh_scale = 1 / (3 * math.sqrt(gg_p))
     wh_mean = _wilson_hilferty_mean(gg_p)
     wilson = (wh_shift, wh_scale, wh_mean)
-    campaigns = {
-        twin.program.name: _campaign_factors(
-            twin.program, horizon_weeks, twin.behaviour.campaign_response
-        )
-        for twin in twins
-    }
     no_purchase = np.exp(-rate.astype(np.float32))
     hazard = None if bgnbd else (1 - np.exp(-dropout)).astype(np.float32)
     weeks = range(horizon_weeks)
@@ -292,8 +203,9 @@ def simulate_programs(
             p0 = dropout[buyers0]
             alive0[buyers0[u_drop[buyers0] < 1 - np.power(1 - p0, counts0)]] = False
         else:
+            assert hazard is not None
             alive0 &= ~(u_drop < hazard)
-        shared = _Week(
+        shared = SharedWeek(
             u_buy=u_buy,
             u_drop=u_drop,
             u_aux=u_aux,
@@ -310,16 +222,7 @@ def simulate_programs(
         for twin in twins:
             rate_discount = twin.program.economics.annual_discount_rate
             discount_factor = (1 + rate_discount) ** (-week / WEEKS_PER_YEAR)
-            _step(
-                twin,
-                week,
-                shared,
-                population,
-                bgnbd,
-                wilson,
-                campaigns[twin.program.name],
-                discount_factor,
-            )
+            _step(twin, TwinWeek(week, shared, discount_factor), population, bgnbd, wilson)
     for twin in twins:
         _finalize(twin, horizon_weeks)
     return SimulationResult.from_twins(
@@ -359,53 +262,36 @@ def _make_twin(
     enrol_uniform: np.ndarray,
     horizon: int,
     track_goals: bool,
-) -> _Twin:
+) -> Twin:
+    """Build a program twin: its mechanics, who enrols, the segment response."""
     behaviour = base.with_overrides(**program.behaviour) if program.behaviour else base
     n = population.size
-    rate = population.rate
+    mechanics = mechanics_for(program, behaviour, n, horizon)
     if program.auto_enrol:
         member = np.ones(n, dtype=bool)
     else:
-        if program.paid is not None:
-            share = program.paid.uptake()
+        shares = [m.enrolment_share() for m in mechanics]
+        decided = [share for share in shares if share is not None]
+        if decided:
+            share = decided[0]
         elif program.enrolment_rate is not None:
             share = program.enrolment_rate
         else:
             share = behaviour.enrolment_rate
-        member = enrol_uniform < enrolment_probability(rate, share, behaviour.self_selection)
-    response = np.where(heavy, behaviour.heavy_response, 1.0).astype(np.float32)
-    if program.kind == "coalition" and program.coalition is not None:
-        response *= program.coalition.focal_effect_factor
-    ledger = PointsLedger(program.points, n) if program.points is not None else None
-    tiers = TierState(program.tiers, n) if program.tiers is not None else None
-    reward_cost_ratio = program.economics.reward_cost_ratio
-    catalogue = program.points.rewards(reward_cost_ratio) if program.points is not None else ()
-    if ledger is not None and program.points.endowed_points > 0:
-        ledger.start_week(0)
-        index = np.flatnonzero(member)
-        ledger.earn(index, np.full(index.size, program.points.endowed_points))
-        ledger.week = -1
-    n_tiers = tiers.n_tiers if tiers is not None else 1
-    dropout_factor = 1 - behaviour.dropout_reduction
-    if program.kind == "coalition" and program.coalition is not None:
-        dropout_factor = 1 - behaviour.dropout_reduction * program.coalition.focal_effect_factor
-    return _Twin(
+        member = enrol_uniform < enrolment_probability(
+            population.rate, share, behaviour.self_selection
+        )
+    twin = Twin(
         program=program,
         behaviour=behaviour,
+        mechanics=mechanics,
         alive=np.ones(n, dtype=bool),
         member=member,
         active_member=member.copy(),
-        response=response,
+        response=np.where(heavy, behaviour.heavy_response, 1.0).astype(np.float32),
         last_buy=np.full(n, -10_000, dtype=np.int16),
-        goals=np.zeros(n, dtype=np.int16),
-        momentum_until=np.full(n, -1, dtype=np.int16),
-        demoted_until=np.full(n, -1, dtype=np.int16),
-        demotion_factor=np.ones(n, dtype=np.float32),
-        ledger=ledger,
-        tiers=tiers,
-        rewards_points=np.array([r.points for r in catalogue], dtype=np.float64),
-        rewards_cost=np.array([r.cost_to_firm for r in catalogue], dtype=np.float64),
-        rewards_value=np.array([r.value_to_customer for r in catalogue], dtype=np.float64),
+        enrolled=np.flatnonzero(member),
+        exit_week=np.full(n, horizon, dtype=np.int16),
         value=np.zeros(n),
         value_baseline=np.zeros(n),
         margin=np.zeros(n),
@@ -413,100 +299,58 @@ def _make_twin(
         sales=np.zeros(n),
         sales_baseline=np.zeros(n),
         redeemed_any=np.zeros(n, dtype=bool),
-        alive_at_year=None,
         weekly={column: np.zeros(horizon) for column in WEEKLY_COLUMNS},
         goal_exposure=np.zeros(11) if track_goals else np.zeros(0),
         goal_purchases=np.zeros(11) if track_goals else np.zeros(0),
-        tier_counts=np.zeros((horizon, n_tiers)),
-        enrolled=np.flatnonzero(member),
-        exit_week=np.full(n, horizon, dtype=np.int16),
-        tier_discount=np.array(
-            [tier.discount for tier in program.tiers.tiers] if tiers is not None else [0.0]
-        ),
-        tier_earn=np.array(
-            [tier.earn_multiplier for tier in program.tiers.tiers] if tiers is not None else [1.0]
-        ),
-        tier_status=np.array(
-            [tier.status_dropout_reduction for tier in program.tiers.tiers]
-            if tiers is not None
-            else [0.0],
-            dtype=np.float32,
-        ),
-        dropout_factor=dropout_factor,
-        bonuses=_bonus_weeks(program, horizon),
+        dropout_factor=1 - behaviour.dropout_reduction,
     )
+    for mechanic in mechanics:
+        mechanic.setup(twin)
+    return twin
+
+
+def _goal_distance(twin: Twin, tw: TwinWeek) -> np.ndarray | None:
+    """Members' remaining share of the way to the nearest goal of any mechanic (or None)."""
+    b = twin.behaviour
+    if not (b.goal_gradient > 0 or b.goal_commitment > 0 or twin.goal_exposure.size):
+        return None
+    distance = None
+    for mechanic in twin.mechanics:
+        part = mechanic.goal_distance(twin, tw)
+        if part is not None:
+            distance = part if distance is None else np.minimum(distance, part)
+    return distance
+
+
+def _purchase_rate_multiplier(twin: Twin, tw: TwinWeek) -> np.ndarray:
+    """Members' purchase-rate multiplier: base uplift, goal gradient, then each mechanic's."""
+    b = twin.behaviour
+    response = twin.response[tw.members]
+    multiplier = 1 + response * np.float32(base_uplift(b, twin.program.kind, tw.week))
+    if tw.distance is not None and b.goal_gradient > 0:
+        multiplier *= 1 + response * np.float32(b.goal_gradient) * (1 - tw.distance)
+    for mechanic in twin.mechanics:
+        mechanic.scale_purchase_rate(twin, tw, response, multiplier)
+    return multiplier
 
 
 def _step(
-    twin: _Twin,
-    week: int,
-    shared: _Week,
+    twin: Twin,
+    tw: TwinWeek,
     population: Population,
     bgnbd: bool,
     wilson: tuple[float, float, float],
-    campaign: tuple[np.ndarray, np.ndarray],
-    discount_factor: float,
 ) -> None:
-    program, b, out = twin.program, twin.behaviour, twin.weekly
-    economics = program.economics
-    gm = economics.gross_margin
-    ledger, tiers = twin.ledger, twin.tiers
+    """One week of a program twin: the mechanics' hooks around the shared purchase model."""
+    b, week, shared, mechanics = twin.behaviour, tw.week, tw.shared, twin.mechanics
     rate, dropout, spend_mean = population.rate, population.dropout, population.mean_spend
-    u_buy, u_drop, u_aux = shared.u_buy, shared.u_drop, shared.u_aux
-    # ---- start of week: paid churn, ledger clock, tier downgrades ----------------------------
-    if program.paid is not None and week > 0:
-        monthly = program.paid.monthly_churn
-        monthly = b.paid_monthly_churn if monthly is None else monthly
-        weekly_churn = 1 - (1 - monthly) ** (12 / WEEKS_PER_YEAR)
-        # u_aux is also the redemption uniform (used below 0.6 at most); its mirror image keeps
-        # the two events apart for a weekly churn of a few percent
-        current = np.flatnonzero(twin.active_member & twin.alive)
-        leaving = current[1.0 - u_aux[current] < weekly_churn]
-        twin.active_member[leaving] = False
-        twin.exit_week[leaving] = np.minimum(twin.exit_week[leaving], week)
-    expired = ledger.start_week(week) if ledger is not None else 0.0
-    downgrades = 0
-    if tiers is not None:
-        down, previous = tiers.start_week(week)
-        downgrades = int(down.size)
-        if down.size:
-            twin.demoted_until[down] = week + b.demotion_weeks
-            twin.demotion_factor[down] = 1 + b.demotion_penalty * previous.astype(np.float32)
+    u_buy, u_drop = shared.u_buy, shared.u_drop
+    for mechanic in mechanics:
+        mechanic.start_week(twin, tw)
     member_now = twin.active_member & twin.alive
-    members = np.flatnonzero(member_now)
-    # ---- goal distance of members ------------------------------------------------------------
-    distance = None
-    need_distance = b.goal_gradient > 0 or b.goal_commitment > 0 or twin.goal_exposure.size
-    if need_distance and ledger is not None and twin.rewards_points.size:
-        smallest = np.float32(twin.rewards_points[0])
-        balance = ledger.balance[members]
-        distance = (smallest - np.mod(balance, smallest)) / smallest
-    if need_distance and tiers is not None:
-        tier_distance = tiers.distance_to_next(members)
-        distance = tier_distance if distance is None else np.minimum(distance, tier_distance)
-    # ---- purchase-rate multiplier of members -------------------------------------------------
-    response = twin.response[members]
-    visit_factor, earn_factor = campaign
-    if program.kind == "paid":
-        base_uplift = b.paid_uplift
-    elif program.kind == "cashback":
-        base_uplift = b.cashback_uplift * 0.5 ** (week / b.uplift_half_life_weeks)
-    else:
-        base_uplift = b.frequency_uplift * 0.5 ** (week / b.uplift_half_life_weeks)
-    multiplier = 1 + response * np.float32(base_uplift)
-    if distance is not None and b.goal_gradient > 0:
-        multiplier *= 1 + response * np.float32(b.goal_gradient) * (1 - distance)
-    if b.learning > 0:
-        goals = np.minimum(twin.goals[members], MAX_LEARNING_GOALS).astype(np.float32)
-        multiplier *= 1 + response * np.float32(b.learning) * goals
-    if b.redemption_uplift > 0:
-        boosted = twin.momentum_until[members] > week
-        multiplier[boosted] *= 1 + response[boosted] * np.float32(b.redemption_uplift)
-    if b.demotion_rate_drop > 0 and tiers is not None:
-        demoted = twin.demoted_until[members] > week
-        multiplier[demoted] *= 1 - response[demoted] * np.float32(b.demotion_rate_drop)
-    if visit_factor[week] != 1:
-        multiplier *= 1 + response * np.float32(visit_factor[week] - 1)
+    members = tw.members = np.flatnonzero(member_now)
+    distance = tw.distance = _goal_distance(twin, tw)
+    multiplier = _purchase_rate_multiplier(twin, tw)
     # ---- purchases ---------------------------------------------------------------------------
     # non-members buy as in the baseline; members at their multiplied rate (same uniforms)
     buy = shared.buy_at_base_rate.copy()
@@ -525,8 +369,14 @@ def _step(
         buyers, counts, is_member = buyers[keep], counts[keep], is_member[keep]
         buyer_multiplier = buyer_multiplier[keep]
         position = np.searchsorted(members, buyers[is_member])
-    basket = _basket(shared.z_spend, buyers, spend_mean, *wilson)
-    spend = counts * basket
+    spend = counts * _basket(shared.z_spend, buyers, spend_mean, *wilson)
+    tw.buyers, tw.counts, tw.spend, tw.is_member, tw.position = (
+        buyers,
+        counts,
+        spend,
+        is_member,
+        position,
+    )
     twin.last_buy[buyers] = week
     if twin.goal_exposure.size and distance is not None:
         bins = np.rint(distance * 10).astype(np.intp)
@@ -534,84 +384,27 @@ def _step(
         twin.goal_purchases += np.bincount(bins[position], weights=counts[is_member], minlength=11)[
             :11
         ]
-    # ---- discounts, cashback -----------------------------------------------------------------
-    discount_rate = np.zeros(buyers.size)
-    if tiers is not None:
-        discount_rate += twin.tier_discount[tiers.rank[buyers]]
-    if program.paid is not None:
-        discount_rate += program.paid.discount
-    cashback_rate = 0.0
-    if program.cashback is not None:
-        if program.cashback.instant:
-            discount_rate += program.cashback.rate
-        else:
-            cashback_rate = program.cashback.rate
-    discount_rate = np.minimum(discount_rate, 0.9) * is_member
+    # ---- terms of the purchases: discounts, cashback, earning --------------------------------
+    tw.discount_rate = np.zeros(buyers.size)
+    if twin.ledger is not None:
+        tw.earn_multiplier = np.full(buyers.size, tw.earn_factor)
+    for mechanic in mechanics:
+        mechanic.set_terms(twin, tw)
+    discount_rate = np.minimum(tw.discount_rate, 0.9) * is_member
     discounts = spend * discount_rate
-    paid_amount = spend - discounts
-    cashback = spend * is_member * cashback_rate
+    tw.paid_amount = spend - discounts
+    cashback = spend * is_member * tw.cashback_rate
     cashback_cost = float(cashback.sum())
-    # ---- points ------------------------------------------------------------------------------
-    issued = partner_points = redeemed = redemption_cost = reward_value = 0.0
-    n_redemptions = 0
-    points = None
-    if ledger is not None:
-        rules = program.points
-        multiplier_earn = np.full(buyers.size, earn_factor[week])
-        if tiers is not None:
-            multiplier_earn *= twin.tier_earn[tiers.rank[buyers]]
-        if program.paid is not None:
-            multiplier_earn *= program.paid.earn_multiplier
-        points = (
-            rules.earn_rate * paid_amount + rules.points_per_purchase * counts
-        ) * multiplier_earn
-        for start, end, bonus, min_spend in twin.bonuses:
-            if start <= week < end:
-                points = points + bonus * (spend >= min_spend)
-        points = points * is_member
-        ledger.earn(buyers[is_member], points[is_member])
-        issued = float(points.sum())
-        if program.coalition is not None and members.size:
-            amount = program.coalition.partner_points_per_week
-            ledger.earn(members, np.full(members.size, amount, dtype=np.float32))
-            partner_points = amount * members.size
-            issued += partner_points
-        # redemption: members who can afford the cheapest reward, at the weekly propensity
-        if twin.rewards_points.size and members.size:
-            affordable = ledger.balance[members] >= twin.rewards_points[0] - 1e-4
-            willing = u_aux[members] < b.redemption_propensity
-            redeemers = members[affordable & willing]
-            if redeemers.size:
-                balance = ledger.balance[redeemers].astype(np.float64)
-                choice = np.searchsorted(twin.rewards_points, balance + 1e-4, side="right") - 1
-                redeemed = ledger.redeem(redeemers, twin.rewards_points[choice])
-                redemption_cost = float(twin.rewards_cost[choice].sum())
-                reward_value = float(twin.rewards_value[choice].sum())
-                n_redemptions = int(redeemers.size)
-                twin.goals[redeemers] += 1
-                twin.redeemed_any[redeemers] = True
-                twin.momentum_until[redeemers] = week + 1 + b.redemption_window_weeks
-                twin.margin[redeemers] -= twin.rewards_cost[choice] * discount_factor
-    # ---- tiers -------------------------------------------------------------------------------
-    upgrades = 0
-    if tiers is not None:
-        qualifying = spend if program.tiers.metric == "spend" or points is None else points
-        members_buying = buyers[is_member]
-        tiers.add(members_buying, qualifying[is_member])
-        upgrades = tiers.upgrade(members_buying)
-        twin.tier_counts[week] = np.bincount(tiers.rank[members], minlength=tiers.n_tiers)
+    for mechanic in mechanics:
+        mechanic.on_purchases(twin, tw)
 
     # ---- dropout -----------------------------------------------------------------------------
     # the attrition effect applies to all members (Chen et al. [S17]); the segment response
     # scales the purchase-rate effects only (heavy buyers do not change their buying [S14])
     def member_factor(who: np.ndarray, where: np.ndarray | None) -> np.ndarray:
         factor = np.full(who.size, twin.dropout_factor, dtype=np.float32)
-        if tiers is not None and b.status_effect > 0:
-            reduction = twin.tier_status[tiers.rank[who]] * np.float32(b.status_effect)
-            factor *= 1 - reduction
-        if tiers is not None and b.demotion_penalty > 0:
-            demoted = twin.demoted_until[who] > week
-            factor[demoted] *= twin.demotion_factor[who[demoted]]
+        for mechanic in mechanics:
+            mechanic.scale_dropout(twin, tw, who, factor)
         if distance is not None and where is not None and b.goal_commitment > 0:
             factor *= goal_commitment_factor(distance[where], b.goal_commitment)
         return factor
@@ -622,6 +415,7 @@ def _step(
         p_eff[is_member] *= member_factor(member_buyers, position) / buyer_multiplier[is_member]
         dead = buyers[u_drop[buyers] < 1 - np.power(1 - p_eff, counts)]
     else:
+        assert shared.hazard is not None
         hazard = shared.hazard.copy()
         hazard[members] = 1 - np.exp(
             -dropout[members] * member_factor(members, np.arange(members.size))
@@ -630,16 +424,23 @@ def _step(
     twin.alive[dead] = False
     twin.exit_week[dead] = np.minimum(twin.exit_week[dead], week + 1)
     # ---- money -------------------------------------------------------------------------------
+    for mechanic in mechanics:
+        mechanic.end_week(twin, tw)
+    _book_week(twin, tw, discounts, cashback, cashback_cost)
+
+
+def _book_week(
+    twin: Twin, tw: TwinWeek, discounts: np.ndarray, cashback: np.ndarray, cashback_cost: float
+) -> None:
+    """Add the week's money to the customers and write the weekly series."""
+    economics = twin.program.economics
+    gm = economics.gross_margin
+    week, shared, out = tw.week, tw.shared, twin.weekly
+    members, buyers, spend = tw.members, tw.buyers, tw.spend
+    discount_factor = tw.discount_factor
     members_alive = int(members.size)
     program_cost = economics.fixed_cost_per_year / WEEKS_PER_YEAR + (
         economics.cost_per_member_per_year / WEEKS_PER_YEAR * members_alive
-    )
-    fee_income = 0.0
-    if program.paid is not None and week % max(1, round(program.paid.period_days / 7)) == 0:
-        fee_income = program.paid.fee * members.size
-        twin.margin[members] += program.paid.fee * discount_factor
-    partner_income = (
-        partner_points * program.coalition.partner_funding_per_point if program.coalition else 0.0
     )
     twin.margin[buyers] += (gm * spend - discounts - cashback) * discount_factor
     twin.value[buyers] += spend * discount_factor
@@ -652,46 +453,47 @@ def _step(
     revenue = float(spend.sum())
     revenue0 = shared.revenue0
     discount_total = float(discounts.sum())
-    reward_cost = discount_total + cashback_cost + redemption_cost
-    out["members"][week] = twin.enrolled.size if program.paid is None else twin.active_member.sum()
+    reward_cost = discount_total + cashback_cost + tw.redemption_cost
+    out["members"][week] = int(twin.active_member.sum())
     out["alive_members"][week] = members_alive
     out["active_members"][week] = int((week - twin.last_buy[members] < ACTIVE_WEEKS).sum())
     out["alive_members_baseline"][week] = int(shared.alive0[twin.enrolled].sum())
     out["alive_enrolled"][week] = int(twin.alive[twin.enrolled].sum())
     out["alive_customers"][week] = int(twin.alive.sum())
     out["alive_customers_baseline"][week] = shared.alive0_count
-    out["purchases"][week] = counts.sum()
+    out["purchases"][week] = tw.counts.sum()
     out["purchases_baseline"][week] = shared.purchases0
     out["revenue"][week] = revenue
     out["revenue_baseline"][week] = revenue0
-    out["member_revenue"][week] = float(paid_amount[is_member].sum())
+    out["member_revenue"][week] = float(tw.paid_amount[tw.is_member].sum())
     out["discount_cost"][week] = discount_total
     out["cashback_cost"][week] = cashback_cost
-    out["redemption_cost"][week] = redemption_cost
-    out["reward_value_to_customers"][week] = reward_value + discount_total + cashback_cost
+    out["redemption_cost"][week] = tw.redemption_cost
+    out["reward_value_to_customers"][week] = tw.reward_value + discount_total + cashback_cost
     out["reward_cost"][week] = reward_cost
     out["program_cost"][week] = program_cost
-    out["fee_income"][week] = fee_income
-    out["partner_income"][week] = partner_income
-    out["points_issued"][week] = issued
-    out["partner_points"][week] = partner_points
-    out["points_redeemed"][week] = redeemed
-    out["points_expired"][week] = expired
-    out["points_outstanding"][week] = ledger.outstanding() if ledger is not None else 0.0
-    out["redemptions"][week] = n_redemptions
-    out["upgrades"][week] = upgrades
-    out["downgrades"][week] = downgrades
-    out["margin"][week] = gm * revenue - reward_cost - program_cost + fee_income + partner_income
+    out["fee_income"][week] = tw.fee_income
+    out["partner_income"][week] = tw.partner_income
+    out["points_issued"][week] = tw.issued
+    out["partner_points"][week] = tw.partner_points
+    out["points_redeemed"][week] = tw.redeemed
+    out["points_expired"][week] = tw.expired
+    out["points_outstanding"][week] = tw.points_outstanding
+    out["redemptions"][week] = tw.redemptions
+    out["upgrades"][week] = tw.upgrades
+    out["downgrades"][week] = tw.downgrades
+    out["margin"][week] = (
+        gm * revenue - reward_cost - program_cost + tw.fee_income + tw.partner_income
+    )
     out["margin_baseline"][week] = gm * revenue0
 
 
-def _finalize(twin: _Twin, horizon: int) -> None:
+def _finalize(twin: Twin, horizon: int) -> None:
     """Book per-member costs and partner funding per customer (weeks as a member, discounted)."""
     economics = twin.program.economics
     weekly = economics.cost_per_member_per_year / WEEKS_PER_YEAR
-    if twin.program.coalition is not None:
-        coalition = twin.program.coalition
-        weekly -= coalition.partner_points_per_week * coalition.partner_funding_per_point
+    for mechanic in twin.mechanics:
+        weekly -= mechanic.member_funding_per_week()
     if weekly == 0 or twin.enrolled.size == 0:
         return
     factors = (1 + economics.annual_discount_rate) ** (-np.arange(horizon) / WEEKS_PER_YEAR)
