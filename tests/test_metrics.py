@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from loyaltylab.errors import ReportError
+from loyaltylab.errors import ParameterError, ReportError
 from loyaltylab.metrics import (
     flatten_metrics,
     get_metric,
@@ -83,3 +83,19 @@ def test_written_files_are_world_readable_for_publishing(tmp_path):
     # report folders are served by web servers; mkstemp alone would leave files 0600
     path = write_metrics(tmp_path, "x", {"a": 1})
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_read_run_reads_other_reports_and_their_status(tmp_path):
+    from loyaltylab.metrics import RUN_STATUS_FILE, read_run
+
+    write_metrics(tmp_path / "clv", "02_clv", {"clv": {"total": 1.0}})
+    write_metrics(tmp_path / "card", "05_scorecard", {"n_targets": 1})
+    status = {"reports": [{"name": "clv", "status": "ok"}, {"name": "kpi", "status": "failed"}]}
+    (tmp_path / RUN_STATUS_FILE).write_text(json.dumps(status))
+    run = read_run(tmp_path, output_dir=tmp_path / "card")
+    assert set(run.metrics) == {"clv"}  # the scorecard's own earlier metrics are left out
+    assert run.ran == ("clv", "kpi") and run.failed == ("kpi",)
+    assert list(run.summary()["status"]) == ["ok", "failed"]
+    assert read_run("").metrics == {}
+    with pytest.raises(ParameterError, match="not a folder"):
+        read_run(tmp_path / "absent")

@@ -92,7 +92,7 @@ def test_the_projects_reports_yaml_targets_are_valid():
 def test_unknown_metric_is_a_config_error():
     message = _load_error(metric="retension_rate")
     assert "unknown metric 'retension_rate'" in message and "retention_rate" in message
-    assert "targets[0] 'retention_plus_20'" in message
+    assert "targets[0]: target 'retention_plus_20'" in message  # the YAML path and the name
 
 
 def test_a_metric_from_another_report_needs_source_and_is_then_accepted():
@@ -124,16 +124,16 @@ def test_deadline_before_the_baseline_is_a_config_error():
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"owner": None}, "missing required key(s) ['owner']"),
+        ({"owner": None}, "targets[0].owner: Field required"),
         ({"target_value": 0.5}, "exactly one of 'target_value' and 'relative_change'"),
         ({"relative_change": None}, "exactly one of 'target_value' and 'relative_change'"),
-        ({"deadline": "end of next year"}, "'deadline' is not a date"),
-        ({"relative_change": "twenty percent"}, "'relative_change' must be a number"),
+        ({"deadline": "end of next year"}, "targets[0].deadline: not a date"),
+        ({"relative_change": "twenty percent"}, "targets[0].relative_change: Input should be a va"),
         ({"relative_change": -1.5}, "'relative_change' must be > -1"),
         ({"baseline_end": None}, "needs both 'baseline_start' and 'baseline_end'"),
         ({"baseline_end": "2023-12-01"}, "baseline_end 2023-12-01 is before baseline_start"),
-        ({"deadlne": "2025-01-01"}, "unknown key(s) ['deadlne']"),
-        ({"direction": "up"}, "'direction' must be one of"),
+        ({"deadlne": "2025-01-01"}, "targets[0].deadlne: unknown key"),
+        ({"direction": "up"}, "targets[0].direction: Input should be 'increase' or 'decrease'"),
     ],
 )
 def test_each_invalid_target_is_named(overrides, expected):
@@ -145,8 +145,9 @@ def test_all_problems_are_reported_in_one_error_with_a_count():
     with pytest.raises(ConfigError) as info:
         load_targets({"targets": entries})
     message = str(info.value)
-    assert message.startswith("3 problem(s) in the targets")
-    assert "targets[0] 'a'" in message and "targets[1] 'b'" in message and "targets[2]" in message
+    assert message.startswith("the targets: 3 problems:")
+    assert "targets[0]: target 'a'" in message and "targets[1].owner" in message
+    assert "targets[2]: Input should be a valid dictionary" in message
 
 
 def test_duplicate_names_and_metrics_are_rejected():
@@ -380,3 +381,58 @@ def test_a_baseline_period_outside_the_data_is_named():
         status.missing
     )
     assert "2024-01-01..2024-01-15" in status.missing  # weeks 0..2 of the series
+
+
+# --- one goal and direction rule (issue 8) --------------------------------------------------
+
+
+def test_rewards_comparison_uses_the_targets_goal_and_direction_rule():
+    # issue 8 drift: rewards/scorecard.py decided "better" by the metric's name only (breakage:
+    # lower is better) while the targets used the goal against the baseline. A breakage target
+    # of 0.25 on a baseline of 0.15 wants *more* breakage: the scorecard called 0.20 progress
+    # (0.25 not yet reached, so not met), rewards called it met (0.20 <= 0.25).
+    from loyaltylab.rewards.scorecard import compare_with_targets
+    from loyaltylab.rewards.uncertainty import MonteCarloResult
+
+    (target,) = load_targets(
+        [
+            _target(
+                name="breakage_up",
+                metric="breakage_rate",
+                baseline_start=None,
+                baseline_end=None,
+                baseline=0.15,
+                relative_change=None,
+                target_value=0.25,
+            )
+        ]
+    )
+    status = evaluate_target(target, current=0.20)
+    assert target.better_direction() == "increase" and status.progress == pytest.approx(0.5)
+    draws = pd.DataFrame({"draw": [0, 1, 2], "program": "points", "breakage_rate": 0.20})
+    outcome = MonteCarloResult(
+        draws=draws, parameters=pd.DataFrame(), interval=0.8, n_customers=1, horizon_weeks=52
+    )
+    (row,) = compare_with_targets(outcome, [target]).to_dict("records")
+    assert row["goal"] == status.goal == 0.25
+    assert row["meets"] is False and row["probability"] == 0.0  # as the scorecard: not reached
+    # a relative target reads its goal through the same rule: 46 on a baseline of 40 is +15 %
+    aov = target.model_copy(update={"metric": "aov", "target_value": 46.0, "baseline": 40.0})
+    assert aov.relative_goal() == pytest.approx(0.15) and aov.goal() == 46.0
+
+
+def test_without_a_baseline_the_metric_says_which_way_is_better():
+    # an absolute churn target without baseline or direction: lower is better (it used to
+    # count as "increase" in the scorecard and "decrease" in the rewards comparison)
+    churn = _target(
+        name="churn_cap",
+        metric="churn_rate",
+        baseline_start=None,
+        baseline_end=None,
+        relative_change=None,
+        target_value=0.3,
+    )
+    (target,) = load_targets([churn])
+    assert target.better_direction() == "decrease"
+    assert evaluate_target(target, current=0.25).on_track is True  # 0.25 <= 0.3: goal met
+    assert evaluate_target(target, current=0.35).on_track is None  # not met, no trend

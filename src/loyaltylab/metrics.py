@@ -3,7 +3,8 @@
 Every report notebook writes its key numbers with :func:`write_metrics`, so that the scorecard,
 the report index and the tests read them without parsing notebooks. Metrics are nested dicts
 (``{"models": {"bgnbd": {"params": {...}}}}``); :func:`flatten_metrics` and :func:`get_metric`
-address them with dotted keys (``"models.bgnbd.params.r"``).
+address them with dotted keys (``"models.bgnbd.params.r"``). :func:`read_run` reads what the
+other reports of a run wrote and which of them failed (the runner's ``status.json``).
 """
 
 from __future__ import annotations
@@ -12,26 +13,32 @@ import json
 import math
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from loyaltylab.errors import ReportError
+from loyaltylab.errors import ParameterError, ReportError
 from loyaltylab.files import write_text_atomic
 
 __all__ = [
     "METRICS_SUFFIX",
+    "RUN_STATUS_FILE",
+    "RunMetrics",
     "flatten_metrics",
     "get_metric",
     "read_metrics",
+    "read_run",
     "read_run_metrics",
     "to_jsonable",
     "write_metrics",
 ]
 
 METRICS_SUFFIX = ".metrics.json"
+RUN_STATUS_FILE = "status.json"
+"""The runner's record of a run (one entry per report with its status), in the run folder."""
 
 
 def to_jsonable(value: Any) -> Any:
@@ -197,3 +204,88 @@ def get_metric(metrics: Mapping[str, Any], key: str, default: Any = None) -> Any
             return default
         node = node[part]
     return node
+
+
+@dataclass(frozen=True)
+class RunMetrics:
+    """The metrics the other reports of a run wrote, and which reports failed.
+
+    Attributes
+    ----------
+    run_dir : str
+        The run folder ("" when none was given).
+    metrics : dict
+        ``{report name: metrics}`` (:func:`loyaltylab.metrics.read_run_metrics`), without the
+        scorecard's own folder.
+    failed : tuple of str
+        Reports whose status in ``status.json`` is not ``"ok"``.
+    ran : tuple of str
+        Reports listed in ``status.json`` so far (the scorecard runs last).
+    """
+
+    run_dir: str
+    metrics: dict[str, dict[str, Any]]
+    failed: tuple[str, ...] = ()
+    ran: tuple[str, ...] = ()
+
+    def summary(self) -> pd.DataFrame:
+        """Return one row per report: whether it ran, its status and whether it wrote metrics."""
+        names = list(dict.fromkeys([*self.ran, *self.metrics]))
+        rows = [
+            {
+                "report": name,
+                "status": "failed" if name in self.failed else ("ok" if name in self.ran else "?"),
+                "metrics": name in self.metrics,
+            }
+            for name in names
+        ]
+        return pd.DataFrame(rows, columns=["report", "status", "metrics"])
+
+
+def read_run(
+    run_dir: str | os.PathLike[str] | None, *, output_dir: str | os.PathLike[str] | None = None
+) -> RunMetrics:
+    """Read the metrics and the report statuses of a run folder.
+
+    Parameters
+    ----------
+    run_dir : str or pathlib.Path
+        ``reports/runs/<run-id>``; ``""`` or ``None`` gives an empty :class:`RunMetrics` (the
+        scorecard then shows only the KPIs it computes itself).
+    output_dir : str or pathlib.Path, optional
+        The scorecard's own output folder; its metrics (from an earlier run of the scorecard)
+        are left out.
+
+    Returns
+    -------
+    RunMetrics
+
+    Raises
+    ------
+    ParameterError
+        If ``run_dir`` is given but is not a folder.
+    """
+    if run_dir is None or not str(run_dir).strip():
+        return RunMetrics(run_dir="", metrics={})
+    folder = Path(run_dir)
+    if not folder.is_dir():
+        raise ParameterError(f"parameter 'run_dir' is not a folder: {run_dir!r}")
+    metrics = read_run_metrics(folder)
+    if output_dir is not None and str(output_dir).strip():
+        own = Path(output_dir).resolve()
+        if own.parent == folder.resolve():
+            metrics.pop(own.name, None)
+    ran: list[str] = []
+    failed: list[str] = []
+    status_path = folder / RUN_STATUS_FILE
+    if status_path.is_file():
+        try:
+            records = json.loads(status_path.read_text(encoding="utf-8")).get("reports", [])
+        except (OSError, json.JSONDecodeError, AttributeError):
+            records = []
+        for record in records:
+            if isinstance(record, Mapping) and isinstance(record.get("name"), str):
+                ran.append(record["name"])
+                if record.get("status") != "ok":
+                    failed.append(record["name"])
+    return RunMetrics(run_dir=str(folder), metrics=metrics, failed=tuple(failed), ran=tuple(ran))

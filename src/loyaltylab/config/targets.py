@@ -157,7 +157,7 @@ class TargetConfig(ConfigModel):
     def _check_target(self, info: ValidationInfo) -> TargetConfig:
         problems = _target_problems(self, (info.context or {}).get("kpi_metrics"))
         if problems:
-            raise _problem("; ".join(problems))
+            raise _problem(f"target {self.name!r}: " + "; ".join(problems))
         return self
 
 

@@ -36,7 +36,7 @@ import pandas as pd
 
 from loyaltylab.errors import ConfigError, ReportError
 from loyaltylab.files import write_text_atomic
-from loyaltylab.metrics import METRICS_SUFFIX, to_jsonable
+from loyaltylab.metrics import METRICS_SUFFIX, RUN_STATUS_FILE, to_jsonable
 from loyaltylab.reports.config import ReportsConfig, ReportSpec, load_config, parse_overrides
 from loyaltylab.reports.html import export_html
 from loyaltylab.reports.index import update_reports_index, write_run_index
@@ -48,7 +48,7 @@ __all__ = [
     "run_reports",
 ]
 
-STATUS_FILE = "status.json"
+STATUS_FILE = RUN_STATUS_FILE
 NOTE_TAG = "loyaltylab-error-note"
 
 

@@ -11,7 +11,11 @@ simulator produces:
 * level targets (``target_value``) on ``breakage_rate`` and ``redemption_rate``: the simulated
   level over the horizon.
 
-Other targets (e.g. a CLV total read from another report) are listed as not simulated. With a
+The goal and which direction is better follow the targets' own rules
+(:meth:`loyaltylab.targets.SmartTarget.relative_goal`, :meth:`~loyaltylab.targets.SmartTarget.goal`,
+:meth:`~loyaltylab.targets.SmartTarget.better_direction`), so a design "meets" a target here by
+the same rule the scorecard uses. Other targets (e.g. a CLV total read from another report) are
+listed as not simulated. With a
 :class:`~loyaltylab.rewards.uncertainty.MonteCarloResult` the table also gives the share of draws
 that reach each target: "how sure we are".
 """
@@ -26,6 +30,7 @@ import pandas as pd
 
 from loyaltylab.rewards.results import SimulationResult
 from loyaltylab.rewards.uncertainty import MonteCarloResult
+from loyaltylab.targets import SmartTarget, meets_goal
 
 __all__ = ["SIMULATED_TARGET_METRICS", "compare_with_targets"]
 
@@ -41,26 +46,15 @@ SIMULATED_TARGET_METRICS: dict[str, tuple[str, str]] = {
     "breakage_rate": ("breakage_rate", "level"),
     "redemption_rate": ("redemption_rate", "level"),
 }
-_LOWER_IS_BETTER = {"churn_rate", "breakage_rate"}
 
 
-def _goal(target: Any, kind: str) -> float | None:
-    relative, value, baseline = target.relative_change, target.target_value, target.baseline
-    if kind == "relative":
-        if relative is not None:
-            return float(relative)
-        if value is not None and baseline:
-            return float(value) / float(baseline) - 1
-        return None
-    if value is not None:
-        return float(value)
-    if relative is not None and baseline is not None:
-        return float(baseline) * (1 + float(relative))
-    return None
+def _goal(target: SmartTarget, kind: str) -> float | None:
+    """Return the goal in the simulator's terms, by the targets' one goal rule."""
+    return target.relative_goal() if kind == "relative" else target.goal()
 
 
 def compare_with_targets(
-    outcome: SimulationResult | MonteCarloResult, targets: Sequence[Any]
+    outcome: SimulationResult | MonteCarloResult, targets: Sequence[SmartTarget]
 ) -> pd.DataFrame:
     """Return, per program and target, the simulated value, the goal and whether it is met.
 
@@ -86,9 +80,7 @@ def compare_with_targets(
     rows = []
     for target in targets:
         mapped = SIMULATED_TARGET_METRICS.get(target.metric) if not target.source else None
-        direction = target.direction or (
-            "decrease" if target.metric in _LOWER_IS_BETTER else "increase"
-        )
+        direction = target.better_direction()
         for program, group in draws.groupby("program", sort=False):
             row: dict[str, Any] = {
                 "program": program,
@@ -119,9 +111,7 @@ def compare_with_targets(
                 continue
             hit = values >= goal if direction == "increase" else values <= goal
             row.update(goal=goal, simulated=float(values.median()))
-            row["meets"] = bool(
-                row["simulated"] >= goal if direction == "increase" else row["simulated"] <= goal
-            )
+            row["meets"] = meets_goal(row["simulated"], goal, direction)
             if tail is not None:
                 row.update(
                     low=float(values.quantile(tail)),

@@ -1,0 +1,381 @@
+"""Where each target stands: baseline, current value, goal, projection, progress, on/off track.
+
+Method (see also :mod:`loyaltylab.targets.projection`):
+
+* For a KPI target the scorecard receives the KPI's per-period series (one value per week /
+  month / quarter, complete periods only). Each period is placed at its midpoint in time. The
+  **baseline** is the mean of the periods whose midpoint lies in ``[baseline_start,
+  baseline_end]`` (unless ``baseline`` is given explicitly); the **current** value is the last
+  period. The trend is fitted through the periods from ``baseline_start`` onwards (all periods
+  if no baseline period is set).
+* A target read from another report (``source``) has one current value per run. Its trend is the
+  straight line through two points, ``(midpoint of the baseline period, baseline)`` (end day
+  included: 2024-01-01..2024-12-31 → 2024-07-02) and ``(as_of, current)``; without a baseline
+  period there is no projection.
+* **On track** = the projection reaches the goal in the better direction
+  (:meth:`SmartTarget.better_direction <loyaltylab.targets.SmartTarget.better_direction>`).
+  Without a projection a target is on track only if the goal is already met, otherwise unknown
+  (``None``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from loyaltylab.kpi import read_period_series
+from loyaltylab.metrics import get_metric
+from loyaltylab.targets.model import SmartTarget, meets_goal
+from loyaltylab.targets.projection import (
+    TrendProjection,
+    period_times,
+    progress_toward,
+    project_trend,
+)
+
+__all__ = ["Scorecard", "TargetStatus", "evaluate_target", "evaluate_targets"]
+
+_SERIES_KEYS = frozenset({"freq", "periods", "values"})
+
+
+@dataclass(frozen=True, eq=False)
+class TargetStatus:
+    """Where one target stands.
+
+    Attributes
+    ----------
+    target : SmartTarget
+    baseline, current, goal, projected, progress : float or None
+        See the module docstring for the method; ``None`` when it could not be computed.
+    on_track : bool or None
+        ``None`` when unknown.
+    missing : str
+        Empty, or which number is missing and why (e.g. the source report did not run).
+    note : str
+        Empty, or a caveat of the method (e.g. no trend from a single value).
+    series : pandas.Series or None
+        The per-period series behind a KPI target.
+    trend : TrendProjection or None
+        The fitted line.
+    as_of : pandas.Timestamp or None
+        Date of the current value.
+    """
+
+    target: SmartTarget
+    baseline: float | None
+    current: float | None
+    goal: float | None
+    projected: float | None
+    progress: float | None
+    on_track: bool | None
+    missing: str = ""
+    note: str = ""
+    series: pd.Series | None = field(default=None, repr=False)
+    trend: TrendProjection | None = None
+    as_of: pd.Timestamp | None = None
+
+    def status_label(self) -> str:
+        """Return ``"on track"``, ``"off track"`` or ``"unknown"``."""
+        if self.on_track is None:
+            return "unknown"
+        return "on track" if self.on_track else "off track"
+
+
+@dataclass(frozen=True, eq=False)
+class Scorecard:
+    """The status of every target.
+
+    Attributes
+    ----------
+    statuses : tuple of TargetStatus
+    """
+
+    statuses: tuple[TargetStatus, ...]
+
+    def summary(self) -> pd.DataFrame:
+        """Return one row per target: baseline, current, goal, projection, progress, status."""
+        rows = [
+            {
+                "target": s.target.name,
+                "metric": s.target.metric,
+                "source": s.target.source or "kpi",
+                "owner": s.target.owner,
+                "baseline": s.baseline,
+                "current": s.current,
+                "target_value": s.goal,
+                "deadline": s.target.deadline.date(),
+                "projected": s.projected,
+                "progress": s.progress,
+                "status": s.status_label(),
+                "missing": s.missing,
+                "note": s.note,
+            }
+            for s in self.statuses
+        ]
+        columns = [
+            "target",
+            "metric",
+            "source",
+            "owner",
+            "baseline",
+            "current",
+            "target_value",
+            "deadline",
+            "projected",
+            "progress",
+            "status",
+            "missing",
+            "note",
+        ]
+        return pd.DataFrame(rows, columns=columns)
+
+    def report_table(self) -> pd.DataFrame:
+        """Return the scorecard for a stakeholder page: one row per target, indexed by its name.
+
+        Values are rounded to four significant digits and progress is given in percent, so the
+        table fits a page; :meth:`summary` keeps the full numbers.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``metric``, ``owner``, ``deadline``, ``baseline``, ``current``,
+            ``target value``, ``projected``, ``progress %``, ``status``, ``note`` (the missing
+            numbers and the method's caveats).
+        """
+        table = self.summary()
+        values = ["baseline", "current", "target_value", "projected"]
+        out = table[["target", "metric", "owner", "deadline"]].copy()
+        for column in values:
+            out[column] = table[column].map(_significant)
+        out["progress %"] = (100 * table["progress"].astype(float)).round(0)
+        out["status"] = table["status"]
+        out["note"] = [
+            "; ".join(part for part in (missing, note) if part)
+            for missing, note in zip(table["missing"], table["note"], strict=True)
+        ]
+        return out.rename(columns={"target_value": "target value"}).set_index("target")
+
+    def headline(self) -> str:
+        """Return one sentence for a manager: how many targets are on track, off track, unknown.
+
+        Examples
+        --------
+        >>> Scorecard(statuses=()).headline()
+        'No targets are configured.'
+        """
+        count = len(self.statuses)
+        if not count:
+            return "No targets are configured."
+        labels = [status.status_label() for status in self.statuses]
+        parts = [f"{labels.count('on track')} of {count} targets are on track"]
+        parts += [
+            f"{labels.count(label)} {label}"
+            for label in ("off track", "unknown")
+            if labels.count(label)
+        ]
+        text = ", ".join(parts) + "."
+        gaps = sum(bool(status.missing) for status in self.statuses)
+        if gaps:
+            text += f" {gaps} target(s) lack a number - see 'What is missing'."
+        return text
+
+    def missing(self) -> pd.DataFrame:
+        """Return the targets with a missing number and the reason."""
+        table = self.summary()
+        return table.loc[table["missing"] != "", ["target", "metric", "source", "missing"]]
+
+    def to_metrics(self) -> dict[str, Any]:
+        """Return ``{"targets": {metric: {baseline, current, target, projected, on_track}}}``."""
+        return {
+            "targets": {
+                s.target.metric: {
+                    "name": s.target.name,
+                    "baseline": s.baseline,
+                    "current": s.current,
+                    "target": s.goal,
+                    "projected": s.projected,
+                    "progress": s.progress,
+                    "on_track": s.on_track,
+                    "deadline": s.target.deadline,
+                    "missing": s.missing,
+                    "note": s.note,
+                }
+                for s in self.statuses
+            },
+            "n_targets": len(self.statuses),
+            "n_on_track": sum(s.on_track is True for s in self.statuses),
+            "n_missing": sum(bool(s.missing) for s in self.statuses),
+        }
+
+
+def evaluate_target(
+    target: SmartTarget,
+    *,
+    series: pd.Series | None = None,
+    current: float | None = None,
+    as_of: Any = None,
+    missing: str = "",
+) -> TargetStatus:
+    """Compute baseline, current value, goal, projection, progress and on/off track for a target.
+
+    Parameters
+    ----------
+    target : SmartTarget
+    series : pandas.Series, optional
+        The KPI's per-period values (complete periods only), indexed by ``PeriodIndex`` or dates.
+        Used for KPI targets.
+    current : float, optional
+        The current value of a ``source`` target, read from another report's metrics.
+    as_of : date-like, optional
+        Date of ``current`` (the run's observation end); needed for the two-point projection.
+    missing : str, default ""
+        Why a number is missing, if the caller knows (e.g. "report 'clv_cdnow' did not run").
+
+    Returns
+    -------
+    TargetStatus
+    """
+    baseline = target.baseline
+    trend: TrendProjection | None = None
+    notes = [missing] if missing else []
+    caveats: list[str] = []
+    stamp = None if as_of in (None, "") else pd.Timestamp(as_of)
+    if series is not None:
+        series = series.dropna().sort_index()
+        if series.empty and not notes:
+            notes.append(f"no complete period with a value of {target.metric!r}")
+    if series is not None and not series.empty:
+        times = period_times(series.index)
+        start, end = target.baseline_start, target.baseline_end
+        if baseline is None and start is not None and end is not None:
+            end_of_day = end + pd.Timedelta(days=1) - pd.Timedelta(1)
+            inside = (times >= start) & (times <= end_of_day)
+            if inside.any():
+                baseline = float(series[inside].mean())
+            else:
+                notes.append(
+                    f"no period of the data falls in the baseline period "
+                    f"{start.date()}..{end.date()} (the data's "
+                    f"periods run {times[0].date()}..{times[-1].date()}, by midpoint)"
+                )
+        current = float(series.iloc[-1])
+        fit_on = series
+        if target.baseline_start is not None:
+            fit_on = series[times >= target.baseline_start]
+        trend = project_trend(fit_on, target.deadline)
+        if trend is None:
+            caveats.append("fewer than two periods since the baseline start: no trend")
+        if stamp is None:
+            stamp = times[-1]
+    elif current is not None and series is None:
+        start, end = target.baseline_start, target.baseline_end
+        if baseline is not None and start is not None and end is not None and stamp is not None:
+            period_end = end + pd.Timedelta(days=1)  # the end day is included
+            middle = start + (period_end - start) / 2
+            two_points = pd.Series([baseline, current], index=pd.DatetimeIndex([middle, stamp]))
+            trend = project_trend(two_points, target.deadline)
+        if trend is None:
+            caveats.append("one value per run and no dated baseline: no trend")
+    elif not notes:
+        notes.append(f"no value for metric {target.metric!r}")
+    goal = target.goal(baseline)
+    if goal is None and target.relative_change is not None and not notes:
+        notes.append("relative goal needs a baseline")
+    projected = None if trend is None else trend.projected
+    direction = target.better_direction(baseline)
+    on_track: bool | None = None
+    if goal is not None:
+        reference = projected
+        if reference is None and current is not None and meets_goal(current, goal, direction):
+            reference = current
+        if reference is not None:
+            on_track = meets_goal(reference, goal, direction)
+    return TargetStatus(
+        target=target,
+        baseline=baseline,
+        current=current,
+        goal=goal,
+        projected=projected,
+        progress=progress_toward(baseline, current, goal),
+        on_track=on_track,
+        missing="; ".join(notes),
+        note="; ".join(caveats),
+        series=series,
+        trend=trend,
+        as_of=stamp,
+    )
+
+
+def _significant(value: Any, digits: int = 4) -> float | None:
+    if value is None or not np.isfinite(value) or value == 0:
+        return value
+    return float(f"{value:.{digits}g}")
+
+
+def evaluate_targets(
+    targets: Sequence[SmartTarget],
+    *,
+    kpi_series: Mapping[str, pd.Series] | None = None,
+    run_metrics: Mapping[str, Mapping[str, Any]] | None = None,
+    as_of: Any = None,
+    failed_reports: Sequence[str] = (),
+    kpi_notes: Mapping[str, str] | None = None,
+) -> Scorecard:
+    """Evaluate every target against KPI series and the metrics of the other reports of a run.
+
+    Parameters
+    ----------
+    targets : sequence of SmartTarget
+        From :func:`load_targets`.
+    kpi_series : mapping of str to pandas.Series, optional
+        Per-period series of the KPI targets, keyed by KPI name.
+    run_metrics : mapping, optional
+        ``{report name: metrics}`` as returned by :func:`loyaltylab.metrics.read_run_metrics`.
+        A ``source`` target reads the number at its dotted ``metric`` key; if that key holds a
+        per-period series (``{"freq", "periods", "values"}``, as in the ``kpi_by_period``
+        section of :func:`loyaltylab.kpi.period_series_metrics`), the series is used.
+    as_of : date-like, optional
+        Date of the values read from ``run_metrics`` (the observation end).
+    failed_reports : sequence of str, default ()
+        Reports of the run that failed; named in the "missing" note of their targets.
+    kpi_notes : mapping of str to str, optional
+        Why a KPI has no series (e.g. "needs members and ledger"), by KPI name.
+
+    Returns
+    -------
+    Scorecard
+        A target whose number is unavailable still gets a row, with ``missing`` saying why.
+    """
+    kpi_series = kpi_series or {}
+    run_metrics = run_metrics or {}
+    kpi_notes = kpi_notes or {}
+    statuses = []
+    for target in targets:
+        if target.source is None:
+            series = kpi_series.get(target.metric)
+            note = ""
+            if series is None:
+                note = kpi_notes.get(target.metric, f"KPI {target.metric!r} not computed")
+            statuses.append(evaluate_target(target, series=series, as_of=as_of, missing=note))
+            continue
+        report = run_metrics.get(target.source)
+        value = None if report is None else get_metric(report, target.metric)
+        series = None
+        note = ""
+        if report is None:
+            why = "failed" if target.source in failed_reports else "did not run or wrote no metrics"
+            note = f"report {target.source!r} {why}"
+        elif isinstance(value, Mapping) and _SERIES_KEYS <= set(value):
+            series = read_period_series({target.metric: value})[target.metric]
+            value = None
+        elif not isinstance(value, int | float) or isinstance(value, bool):
+            note = f"report {target.source!r} has no number at {target.metric!r}"
+            value = None
+        statuses.append(
+            evaluate_target(target, series=series, current=value, as_of=as_of, missing=note)
+        )
+    return Scorecard(statuses=tuple(statuses))
