@@ -33,6 +33,7 @@ from pydantic_core import PydanticCustomError
 
 from loyaltylab.config.base import ConfigModel, config_error
 from loyaltylab.errors import LoyaltyLabError
+from loyaltylab.rules import as_day
 
 __all__ = [
     "DIRECTIONS",
@@ -57,17 +58,13 @@ def _blank_to_none(value: Any) -> Any:
 
 
 def _as_day(value: Any) -> pd.Timestamp:
-    from loyaltylab.params import as_date
-
-    if isinstance(value, bool):
-        raise PydanticCustomError("date", "not a date; write it as YYYY-MM-DD")
+    """Read a date with the project's one date rule (:func:`loyaltylab.rules.as_day`)."""
     try:
-        day = as_date(value, "date")
+        return as_day(value, "date")
     except LoyaltyLabError:
-        raise PydanticCustomError("date", "not a date; write it as YYYY-MM-DD") from None
-    if day is None:  # pragma: no cover - as_date without optional never returns None
-        raise PydanticCustomError("date", "needs a date such as 2025-12-31")
-    return day
+        raise PydanticCustomError(
+            "date", "not a date; write it as YYYY-MM-DD (or a yyyymmdd number)"
+        ) from None
 
 
 def _not_bool(value: Any) -> Any:
