@@ -9,13 +9,15 @@ purchasing, Gamma-Gamma spend), :func:`generate_loyalty` adds
   enrols at the till, at their first purchase on or after the program launch (customers without
   one cannot enrol). Enrolment has **no effect** on buying here: any member/non-member gap in the
   data is pure self-selection (``truth["program_effect"] == 0``).
-* a **simple points program** (:class:`PointsProgram`): a member earns ``floor(amount * earn_rate)``
-  points on every purchase from enrolment on; right after a purchase that brings the balance to at
-  least ``redemption_threshold`` points the member redeems, with probability
-  ``redeem_probability``, as many whole rewards of ``redemption_threshold`` points as the balance
-  covers; points **expire on inactivity**: when a member makes no purchase for ``expiry_days`` days,
-  the whole balance expires ``expiry_days`` days after their last purchase (also after the last
-  purchase, if that date is before the observation end).
+* a **simple points program** (:class:`PointsProgram`), booked on the rewards points ledger
+  (:class:`~loyaltylab.rewards.ledger.PointsLedger`, the same engine as the reward simulation):
+  a member earns ``floor(amount * earn_rate)`` points on every purchase from enrolment on; right
+  after a purchase that brings the balance to at least ``redemption_threshold`` points the
+  member redeems, with probability ``redeem_probability``, as many whole rewards of
+  ``redemption_threshold`` points as the balance covers; points **expire on inactivity**: when a
+  member makes no purchase for ``expiry_days`` days, the whole balance expires ``expiry_days``
+  days after their last purchase (also after the last purchase, if that date is before the
+  observation end) - the ledger's ``after_inactivity_days`` policy.
 * **tiers** by points earned to date (``tier_thresholds``), and an enrolment **channel**.
 
 The simulation is vectorised over members (it loops over the *k*-th purchase of every member, not
@@ -37,7 +39,7 @@ import argparse
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,7 @@ from scipy.special import expit
 
 from loyaltylab.data import LoadedTransactions
 from loyaltylab.data.loyalty import LoadedLedger, LoadedMembers, load_ledger, load_members
+from loyaltylab.datasets.loyalty_points import PointsProgram, book_points
 from loyaltylab.errors import ParameterError
 
 __all__ = [
@@ -79,66 +82,6 @@ SNAPSHOT_SETTINGS: dict[str, Any] = {
 }
 _CHANNELS = ("store", "app", "web")
 _CHANNEL_SHARES = (0.6, 0.3, 0.1)
-
-
-@dataclass(frozen=True)
-class PointsProgram:
-    """A simple points program.
-
-    Attributes
-    ----------
-    earn_rate : float, default 1.0
-        Points per currency unit spent (rounded down per purchase).
-    redemption_threshold : float, default 200.0
-        Points per reward; redemptions are whole multiples of it.
-    redeem_probability : float, default 0.5
-        Chance that a member with enough points redeems right after a purchase.
-    expiry_days : int, default 365
-        Inactivity (days without a purchase) after which the whole balance expires.
-    point_value : float, default 0.01
-        Cost to the firm of one redeemed point, in currency.
-    tier_thresholds : mapping of str to float
-        Tier name → points earned to date needed for it (the lowest must be 0).
-    """
-
-    earn_rate: float = 1.0
-    redemption_threshold: float = 200.0
-    redeem_probability: float = 0.5
-    expiry_days: int = 365
-    point_value: float = 0.01
-    tier_thresholds: Mapping[str, float] = field(
-        default_factory=lambda: {"base": 0.0, "silver": 500.0, "gold": 1500.0}
-    )
-
-    def __post_init__(self) -> None:
-        checks = {
-            "earn_rate": self.earn_rate > 0,
-            "redemption_threshold": self.redemption_threshold > 0,
-            "redeem_probability": 0 <= self.redeem_probability <= 1,
-            "expiry_days": self.expiry_days >= 1,
-            "point_value": self.point_value >= 0,
-        }
-        for name, ok in checks.items():
-            if not ok:
-                raise ParameterError(
-                    f"PointsProgram {name!r} is out of range: {getattr(self, name)}"
-                )
-        if not self.tier_thresholds or min(self.tier_thresholds.values()) != 0:
-            raise ParameterError(
-                f"PointsProgram 'tier_thresholds' needs a tier at 0 points, got "
-                f"{dict(self.tier_thresholds)}"
-            )
-
-    @property
-    def tiers(self) -> tuple[str, ...]:
-        """Tier names from lowest to highest threshold."""
-        return tuple(sorted(self.tier_thresholds, key=self.tier_thresholds.__getitem__))
-
-    def summary(self) -> pd.DataFrame:
-        """Return the program's settings as a two-column table (``setting``, ``value``)."""
-        values = asdict(self)
-        values["tier_thresholds"] = dict(self.tier_thresholds)
-        return pd.DataFrame(list(values.items()), columns=["setting", "value"])
 
 
 @dataclass(frozen=True, eq=False)
@@ -293,7 +236,7 @@ def simulate_program(
     tx["member"] = (joined.notna() & (tx["timestamp"] >= joined)).to_numpy()
 
     # --- points: earn, redeem, expire, one purchase rank at a time -----------------------------
-    ledger, balances = _run_ledger(tx.loc[tx["member"]], program, end_exclusive, rng)
+    ledger, balances = book_points(tx.loc[tx["member"]], program, end_exclusive, rng)
     truth_frame = truth_frame.merge(balances, on="customer_id", how="left")
     for column in ("points_issued", "points_redeemed", "points_expired", "points_balance"):
         truth_frame[column] = truth_frame[column].fillna(0.0)
@@ -350,107 +293,6 @@ def simulate_program(
         customers=truth_frame,
         truth=truth,
     )
-
-
-def _run_ledger(
-    purchases: pd.DataFrame,
-    program: PointsProgram,
-    end_exclusive: pd.Timestamp,
-    rng: np.random.Generator,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Simulate the points of members' purchases (sorted by customer and time)."""
-    ids, member_index = np.unique(purchases["customer_id"].to_numpy(), return_inverse=True)
-    times = purchases["timestamp"].to_numpy(dtype="datetime64[ns]")
-    earn = np.floor(purchases["amount"].to_numpy(dtype=float) * program.earn_rate)
-    orders = purchases["order_id"].astype(str).to_numpy()
-    redeem_draws = rng.random(len(purchases))
-    rank = purchases.groupby("customer_id", sort=False).cumcount().to_numpy()
-    by_rank = np.argsort(rank, kind="stable")
-    bounds = np.searchsorted(rank[by_rank], np.arange(rank.max(initial=-1) + 2))
-    expiry = np.timedelta64(int(program.expiry_days), "D")
-    threshold = program.redemption_threshold
-
-    balance = np.zeros(len(ids))
-    last_time = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]")
-    issued = np.zeros(len(ids))
-    redeemed = np.zeros(len(ids))
-    expired = np.zeros(len(ids))
-    events: list[tuple[np.ndarray, np.ndarray, str, np.ndarray, np.ndarray]] = []
-    for k in range(len(bounds) - 1):
-        rows = by_rank[bounds[k] : bounds[k + 1]]
-        who = member_index[rows]
-        if k > 0:
-            lapsed = (times[rows] - last_time[who] > expiry) & (balance[who] > 0)
-            if lapsed.any():
-                gone = who[lapsed]
-                events.append(
-                    (
-                        gone,
-                        last_time[gone] + expiry,
-                        "expire",
-                        -balance[gone],
-                        np.full(len(gone), None),
-                    )
-                )
-                expired[gone] += balance[gone]
-                balance[gone] = 0.0
-        earned = earn[rows]
-        positive = earned > 0
-        events.append(
-            (who[positive], times[rows][positive], "earn", earned[positive], orders[rows][positive])
-        )
-        balance[who] += earned
-        issued[who] += earned
-        redeem = (balance[who] >= threshold) & (redeem_draws[rows] < program.redeem_probability)
-        if redeem.any():
-            spenders = who[redeem]
-            amount = np.floor(balance[spenders] / threshold) * threshold
-            events.append(
-                (spenders, times[rows][redeem], "redeem", -amount, np.full(len(spenders), None))
-            )
-            balance[spenders] -= amount
-            redeemed[spenders] += amount
-        last_time[who] = times[rows]
-    final = (balance > 0) & (last_time + expiry < np.datetime64(end_exclusive, "ns"))
-    if final.any():
-        gone = np.flatnonzero(final)
-        events.append(
-            (gone, last_time[gone] + expiry, "expire", -balance[gone], np.full(len(gone), None))
-        )
-        expired[gone] += balance[gone]
-        balance[gone] = 0.0
-
-    columns = ["customer_id", "timestamp", "kind", "points", "order_id"]
-    if events:
-        ledger = pd.DataFrame(
-            {
-                "customer_id": np.concatenate([ids[e[0]] for e in events]),
-                "timestamp": np.concatenate([e[1] for e in events]),
-                "kind": np.concatenate([np.full(len(e[0]), e[2]) for e in events]),
-                "points": np.concatenate([e[3] for e in events]).astype(float),
-                "order_id": np.concatenate([e[4] for e in events]),
-            }
-        )
-    else:
-        ledger = pd.DataFrame(columns=columns)
-    order = ledger["kind"].map({"earn": 0, "adjust": 1, "redeem": 2, "expire": 3})
-    ledger = (
-        ledger.assign(_order=order)
-        .sort_values(["customer_id", "timestamp", "_order"], kind="stable")
-        .drop(columns="_order")
-        .reset_index(drop=True)
-    )
-    ledger["timestamp"] = ledger["timestamp"].astype("datetime64[ns]")
-    balances = pd.DataFrame(
-        {
-            "customer_id": ids.astype(str),
-            "points_issued": issued,
-            "points_redeemed": redeemed,
-            "points_expired": expired,
-            "points_balance": balance,
-        }
-    )
-    return ledger[columns], balances
 
 
 def generate_loyalty(
