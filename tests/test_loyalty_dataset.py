@@ -94,6 +94,33 @@ def test_points_ledger_matches_a_hand_worked_example():
     assert data.members["tier"].tolist() == ["base", "base"]
 
 
+def test_points_are_booked_on_the_rewards_ledger(monkeypatch):
+    import loyaltylab.datasets.loyalty_points as points_module
+    from loyaltylab.rewards.ledger import PointsLedger
+
+    made = []
+
+    class Recording(PointsLedger):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(points_module, "PointsLedger", Recording)
+    data = _hand_case()
+    (ledger,) = made
+    assert ledger.policy == "after_inactivity_days" and ledger.balance.dtype == np.float64
+    # the ledger's final balances are the truth's outstanding points (A 20, B 0)
+    assert ledger.balance.tolist() == [20.0, 0.0] == data.customers["points_balance"].tolist()
+    assert PointsProgram().summary()["setting"].tolist() == [
+        "earn_rate",
+        "redemption_threshold",
+        "redeem_probability",
+        "expiry_days",
+        "point_value",
+        "tier_thresholds",
+    ]
+
+
 def test_no_redemptions_without_redeem_probability_and_everything_expires():
     data = _hand_case(redeem_probability=0.0, expiry_days=10)
     truth = data.truth
