@@ -26,6 +26,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks notebooks
 
+## typecheck: mypy on the package (settings in pyproject.toml, strict on the public API modules)
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
 ## lab: JupyterLab on the notebooks
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
@@ -39,11 +43,11 @@ bench: $(STAMP)
 
 ## clean: remove the virtual environment and caches
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 ## help: this list
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  make /'
 
-.PHONY: setup report test lint lab bench clean help
+.PHONY: setup report test lint typecheck lab bench clean help

@@ -205,10 +205,11 @@ def analyze_experiment(
     k = len(arms.labels)
     codes = arms.codes.astype(np.int16 if k < 32000 else np.int64)
     counts = dict(zip(arms.labels, arms.counts.tolist(), strict=True))
-    if isinstance(design_split, Mapping):
-        design = {str(key): float(value) for key, value in design_split.items()}
-    else:
-        design = design_split
+    design: Mapping[str, float] | Sequence[float] | None = (
+        {str(key): float(value) for key, value in design_split.items()}
+        if isinstance(design_split, Mapping)
+        else design_split
+    )
     srm = check_srm(counts, design, threshold=srm_threshold)
 
     balance = balance_table(frame, arms, codes, covariate_names)
@@ -257,18 +258,21 @@ def analyze_experiment(
         )
     effects["significant"] = effects["p_adjusted"].fillna(effects["p_value"]) < alpha
     chance, seq_low, seq_high = [], [], []
-    for row in effects.itertuples(index=False):
-        if math.isfinite(row.relative_se) and row.relative_se > 0:
-            chance.append(bayesian_lift(row.relative, row.relative_se, alpha=alpha).chance_to_win)
+    for relative, relative_se, absolute, absolute_se, n_units in zip(
+        effects["relative"].to_numpy(dtype=float),
+        effects["relative_se"].to_numpy(dtype=float),
+        effects["absolute"].to_numpy(dtype=float),
+        effects["absolute_se"].to_numpy(dtype=float),
+        (effects["n_control"] + effects["n_treatment"]).to_numpy(dtype=float),
+        strict=True,
+    ):
+        if math.isfinite(relative_se) and relative_se > 0:
+            chance.append(bayesian_lift(relative, relative_se, alpha=alpha).chance_to_win)
         else:
             chance.append(math.nan)
-        if math.isfinite(row.absolute_se):
+        if math.isfinite(absolute_se):
             low, high = sequential_interval(
-                row.absolute,
-                row.absolute_se,
-                row.n_control + row.n_treatment,
-                alpha,
-                sequential_n_star,
+                absolute, absolute_se, n_units, alpha, sequential_n_star
             )
         else:
             low, high = math.nan, math.nan

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -75,7 +76,7 @@ def recommendation(
         else ""
     )
     if winners.empty:
-        best = rows.loc[rows["absolute"].idxmax()]
+        best = rows.iloc[rows["absolute"].argmax()]
         return (
             f"No arm reliably improved {outcome}: the best, {best['arm']!r}, changed it by "
             f"{_format_effect(best['absolute'], kind)} ({level} CI "
@@ -84,7 +85,7 @@ def recommendation(
             f"{best[p_column]:.2g}), which is consistent with no effect. Keep the current "
             "program or test a stronger offer."
         )
-    best = winners.loc[winners["absolute"].idxmax()]
+    best = winners.iloc[winners["absolute"].argmax()]
     sentence = (
         f"Use {best['arm']!r}: it raised {outcome} by {_format_effect(best['absolute'], kind)}"
         f" ({best['relative'] * 100:+.1f} % relative; {level} CI "
@@ -119,39 +120,40 @@ def planning_table(analysis: ExperimentAnalysis, *, power: float = 0.8) -> pd.Da
         outcome, arm, units_per_arm, mde_absolute, mde_relative, observed_absolute,
         units_needed_for_observed.
     """
-    rows = []
+    rows: list[dict[str, Any]] = []
     table = analysis.effects[analysis.effects["kind"].isin(["binary", "continuous"])]
-    for row in table.itertuples(index=False):
-        n = float(row.n_control)
-        base = float(row.control_mean)
-        if row.kind == "binary":
+    for row in table.to_dict("records"):
+        n = float(row["n_control"])
+        base = float(row["control_mean"])
+        observed = float(row["absolute"])
+        if row["kind"] == "binary":
             if not 0 < base < 1:
                 continue
             mde = mde_proportions(n, base, analysis.alpha, power)
-            target = base + row.absolute
+            target = base + observed
             needed = (
                 sample_size_proportions(base, target, analysis.alpha, power)
-                if 0 < target < 1 and row.absolute != 0
+                if 0 < target < 1 and observed != 0
                 else math.nan
             )
         else:
-            sd = float(row.control_sd)
+            sd = float(row["control_sd"])
             if not sd > 0:
                 continue
             mde = mde_means(n, sd, analysis.alpha, power)
             needed = (
-                sample_size_means(row.absolute, sd, analysis.alpha, power)
-                if row.absolute != 0
+                sample_size_means(observed, sd, analysis.alpha, power)
+                if observed != 0
                 else math.nan
             )
         rows.append(
             {
-                "outcome": row.outcome,
-                "arm": row.arm,
+                "outcome": row["outcome"],
+                "arm": row["arm"],
                 "units_per_arm": int(n),
                 "mde_absolute": mde,
                 "mde_relative": mde / base if base else math.nan,
-                "observed_absolute": row.absolute,
+                "observed_absolute": row["absolute"],
                 "units_needed_for_observed": needed,
             }
         )

@@ -119,7 +119,7 @@ class ExperimentAnalysis:
         """
         effects: dict[str, dict[str, Any]] = {}
         for row in self.effects.itertuples(index=False):
-            effects.setdefault(row.arm, {})[row.outcome] = {
+            effects.setdefault(str(row.arm), {})[str(row.outcome)] = {
                 key: getattr(row, key)
                 for key in (
                     *EFFECT_FIELDS,
@@ -131,7 +131,7 @@ class ExperimentAnalysis:
             }
         cuped: dict[str, dict[str, Any]] = {}
         for row in self.adjusted.itertuples(index=False):
-            cuped.setdefault(row.arm, {})[row.outcome] = {
+            cuped.setdefault(str(row.arm), {})[str(row.outcome)] = {
                 "covariate": row.covariate,
                 "absolute": row.absolute,
                 "absolute_ci_low": row.absolute_ci_low,
@@ -142,7 +142,7 @@ class ExperimentAnalysis:
             }
         capped: dict[str, dict[str, Any]] = {}
         for row in self.capped.itertuples(index=False):
-            capped.setdefault(row.arm, {})[row.outcome] = {
+            capped.setdefault(str(row.arm), {})[str(row.outcome)] = {
                 "cap": row.cap,
                 "absolute": row.capped_absolute,
                 "absolute_ci_low": row.capped_ci_low,
@@ -151,8 +151,8 @@ class ExperimentAnalysis:
             }
         heterogeneity: dict[str, Any] = {}
         for row in self.heterogeneity_tests.itertuples(index=False):
-            node = heterogeneity.setdefault(row.segment, {}).setdefault(row.arm, {})
-            node[row.outcome] = {"p_value": row.p_value, "chi2": row.chi2, "df": row.df}
+            node = heterogeneity.setdefault(str(row.segment), {}).setdefault(str(row.arm), {})
+            node[str(row.outcome)] = {"p_value": row.p_value, "chi2": row.chi2, "df": row.df}
         return {
             "arms": list(self.arms),
             "control": self.control,

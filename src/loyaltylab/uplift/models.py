@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import statsmodels.api as sm
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
@@ -35,6 +36,9 @@ from loyaltylab.errors import DataValidationError, ModelConvergenceError, Parame
 __all__ = ["UPLIFT_METHODS", "FeatureDesign", "UpliftModel", "fit_uplift_model"]
 
 UPLIFT_METHODS = ("t_learner", "s_learner", "class_transformation")
+
+FloatArray = npt.NDArray[np.float64]
+"""A float array: design matrices, coefficients, predictions."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ class FeatureDesign:
             names.extend(f"{column}[{level}]" for level in levels[1:])
         return names
 
-    def matrix(self, frame: pd.DataFrame) -> np.ndarray:
+    def matrix(self, frame: pd.DataFrame) -> FloatArray:
         """Return the design matrix with a leading intercept column."""
         parts = [np.ones((len(frame), 1))]
         for column in self.numeric:
@@ -148,16 +152,16 @@ class UpliftModel:
     family: str
     treatment_share: float
     design: FeatureDesign
-    coefficients: dict[str, np.ndarray] = field(default_factory=dict)
+    coefficients: dict[str, FloatArray] = field(default_factory=dict)
 
-    def _mean(self, eta: np.ndarray) -> np.ndarray:
+    def _mean(self, eta: FloatArray) -> FloatArray:
         if self.family == "binomial":
             return 1.0 / (1.0 + np.exp(-eta))
         if self.family == "poisson":
             return np.exp(np.minimum(eta, 700.0))
         return eta
 
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+    def predict(self, frame: pd.DataFrame) -> FloatArray:
         """Predict the individual uplift of every row of ``frame``.
 
         Parameters
@@ -187,7 +191,7 @@ class UpliftModel:
     def summary(self) -> pd.DataFrame:
         """Return the coefficients, one row per design column and fitted model."""
         names = ["intercept", *self.design.names]
-        rows = []
+        rows: list[dict[str, str | float]] = []
         for part, beta in self.coefficients.items():
             labels = names if beta.size == len(names) else [*names, "treated"]
             rows.extend(
@@ -206,7 +210,7 @@ _FAMILIES = {
 
 def _fit_glm(
     y: np.ndarray, x: np.ndarray, family_name: str, weights: np.ndarray | None = None
-) -> np.ndarray:
+) -> FloatArray:
     import warnings
 
     family = _FAMILIES[family_name]()

@@ -146,7 +146,6 @@ def uplift_targeting(
     """
     if not 0 < holdout_share < 1:
         raise ParameterError(f"parameter 'holdout_share' must lie in (0, 1), got {holdout_share}")
-    kwargs = {"binary_outcomes": [outcome]} if binary else {"continuous_outcomes": [outcome]}
     numeric_features = [
         c for c in features if c in frame.columns and pd.api.types.is_numeric_dtype(frame[c])
     ]
@@ -156,7 +155,8 @@ def uplift_targeting(
         control=control,
         covariates=numeric_features,
         segments=[c for c in features if c not in numeric_features],
-        **kwargs,
+        binary_outcomes=[outcome] if binary else [],
+        continuous_outcomes=[] if binary else [outcome],
     )
     rng = np.random.default_rng(seed)
     holdout = rng.random(len(frame)) < holdout_share
