@@ -32,6 +32,8 @@ from loyaltylab.reports.catalog import (
     where_numbers_come_from,
 )
 
+# one worker runs the reports once for the whole module
+pytestmark = pytest.mark.xdist_group("reports_catalog")
 ROOT = project_root()
 # smaller runs, same keys: CLV draws, experiment size, simulated customers/draws/years
 SMALL = {
