@@ -1,5 +1,5 @@
-"""Tests of the helpers behind notebooks/03_experiment.ipynb: parameters, data loading, truth
-comparison, planning table and plots."""
+"""Tests of the domain pieces behind notebooks/03_experiment.ipynb: data loading, planning table
+and plots (its parameters and page helpers: tests/test_reports_notebooks_experiment.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,12 @@ import pytest
 from loyaltylab.errors import DataValidationError, ParameterError
 from loyaltylab.experiments import (
     analyze_experiment,
-    compare_with_truth,
-    experiment_parameters,
     load_experiment_data,
     mde_means,
     mde_proportions,
     planning_table,
     power_means,
     power_proportions,
-    truth_metrics,
 )
 from loyaltylab.experiments.plots import plot_forest, plot_segment_effects
 from loyaltylab.uplift import uplift_report
@@ -28,75 +25,20 @@ from loyaltylab.uplift.plots import (
     plot_uplift_by_decile,
 )
 
-DEFAULTS = dict(
-    data="synthetic",
-    arm_col="arm",
-    control="control",
-    binary_outcomes=["visited"],
-    continuous_outcomes=["visits", "spend"],
-    ratio_metrics={"spend_per_visit": ["spend", "visits"]},
-    covariates=["pre_visited", "pre_visits", "pre_spend", "recency_weeks"],
-    segments=["channel", "recency_group"],
-    design_split={"control": 0.4, "double_points": 0.3, "personal_offer": 0.3},
-    alpha=0.05,
-    correction="holm",
-    winsorize_quantile=0.99,
-    uplift_features=[],
-    uplift_method="t_learner",
-    profit_outcome="spend",
-    margin=0.3,
-    offer_cost={"double_points": 0.3, "personal_offer": 0.5},
-    synthetic_customers=3000,
-    seed=0,
-)
-
-
-def test_parameters_accept_papermill_strings():
-    params = experiment_parameters(
-        **{
-            **DEFAULTS,
-            "alpha": "0.1",
-            "binary_outcomes": "visited",
-            "continuous_outcomes": "visits,spend",
-            "offer_cost": "0.4",
-            "design_split": "{}",
-            "control": 0,
-            "seed": "3",
-        }
-    )
-    assert params.alpha == 0.1
-    assert params.continuous_outcomes == ["visits", "spend"]
-    assert params.offer_cost == 0.4
-    assert params.design_split is None
-    assert params.control == "0"
-    assert params.uplift_features == DEFAULTS["covariates"] + DEFAULTS["segments"]
-    assert params.outcome_kinds == {"visited": True, "visits": False, "spend": False}
-
-
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"correction": "sidak"}, "correction"),
-        ({"profit_outcome": "margin"}, "profit_outcome"),
-        ({"alpha": "high"}, "alpha"),
-        ({"ratio_metrics": {"x": ["spend"]}}, "numerator"),
-        ({"binary_outcomes": [], "continuous_outcomes": []}, "at least one outcome"),
-        ({"uplift_method": "forest"}, "uplift_method"),
-    ],
-)
-def test_bad_parameters_name_the_parameter(change, message):
-    with pytest.raises(ParameterError, match=message):
-        experiment_parameters(**{**DEFAULTS, **change})
-
 
 def test_load_experiment_data_from_files(tmp_path):
     synthetic = load_experiment_data("synthetic", synthetic_customers=1000, seed=2)
-    assert synthetic.synthetic is not None and "synthetic campaign" in synthetic.description()
+    assert synthetic.synthetic is not None and synthetic.source == "synthetic"
     path = tmp_path / "campaign.csv"
     synthetic.frame.to_csv(path, index=False)
     from_csv = load_experiment_data(str(path))
     assert from_csv.synthetic is None and len(from_csv.frame) == 1000
-    assert truth_metrics(from_csv) == {}
+    semicolon = tmp_path / "campaign_semicolon.csv"
+    synthetic.frame.to_csv(semicolon, index=False, sep=";")
+    read = load_experiment_data(str(semicolon), read_options={"sep": ";"})
+    pd.testing.assert_frame_equal(read.frame, from_csv.frame)
+    with pytest.raises(ParameterError, match="read_options"):
+        load_experiment_data(str(semicolon), read_options={"separator_typo": ";"})
     with pytest.raises(DataValidationError, match="does not exist"):
         load_experiment_data(str(tmp_path / "missing.csv"))
     (tmp_path / "empty.csv").write_text("arm,spend\n")
@@ -120,14 +62,8 @@ def synthetic_run():
     return loaded, analysis
 
 
-def test_truth_comparison_and_planning(synthetic_run):
-    loaded, analysis = synthetic_run
-    table = compare_with_truth(analysis, loaded)
-    assert len(table) == 6
-    truth = truth_metrics(loaded)
-    assert table.set_index(["arm", "outcome"]).loc[("personal_offer", "spend"), "true_effect"] == (
-        pytest.approx(truth["personal_offer"]["spend"]["absolute"])
-    )
+def test_planning_table_detects_with_80_percent_power(synthetic_run):
+    _, analysis = synthetic_run
     plan = planning_table(analysis).set_index(["arm", "outcome"])
     row = plan.loc[("personal_offer", "visited")]
     base = analysis.effects.set_index(["arm", "outcome"]).loc[

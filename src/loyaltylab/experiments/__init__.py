@@ -19,15 +19,7 @@ from loyaltylab.experiments.cuped import (
     cuped_from_sums,
     regression_adjusted_effect,
 )
-from loyaltylab.experiments.data import (
-    SYNTHETIC_CAMPAIGN,
-    ExperimentData,
-    ExperimentParameters,
-    compare_with_truth,
-    experiment_parameters,
-    load_experiment_data,
-    truth_metrics,
-)
+from loyaltylab.experiments.data import SYNTHETIC_CAMPAIGN, ExperimentData, load_experiment_data
 from loyaltylab.experiments.decisions import planning_table, recommendation
 from loyaltylab.experiments.effects import (
     EffectEstimate,
@@ -56,7 +48,6 @@ __all__ = [
     "SRM_THRESHOLD",
     "SYNTHETIC_CAMPAIGN",
     "ExperimentData",
-    "ExperimentParameters",
     "AdjustedEffect",
     "BayesianLift",
     "CupedSums",
@@ -68,8 +59,6 @@ __all__ = [
     "analyze_experiment",
     "bayesian_lift",
     "check_srm",
-    "compare_with_truth",
-    "experiment_parameters",
     "cuped_from_sums",
     "heterogeneous_effects",
     "load_experiment_data",
@@ -89,7 +78,6 @@ __all__ = [
     "sample_size_means",
     "sample_size_proportions",
     "sequential_interval",
-    "truth_metrics",
     "validate_experiment_frame",
     "winsorize_nonzero",
 ]

@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Self
 
 import pandas as pd
-from pydantic import BeforeValidator, ConfigDict, PlainSerializer, ValidationError, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from loyaltylab.config.base import ConfigModel, config_error
 from loyaltylab.config.yaml import load_yaml
@@ -34,6 +41,9 @@ __all__ = [
     "OptionalDay",
     "NameList",
     "ParameterMapping",
+    "MappingText",
+    "read_mapping",
+    "read_names",
     "NotebookParameters",
 ]
 
@@ -73,7 +83,9 @@ def _mapping(value: Any) -> Any:
         return {}
     if isinstance(value, str):
         text = value.strip()
-        return {} if not text else load_yaml(text, source="mapping")
+        value = {} if not text else load_yaml(text, source="mapping")
+    if isinstance(value, Mapping):  # YAML reads arm 0 as a number; keys are labels
+        return {str(key): item for key, item in value.items()}
     return value
 
 
@@ -85,11 +97,44 @@ Day = Annotated[pd.Timestamp, BeforeValidator(_day), _as_text]
 OptionalDay = Annotated[pd.Timestamp | None, BeforeValidator(_optional_day), _as_text]
 """A day or ``None`` (``""`` in a parameters cell means none)."""
 
-NameList = Annotated[list[str], BeforeValidator(_name_list)]
-"""A list of names; also ``"a,b"`` or ``"[a, b]"`` from papermill."""
+_Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+NameList = Annotated[list[_Name], BeforeValidator(_name_list)]
+"""A list of non-empty names (stripped); also ``"a,b"`` or ``"[a, b]"`` from papermill."""
 
 ParameterMapping = Annotated[dict[str, Any], BeforeValidator(_mapping)]
 """A mapping; also a YAML/JSON text (duplicate keys rejected); ``""`` is empty."""
+
+
+def read_names(value: Any) -> Any:
+    """Read a list the way :data:`NameList` does (``"a,b"``, ``"[a, b]"``, ``None``, a list).
+
+    For a field with another item type or length, e.g. a ``(numerator, denominator)`` pair.
+
+    Examples
+    --------
+    >>> read_names("spend, visits"), read_names("[spend, visits]"), read_names("")
+    (['spend', 'visits'], ['spend', 'visits'], [])
+    """
+    return _name_list(value)
+
+
+def read_mapping(value: Any) -> Any:
+    """Read a mapping the way :data:`ParameterMapping` does.
+
+    A YAML/JSON text is read with duplicate keys rejected; ``""`` and ``None`` are empty.
+
+    Examples
+    --------
+    >>> read_mapping('{"control": 0.5, "offer": 0.5}')
+    {'control': 0.5, 'offer': 0.5}
+    """
+    return _mapping(value)
+
+
+MappingText = BeforeValidator(read_mapping)
+"""The validator of :data:`ParameterMapping` for a mapping with typed values:
+``Annotated[dict[str, NonNegativeFloat], MappingText]``."""
 
 
 class NotebookParameters(ConfigModel):

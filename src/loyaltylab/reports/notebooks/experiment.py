@@ -1,0 +1,353 @@
+"""Notebook 03_experiment: its typed parameters and the page's sentences, tables and metrics.
+
+The notebook's ``remove-cell`` after the ``parameters`` cell calls
+``params = ExperimentParameters.from_namespace(globals())``; the analysis itself is
+:func:`loyaltylab.experiments.analyze_experiment` and :func:`loyaltylab.uplift.uplift_report` on
+the table of :func:`loyaltylab.experiments.load_experiment_data`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
+
+from loyaltylab.experiments import ExperimentAnalysis, load_experiment_data, recommendation
+from loyaltylab.experiments.data import ExperimentData
+from loyaltylab.reports.notebooks.parameters import (
+    MappingText,
+    NameList,
+    NotebookParameters,
+    ParameterMapping,
+    read_mapping,
+    read_names,
+)
+from loyaltylab.uplift import UpliftReport
+
+__all__ = [
+    "ExperimentParameters",
+    "compare_with_truth",
+    "data_description",
+    "experiment_metrics",
+    "experiment_recommendation",
+    "truth_metrics",
+]
+
+
+def _name(value: Any) -> Any:
+    """Read a column or arm label: text, or a whole number papermill passed (``-p control 0``)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a name (text or a whole number)")
+    if isinstance(value, int):
+        value = str(value)
+    if isinstance(value, str | os.PathLike):
+        text = str(value).strip()
+        if not text:
+            raise ValueError("must be a non-empty name")
+        return text
+    return value
+
+
+def _ratio_pair(value: Any) -> Any:
+    pair = read_names(value)  # "spend,visits", "[spend, visits]" or a list
+    if not isinstance(pair, list | tuple) or len(pair) != 2:
+        raise ValueError(f"needs [numerator, denominator], got {value!r}")
+    return tuple(pair)
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _cost(value: Any, arm: str | None = None) -> float:
+    where = "must be" if arm is None else f"the cost of arm {arm!r} must be"
+    given = "" if arm is None else f", got {value!r}"
+    if isinstance(value, bool):
+        raise ValueError(f"{where} a number{given}")
+    try:
+        cost = float(value)
+    except (TypeError, ValueError):
+        kind = "a number or a mapping arm -> cost" if arm is None else "a number"
+        raise ValueError(f"{where} {kind}{given}") from None
+    if not math.isfinite(cost) or cost < 0:
+        raise ValueError(f"{where} a finite number >= 0{given}")
+    return cost
+
+
+def _offer_cost(value: Any) -> float | dict[str, float]:
+    """One cost per targeted customer, or ``{arm: cost}``; also ``"0.4"`` or a YAML/JSON text."""
+    if isinstance(value, str):
+        text = value.strip()
+        value = read_mapping(text) if text.startswith("{") or ":" in text else text
+    if isinstance(value, Mapping):
+        return {str(arm): _cost(cost, str(arm)) for arm, cost in value.items()}
+    return _cost(value)
+
+
+Name = Annotated[str, BeforeValidator(_name)]
+RatioPair = Annotated[tuple[str, str], BeforeValidator(_ratio_pair)]
+Share = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+OfferCost = Annotated[float | dict[str, float], BeforeValidator(_offer_cost)]
+Correction = Annotated[Literal["holm", "bh", "bonferroni", "none"], BeforeValidator(_lower)]
+"""The values of :data:`loyaltylab.experiments.CORRECTIONS` (a test keeps them equal)."""
+UpliftMethod = Annotated[
+    Literal["t_learner", "s_learner", "class_transformation"], BeforeValidator(_lower)
+]
+"""The values of :data:`loyaltylab.uplift.UPLIFT_METHODS` (a test keeps them equal)."""
+
+_OWN_LOADER_PARAMETERS = ("data", "synthetic_customers", "seed")
+LOAD_OPTIONS = tuple(
+    name
+    for name in inspect.signature(load_experiment_data).parameters
+    if name not in _OWN_LOADER_PARAMETERS
+)
+"""Keys of the ``load`` parameter: the options of
+:func:`~loyaltylab.experiments.load_experiment_data` that are not parameters of their own."""
+
+
+class ExperimentParameters(NotebookParameters):
+    """Validated parameters of notebook 03_experiment (one field per line of its parameters cell).
+
+    Papermill's strings are read the way each field says (``"0.1"``, ``"visits,spend"``, a
+    YAML/JSON mapping with duplicate keys rejected); an empty ``design_split`` means an equal
+    split (``None``), an empty ``uplift_features`` the covariates plus the segments.
+
+    Examples
+    --------
+    >>> params = ExperimentParameters.from_namespace(
+    ...     {"alpha": "0.1", "continuous_outcomes": "visits,spend", "design_split": "{}",
+    ...      "offer_cost": "0.4", "output_dir": ""})
+    >>> params.alpha, params.continuous_outcomes, params.design_split, params.offer_cost
+    (0.1, ['visits', 'spend'], None, 0.4)
+    >>> params.uplift_features[:2]
+    ['pre_visited', 'pre_visits']
+    >>> ExperimentParameters.from_namespace({"profit_outcome": "margin"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    loyaltylab.errors.ParameterError: notebook 03_experiment: parameter profit_outcome: must be ...
+    """
+
+    notebook = "03_experiment"
+
+    data: Name = "synthetic"
+    load: ParameterMapping = {}
+    arm_col: Name = "arm"
+    control: Name = "control"
+    binary_outcomes: NameList = ["visited"]
+    continuous_outcomes: NameList = ["visits", "spend"]
+    ratio_metrics: Annotated[dict[str, RatioPair], MappingText] = {
+        "spend_per_visit": ("spend", "visits")
+    }
+    covariates: NameList = ["pre_visited", "pre_visits", "pre_spend", "recency_weeks"]
+    segments: NameList = ["channel", "recency_group"]
+    design_split: Annotated[
+        dict[str, Share] | None, MappingText, AfterValidator(lambda split: split or None)
+    ] = {"control": 0.4, "double_points": 0.3, "personal_offer": 0.3}
+    alpha: float = Field(0.05, ge=1e-6, le=0.5, allow_inf_nan=False)
+    correction: Correction = "holm"
+    winsorize_quantile: float = Field(0.99, ge=0.5, le=1.0, allow_inf_nan=False)
+    uplift_features: NameList = []
+    uplift_method: UpliftMethod = "t_learner"
+    profit_outcome: Name = "spend"
+    margin: float = Field(0.3, gt=0, allow_inf_nan=False)
+    offer_cost: OfferCost = {"double_points": 0.3, "personal_offer": 0.5}
+    currency: str = "EUR"
+    synthetic_customers: int = Field(40_000, ge=100)
+    seed: int = Field(0, ge=0)
+
+    @field_validator("continuous_outcomes")
+    @classmethod
+    def _some_outcome(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if not value and not info.data.get("binary_outcomes", ["?"]):
+            raise ValueError("name at least one outcome in binary_outcomes or continuous_outcomes")
+        return value
+
+    @field_validator("design_split")
+    @classmethod
+    def _split_names_control(
+        cls, value: dict[str, float] | None, info: ValidationInfo
+    ) -> dict[str, float] | None:
+        control = info.data.get("control")
+        if value is not None and control is not None and control not in value:
+            raise ValueError(
+                f"must give the share of the control arm {control!r} (it names {list(value)}); "
+                "use {} for an equal split"
+            )
+        return value
+
+    @field_validator("uplift_features")
+    @classmethod
+    def _default_features(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        return value or [*info.data.get("covariates", []), *info.data.get("segments", [])]
+
+    @field_validator("profit_outcome")
+    @classmethod
+    def _profit_is_an_outcome(cls, value: str, info: ValidationInfo) -> str:
+        outcomes = [
+            *info.data.get("binary_outcomes", []),
+            *info.data.get("continuous_outcomes", []),
+        ]
+        if outcomes and value not in outcomes:
+            raise ValueError(f"must be one of the outcomes {outcomes}")
+        return value
+
+    @field_validator("load")
+    @classmethod
+    def _known_load_options(cls, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = [key for key in value if key not in LOAD_OPTIONS]
+        if unknown:
+            raise ValueError(
+                f"unknown option(s) {unknown} of load_experiment_data; it takes "
+                f"{list(LOAD_OPTIONS)} "
+                '(e.g. {"read_options": {"sep": ";"}}); data, synthetic_customers and seed are '
+                "parameters of their own"
+            )
+        return value
+
+    @property
+    def outcome_kinds(self) -> dict[str, bool]:
+        """``{outcome: is_binary}`` over the binary and continuous outcomes."""
+        kinds = {name: True for name in self.binary_outcomes}
+        kinds.update({name: False for name in self.continuous_outcomes})
+        return kinds
+
+
+def data_description(data: ExperimentData) -> str:
+    """Return one Markdown sentence saying what data the report uses.
+
+    Parameters
+    ----------
+    data : ExperimentData
+        From :func:`~loyaltylab.experiments.load_experiment_data`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"arm": ["control", "offer"], "spend": [1.0, 2.0]})
+    >>> data_description(load_experiment_data(frame))
+    'This report analyses **DataFrame** (2 customers).'
+    """
+    if data.synthetic is None:
+        return f"This report analyses **{data.source}** ({len(data.frame):,} customers)."
+    truth = data.synthetic.truth
+    arms = ", ".join(f"{arm} {share:.0%}" for arm, share in truth["arms"].items())
+    return (
+        f"**This run uses the synthetic campaign** ({len(data.frame):,} customers, seed "
+        f"{truth['seed']}): a BG/NBD customer base with known effects, randomised to "
+        f"{arms}, over {truth['campaign_weeks']:g} weeks from {truth['campaign_start']}. "
+        "Because the true effects are known, the report can show how close the estimates "
+        "come. Point the `data` parameter at your own CSV to analyse a real campaign."
+    )
+
+
+def compare_with_truth(analysis: ExperimentAnalysis, data: ExperimentData) -> pd.DataFrame:
+    """Put the estimated effects next to the synthetic campaign's true effects.
+
+    Parameters
+    ----------
+    analysis : ExperimentAnalysis
+        The analysis of ``data.frame``.
+    data : ExperimentData
+        Loaded with ``"synthetic"`` (otherwise an empty table is returned).
+
+    Returns
+    -------
+    pandas.DataFrame
+        arm, outcome, estimate, ci_low, ci_high, true_effect, covered (interval holds the truth).
+    """
+    columns = ["arm", "outcome", "estimate", "ci_low", "ci_high", "true_effect", "covered"]
+    if data.synthetic is None:
+        return pd.DataFrame(columns=columns)
+    truth = data.synthetic.effects.rename(columns={"absolute": "true_effect"})
+    estimates = analysis.effects.rename(
+        columns={"absolute": "estimate", "absolute_ci_low": "ci_low", "absolute_ci_high": "ci_high"}
+    )
+    table = estimates.merge(truth[["arm", "outcome", "true_effect"]], on=["arm", "outcome"])
+    table["true_effect"] = table["true_effect"].astype(float)
+    table["covered"] = (table["ci_low"] <= table["true_effect"]) & (
+        table["true_effect"] <= table["ci_high"]
+    )
+    return table[columns].reset_index(drop=True)
+
+
+def truth_metrics(data: ExperimentData) -> dict[str, dict[str, dict[str, float]]]:
+    """Return the synthetic campaign's true effects as ``{arm: {outcome: {...}}}``.
+
+    Parameters
+    ----------
+    data : ExperimentData
+        Loaded data; real data gives ``{}``.
+
+    Returns
+    -------
+    dict
+        ``control_mean``, ``treatment_mean``, ``absolute`` and ``relative`` per arm and outcome.
+    """
+    if data.synthetic is None:
+        return {}
+    truth: dict[str, dict[str, dict[str, float]]] = {}
+    keys = ["control_mean", "treatment_mean", "absolute", "relative"]
+    for record in data.synthetic.effects.to_dict("records"):
+        values = {key: float(record[key]) for key in keys}
+        truth.setdefault(str(record["arm"]), {})[str(record["outcome"])] = values
+    return truth
+
+
+def experiment_recommendation(
+    analysis: ExperimentAnalysis, uplift: UpliftReport, params: ExperimentParameters
+) -> str:
+    """Return the report's recommendation: the decision per arm plus the targeting sentences.
+
+    Parameters
+    ----------
+    analysis : ExperimentAnalysis
+    uplift : UpliftReport
+        The targeting report of the same data.
+    params : ExperimentParameters
+        For the profit outcome and the currency label.
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    targeting = uplift.sentences(f"{params.currency} ")
+    return recommendation(analysis, params.profit_outcome, targeting=targeting)
+
+
+def experiment_metrics(
+    analysis: ExperimentAnalysis,
+    uplift: UpliftReport,
+    data: ExperimentData,
+    recommendation_text: str,
+) -> dict[str, Any]:
+    """Return the metrics of notebook 03_experiment (keys as in the metrics catalog).
+
+    Parameters
+    ----------
+    analysis : ExperimentAnalysis
+    uplift : UpliftReport
+    data : ExperimentData
+    recommendation_text : str
+        From :func:`experiment_recommendation`.
+
+    Returns
+    -------
+    dict
+        The analysis' metrics plus ``uplift``, ``data`` (source, units), ``truth`` and
+        ``recommendation``.
+    """
+    metrics = analysis.metrics()
+    metrics["uplift"] = uplift.metrics()
+    metrics["data"] = {"source": data.source, "units": len(data.frame)}
+    metrics["truth"] = truth_metrics(data)
+    metrics["recommendation"] = recommendation_text
+    return metrics
