@@ -406,11 +406,3 @@ def test_program_kpis_recover_synthetic_truth(seed: int) -> None:
     assert truth["program_effect"] == 0.0
     assert "self-selection" in result.members_vs_non_members.attrs["note"]
 
-
-def test_optional_source_pairs_members_and_ledger() -> None:
-    assert kpi.optional_source("", "members", pair="", pair_name="ledger") == ""
-    assert kpi.optional_source(" m.csv ", "members", pair="l.csv", pair_name="ledger") == "m.csv"
-    with pytest.raises(ParameterError, match="'members' is given but 'ledger' is empty"):
-        kpi.optional_source("m.csv", "members", pair="", pair_name="ledger")
-    with pytest.raises(ParameterError, match="'ledger' is given but 'members' is empty"):
-        kpi.optional_source("", "members", pair="l.csv", pair_name="ledger")

@@ -55,7 +55,6 @@ __all__ = [
     "kpis_by_period",
     "kpis_by_segment",
     "member_comparison",
-    "optional_source",
     "order_table",
     "period_series_metrics",
     "plot_cohort_retention",
@@ -170,46 +169,6 @@ def kpi_definitions() -> pd.DataFrame:
     'currency per order'
     """
     return pd.DataFrame(list(KPI_DEFINITIONS), columns=["kpi", "formula", "unit"])
-
-
-def optional_source(value: Any, name: str, *, pair: Any = None, pair_name: str = "") -> str:
-    """Validate an optional data-source parameter that only makes sense with its pair.
-
-    The customers notebook takes ``members`` and ``ledger`` together: both empty (no program
-    data) or both given.
-
-    Parameters
-    ----------
-    value : Any
-        The parameter: ``""``/``None`` (not given), a data set name or a path.
-    name : str
-        Its name, for the error message.
-    pair : Any, optional
-        The value of the parameter it needs beside it.
-    pair_name : str, optional
-        That parameter's name; empty for a parameter without a pair.
-
-    Returns
-    -------
-    str
-        The stripped value, ``""`` when not given.
-
-    Examples
-    --------
-    >>> optional_source(" synthetic_loyalty ", "members", pair="x.csv", pair_name="ledger")
-    'synthetic_loyalty'
-    """
-    if value is not None and not isinstance(value, str):
-        raise ParameterError(f"parameter {name!r} must be a data set name or a path, got {value!r}")
-    text = (value or "").strip()
-    partner = pair.strip() if isinstance(pair, str) else ("" if pair is None else str(pair))
-    if pair_name and bool(text) != bool(partner):
-        given, missing = (name, pair_name) if text else (pair_name, name)
-        raise ParameterError(
-            f"parameter {given!r} is given but {missing!r} is empty: program KPIs need both "
-            "the members and the ledger (or neither)"
-        )
-    return text
 
 
 # ---------------------------------------------------------------------------------------------
