@@ -296,7 +296,7 @@ def test_program_kpis_hand_computed(
     assert result.breakage_rate == pytest.approx(5 / 235)
     assert result.reward_cost == pytest.approx(55.0)
     assert result.reward_cost_share == pytest.approx(55 / 290)
-    assert set(result.summary()["kpi"]) == set(result.as_dict())
+    assert set(result.summary()["kpi"]) == set(result.to_metrics())
 
 
 def test_member_comparison_is_labelled_descriptive(tx: pd.DataFrame, members: pd.DataFrame) -> None:
@@ -406,3 +406,44 @@ def test_program_kpis_recover_synthetic_truth(seed: int) -> None:
     assert truth["program_effect"] == 0.0
     assert "self-selection" in result.members_vs_non_members.attrs["note"]
 
+
+def test_to_metrics_is_the_one_metrics_export(
+    tx: pd.DataFrame, members: pd.DataFrame, ledger: pd.DataFrame
+) -> None:
+    # issue 8: the key numbers for the metrics file have one name, to_metrics(); keys unchanged
+    customers = kpi.customer_kpis(tx, **WINDOW, clv=pd.Series({"a": 1.0, "b": 3.0}))
+    assert list(customers.to_metrics()) == [
+        "active_customers",
+        "new_customers",
+        "retention_rate",
+        "churn_rate",
+        "repeat_purchase_rate",
+        "purchase_frequency",
+        "aov",
+        "revenue",
+        "orders",
+        "revenue_per_customer",
+        "revenue_top10_share",
+        "revenue_top20_share",
+        "clv_mean",
+        "clv_total",
+    ]
+    assert customers.to_metrics()["aov"] == customers.aov
+    assert customers.to_metrics()["clv_total"] == pytest.approx(4.0)
+    program = kpi.program_kpis(tx, members, ledger, **WINDOW)
+    assert list(program.to_metrics()) == [
+        "members",
+        "enrolment_rate",
+        "participation_rate",
+        "points_issued",
+        "points_redeemed",
+        "points_expired",
+        "points_adjusted",
+        "points_outstanding",
+        "redemption_rate",
+        "breakage_rate",
+        "reward_cost",
+        "reward_cost_share",
+    ]
+    assert program.to_metrics()["points_issued"] == program.points_issued
+    assert not hasattr(customers, "as_dict") and not hasattr(program, "as_dict")

@@ -582,7 +582,7 @@ class CustomerKPIs:
     clv_total: float | None = None
     transactions_outside_window: int = 0
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_metrics(self) -> dict[str, Any]:
         """Return the KPI values as ``{kpi: value}`` (for ``write_metrics``)."""
         values = {name: getattr(self, name) for name in _CUSTOMER_KPIS}
         if self.clv_mean is not None:
@@ -595,7 +595,7 @@ class CustomerKPIs:
         return pd.DataFrame(
             [
                 {"kpi": name, "value": value, "unit": _UNITS[name], "formula": _FORMULAS[name]}
-                for name, value in self.as_dict().items()
+                for name, value in self.to_metrics().items()
             ]
         )
 
@@ -1232,7 +1232,7 @@ class ProgramKPIs:
         "reward_cost_share",
     )
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_metrics(self) -> dict[str, Any]:
         """Return the program KPI values as ``{kpi: value}`` (for ``write_metrics``)."""
         return {name: getattr(self, name) for name in self._KPIS}
 
@@ -1241,7 +1241,7 @@ class ProgramKPIs:
         return pd.DataFrame(
             [
                 {"kpi": name, "value": value, "unit": _UNITS[name], "formula": _FORMULAS[name]}
-                for name, value in self.as_dict().items()
+                for name, value in self.to_metrics().items()
             ]
         )
 
