@@ -18,7 +18,7 @@ setup: $(STAMP)
 report: $(STAMP)
 	$(BIN)/loyaltylab run
 
-## test: run the test suite (unit tests, notebooks, browser checks)
+## test: run the test suite (unit tests, the doctests of the package, notebooks, browser checks)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
