@@ -1,0 +1,234 @@
+"""Notebook 02_clv: its typed parameters, the report's metrics and the per-customer CLV table.
+
+The notebook's ``remove-cell`` after the ``parameters`` cell calls
+``params = CLVParameters.from_namespace(globals())``; the analysis itself is :mod:`loyaltylab.clv`
+(:func:`~loyaltylab.clv.evaluate_models`, :func:`~loyaltylab.clv.customer_lifetime_value`,
+:func:`~loyaltylab.clv.clv_intervals`). :func:`to_metrics` collects the key numbers the metrics
+file, the scorecard and the metrics catalog read; :func:`clv_table` is the table the report saves.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+import pandas as pd
+from pydantic import AfterValidator, Field
+
+from loyaltylab.clv import (
+    TRANSACTION_MODELS,
+    CLVIntervals,
+    CLVResult,
+    ModelComparison,
+    SpendModelFit,
+    TransactionModelFit,
+)
+from loyaltylab.reports.notebooks.loading import (
+    UNIT_NAMES,
+    Count,
+    Number,
+    TimeUnit,
+    TransactionLoad,
+)
+from loyaltylab.reports.notebooks.parameters import (
+    Day,
+    NameList,
+    NotebookParameters,
+    ParameterMapping,
+)
+
+__all__ = ["CLVParameters", "clv_table", "to_metrics"]
+
+
+def _registered_models(names: list[str]) -> list[str]:
+    """Return the names in their registered spelling; refuse unknown names and an empty list."""
+    registered = {name.lower(): name for name in TRANSACTION_MODELS}
+    unknown = [name for name in names if name.lower() not in registered]
+    if unknown:
+        raise ValueError(f"unknown model(s) {unknown}; registered: {list(TRANSACTION_MODELS)}")
+    if not names:
+        raise ValueError(f"name at least one transaction model of {list(TRANSACTION_MODELS)}")
+    return [registered[name.lower()] for name in names]
+
+
+ModelNames = Annotated[NameList, AfterValidator(_registered_models)]
+"""Names of :data:`loyaltylab.clv.TRANSACTION_MODELS` (case ignored), at least one."""
+
+
+class CLVParameters(NotebookParameters):
+    """Validated parameters of notebook 02_clv (one field per line of its parameters cell).
+
+    Papermill's strings are read the way each field says (``"26"``, ``"bgnbd,mbgnbd"``, a date);
+    ``load`` holds options of :func:`loyaltylab.data.load_transactions`, passed through
+    (:data:`~loyaltylab.reports.notebooks.loading.TRANSACTION_LOAD_OPTIONS`).
+
+    Examples
+    --------
+    >>> params = CLVParameters.from_namespace(
+    ...     {"models": "BGNBD, pareto_nbd", "horizon": "26", "time_unit": "w",
+    ...      "load": '{"returns": "drop"}', "output_dir": ""})
+    >>> params.models, params.horizon, params.time_unit, params.unit_name, params.load
+    (['bgnbd', 'pareto_nbd'], 26.0, 'W', 'weeks', {'returns': 'drop'})
+    >>> CLVParameters.from_namespace({"n_draws": 5})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    loyaltylab.errors.ParameterError: notebook 02_clv: parameter n_draws: Input should be ...
+    """
+
+    notebook = "02_clv"
+
+    transactions: str = "cdnow_sample"
+    columns: ParameterMapping = {}
+    load: TransactionLoad = {}
+    calibration_end: Day = pd.Timestamp("1997-09-30")
+    observation_end: Day = pd.Timestamp("1998-06-30")
+    time_unit: TimeUnit = "W"
+    models: ModelNames = ["bgnbd", "pareto_nbd", "mbgnbd"]
+    horizon: Number = Field(52.0, ge=1)
+    discount_rate: Number = Field(0.10, ge=0, le=1)
+    n_draws: Count = Field(200, ge=20)
+    interval_level: Number = Field(0.90, ge=0.5, le=0.99)
+    seed: Count = Field(1, ge=0)
+    currency: str = "$"
+
+    @property
+    def unit_name(self) -> str:
+        """The time unit in words (``"weeks"``), for the report's sentences."""
+        return UNIT_NAMES[self.time_unit]
+
+
+def to_metrics(
+    comparison: ModelComparison,
+    calibration_spend: SpendModelFit,
+    final_fit: TransactionModelFit,
+    final_spend: SpendModelFit,
+    result: CLVResult,
+    intervals: CLVIntervals,
+    *,
+    active_threshold: float = 0.5,
+) -> dict[str, Any]:
+    """Collect the key numbers of a CLV analysis for the metrics file of notebook 02_clv.
+
+    Parameters
+    ----------
+    comparison : ModelComparison
+        From :func:`loyaltylab.clv.evaluate_models` (calibration fits and holdout validation).
+    calibration_spend : SpendModelFit
+        Gamma-Gamma fitted on the calibration period (comparable with published values).
+    final_fit, final_spend : TransactionModelFit, SpendModelFit
+        The fits on the full period used for the CLV.
+    result : CLVResult
+        Per-customer CLV from the final fits.
+    intervals : CLVIntervals
+        Its intervals.
+    active_threshold : float, default 0.5
+        A customer counts as "probably active" when P(alive) >= this.
+
+    Returns
+    -------
+    dict
+        ``n_customers``, ``default_model``, ``models.<name>.{params, log_likelihood, ...}``,
+        ``spend.gamma_gamma.{params, log_likelihood}``, ``holdout.{actual, predicted.<name>}``,
+        ``clv.{total, total_low, total_high, ...}``, ``customers.{active_probable, ...}``
+        (every key is in the metrics catalog).
+    """
+    models: dict[str, Any] = {}
+    predicted: dict[str, float] = {}
+    tracking: dict[str, float] = {}
+    for name, fit in comparison.fits.items():
+        validation = comparison.validations[name]
+        models[name] = {
+            "params": dict(fit.params),
+            "log_likelihood": fit.log_likelihood,
+            "holdout_predicted": validation.predicted_total,
+            "holdout_error_pct": 100 * validation.relative_error,
+            "holdout_correlation": validation.correlation,
+            "fit_attempts": len(fit.attempts),
+        }
+        predicted[name] = validation.predicted_total
+        if validation.tracking is not None:
+            tracking[name] = float(validation.tracking["predicted"].iloc[-1])
+            models[name]["tracking_error_pct"] = 100 * validation.tracking_relative_error
+    first = next(iter(comparison.validations.values()))
+    holdout: dict[str, Any] = {
+        "actual": first.actual_total,
+        "predicted": predicted,
+        "n_customers": len(first.forecast),
+    }
+    if first.tracking is not None:
+        holdout["tracking_actual_end"] = float(first.tracking["actual"].iloc[-1])
+        holdout["tracking_predicted_end"] = tracking
+    per_customer = result.per_customer
+    clv_values = per_customer["clv"].sort_values(ascending=False)
+    total = float(clv_values.sum())
+
+    def top_share(share: float) -> float:
+        count = max(1, math.ceil(share * len(clv_values)))
+        return float(clv_values.iloc[:count].sum() / total) if total else float("nan")
+
+    active = per_customer["probability_alive"] >= active_threshold
+    return {
+        "n_customers": len(per_customer),
+        "default_model": comparison.default_model,
+        "default_model_rule": comparison.rule,
+        "models": models,
+        "spend": {
+            "gamma_gamma": {
+                "params": dict(calibration_spend.params),
+                "log_likelihood": calibration_spend.log_likelihood,
+                "n_customers": calibration_spend.n_customers,
+                "frequency_spend_correlation": calibration_spend.frequency_spend_correlation,
+            }
+        },
+        "holdout": holdout,
+        "final": {
+            "model": final_fit.model,
+            "params": dict(final_fit.params),
+            "log_likelihood": final_fit.log_likelihood,
+            "spend_params": dict(final_spend.params),
+        },
+        "clv": {
+            "total": total,
+            "total_low": intervals.total_low,
+            "total_high": intervals.total_high,
+            "interval_level": intervals.level,
+            "n_draws": intervals.n_draws,
+            "mean": float(per_customer["clv"].mean()),
+            "median": float(per_customer["clv"].median()),
+            "top_1pct_share": top_share(0.01),
+            "top_10pct_share": top_share(0.10),
+            "horizon": result.horizon,
+            "time_unit": result.time_unit,
+            "discount_rate": result.discount_rate,
+            "model": result.model,
+        },
+        "customers": {
+            "active_probable": int(active.sum()),
+            "active_probable_share": float(active.mean()),
+            "active_threshold": active_threshold,
+            "probability_alive_mean": float(per_customer["probability_alive"].mean()),
+            "expected_purchases_total": float(per_customer["expected_purchases"].sum()),
+        },
+    }
+
+
+def clv_table(result: CLVResult, intervals: CLVIntervals | None = None) -> pd.DataFrame:
+    """Return the per-customer CLV table, with the interval columns when given.
+
+    Parameters
+    ----------
+    result : CLVResult
+        Per-customer CLV.
+    intervals : CLVIntervals, optional
+        Intervals computed for the same customers (same order).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``result.per_customer`` plus ``clv_low`` and ``clv_high``, sorted by CLV descending.
+    """
+    table = result.per_customer.copy()
+    if intervals is not None:
+        table["clv_low"] = intervals.per_customer["clv_low"].to_numpy()
+        table["clv_high"] = intervals.per_customer["clv_high"].to_numpy()
+    return table.sort_values("clv", ascending=False, kind="stable").reset_index(drop=True)

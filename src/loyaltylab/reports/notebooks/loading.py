@@ -1,0 +1,207 @@
+"""What a notebook reads and how: the ``load`` parameter and the shared parameter types.
+
+DESIGN.md: "Every loader option is reachable through a ``load`` parameter." A notebook's ``load``
+mapping is passed to the loader as keyword arguments. Its keys are checked against the loader's
+own keyword names when the parameters are validated, so a misspelt option stops the run at once
+with one :class:`~loyaltylab.errors.ParameterError` listing the valid ones. Keywords that are
+parameters of the notebook (``observation_end``, ``columns``) or that the loader sets itself
+(``source_name``, the ledger's ``members``) are not options.
+
+The notebooks that read the loyalty-program tables too (01_customers, 05_scorecard) take the
+member and ledger loaders' options under ``load["members"]`` and ``load["ledger"]``; every other
+key is an option of the transaction loader.
+
+Examples
+--------
+>>> TRANSACTION_LOAD_OPTIONS[:3]
+('returns', 'duplicates', 'after_end')
+>>> check_load_options({"returns": "drop"}, TRANSACTION_LOAD_OPTIONS, "load_transactions")
+{'returns': 'drop'}
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from loyaltylab.data import load_transactions
+from loyaltylab.data.loyalty import load_ledger, load_members
+from loyaltylab.errors import ParameterError
+from loyaltylab.reports.notebooks.parameters import MappingText, read_mapping
+from loyaltylab.rules import time_unit
+
+__all__ = [
+    "LEDGER_LOAD_OPTIONS",
+    "MEMBER_LOAD_OPTIONS",
+    "TRANSACTION_LOAD_OPTIONS",
+    "Count",
+    "Number",
+    "ProgramLoad",
+    "TimeUnit",
+    "UNIT_NAMES",
+    "TransactionLoad",
+    "check_load_options",
+    "loader_options",
+    "rule_validator",
+]
+
+
+def loader_options(loader: Callable[..., Any], *, own: Sequence[str] = ()) -> tuple[str, ...]:
+    """Return the keyword-only option names of a loader, without those in ``own``.
+
+    Parameters
+    ----------
+    loader : callable
+        A loader such as :func:`loyaltylab.data.load_transactions`.
+    own : sequence of str, optional
+        Keywords set by the notebook's own parameters or by the resolver.
+
+    Returns
+    -------
+    tuple of str
+        In the loader's signature order.
+
+    Examples
+    --------
+    >>> loader_options(load_members, own=("observation_end",))
+    ('tiers', 'duplicates')
+    """
+    return tuple(
+        name
+        for name, parameter in inspect.signature(loader).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name not in own
+    )
+
+
+TRANSACTION_LOAD_OPTIONS = loader_options(load_transactions, own=("observation_end", "source_name"))
+"""Options of :func:`loyaltylab.data.load_transactions` a ``load`` parameter may set."""
+
+MEMBER_LOAD_OPTIONS = loader_options(load_members, own=("observation_end",))
+"""Options of :func:`loyaltylab.data.loyalty.load_members` (under ``load["members"]``)."""
+
+LEDGER_LOAD_OPTIONS = loader_options(load_ledger, own=("members", "observation_end"))
+"""Options of :func:`loyaltylab.data.loyalty.load_ledger` (under ``load["ledger"]``)."""
+
+_PROGRAM_TABLES = {"members": MEMBER_LOAD_OPTIONS, "ledger": LEDGER_LOAD_OPTIONS}
+_LOADER_NAMES = {"members": "load_members", "ledger": "load_ledger"}
+
+
+def check_load_options(
+    options: Mapping[str, Any], valid: Sequence[str], loader: str, *, where: str = "load"
+) -> dict[str, Any]:
+    """Return ``options`` as a dict if every key is an option of the loader.
+
+    Parameters
+    ----------
+    options : mapping
+        The loader options a notebook was given.
+    valid : sequence of str
+        The loader's option names (:func:`loader_options`).
+    loader : str
+        The loader's name, for the message.
+    where : str, default "load"
+        Where the options were given, for the message (``'load["ledger"]'``).
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    ValueError
+        Naming the unknown keys and listing the valid ones (a model field turns it into a
+        :class:`~loyaltylab.errors.ParameterError` naming the parameter).
+
+    Examples
+    --------
+    >>> check_load_options({"retrns": "drop"}, ("returns",), "load_transactions")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown option(s) ['retrns'] of load_transactions in load; valid: ['returns']
+    """
+    unknown = [key for key in options if key not in valid]
+    if unknown:
+        raise ValueError(
+            f"unknown option(s) {unknown} of {loader} in {where}; valid: {list(valid)}"
+        )
+    return dict(options)
+
+
+def _transaction_load(value: dict[str, Any]) -> dict[str, Any]:
+    return check_load_options(value, TRANSACTION_LOAD_OPTIONS, "load_transactions")
+
+
+def _program_load(value: dict[str, Any]) -> dict[str, Any]:
+    checked = dict(value)
+    for table, valid in _PROGRAM_TABLES.items():
+        if table in checked:
+            options = read_mapping(checked[table])
+            if not isinstance(options, Mapping):
+                raise ValueError(f'load["{table}"] must be a mapping of options, got {options!r}')
+            where = f'load["{table}"]'
+            checked[table] = check_load_options(options, valid, _LOADER_NAMES[table], where=where)
+    rest = {key: item for key, item in checked.items() if key not in _PROGRAM_TABLES}
+    try:
+        _transaction_load(rest)
+    except ValueError as error:
+        raise ValueError(
+            f"{error}; the member and ledger options go under 'members'/'ledger'"
+        ) from None
+    return checked
+
+
+TransactionLoad = Annotated[dict[str, Any], MappingText, AfterValidator(_transaction_load)]
+"""A ``load`` parameter: options of :func:`loyaltylab.data.load_transactions`."""
+
+ProgramLoad = Annotated[dict[str, Any], MappingText, AfterValidator(_program_load)]
+"""A ``load`` parameter: transaction-loader options, plus ``members`` and ``ledger`` mappings of
+the member and ledger loaders' options."""
+
+
+def rule_validator(rule: Callable[[Any, str], Any]) -> BeforeValidator:
+    """Wrap an input rule that raises ParameterError as a field validator.
+
+    The rule's message loses its ``parameter 'value'`` prefix and its ``, got ...`` end: the
+    model's error names the field and the value.
+
+    Parameters
+    ----------
+    rule : callable
+        ``rule(value, name)``, e.g. :func:`loyaltylab.rules.time_unit`.
+
+    Returns
+    -------
+    pydantic.BeforeValidator
+    """
+
+    def validate(value: Any) -> Any:
+        try:
+            return rule(value, "value")
+        except ParameterError as error:
+            text = str(error).replace("parameter 'value' ", "", 1)
+            raise ValueError(text.removesuffix(f", got {value!r}")) from None
+
+    return BeforeValidator(validate)
+
+
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not {value!r}")
+    return value
+
+
+TimeUnit = Annotated[str, rule_validator(time_unit)]
+"""A key of :data:`loyaltylab.rules.TIME_UNIT_DAYS` (``"w"`` reads as ``"W"``)."""
+
+Number = Annotated[float, BeforeValidator(_no_bool), Field(allow_inf_nan=False)]
+"""A finite number (``"0.1"`` from papermill reads as 0.1; ``True`` is refused)."""
+
+Count = Annotated[int, BeforeValidator(_no_bool)]
+"""A whole number (``"26"`` and ``26.0`` read as 26; ``"2.5"`` and ``True`` are refused)."""
+
+UNIT_NAMES: Mapping[str, str] = MappingProxyType({"D": "days", "W": "weeks", "M": "months"})
+"""Plural names of the time units of :data:`loyaltylab.rules.TIME_UNIT_DAYS`, for sentences."""
