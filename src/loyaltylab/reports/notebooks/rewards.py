@@ -1,35 +1,162 @@
-"""Helpers behind notebook 04_reward_models: population choice, manager tables, metrics.
+"""Notebook 04_reward_models: its typed parameters and the page's tables, sentences and metrics.
 
-They keep the notebook free of logic: every cell is one call.
+The notebook's ``remove-cell`` after the ``parameters`` cell calls
+``params = RewardParameters.from_namespace(globals())``; the simulation itself is
+:mod:`loyaltylab.rewards` (:func:`~loyaltylab.rewards.simulate_programs`, and Monte Carlo and
+tornado in :mod:`loyaltylab.rewards.uncertainty`). Each helper here keeps a notebook cell to one
+call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from functools import cached_property
+from typing import Annotated, Any, Literal, cast
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
+from pydantic import BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator
 
 from loyaltylab.errors import ParameterError
+from loyaltylab.paths import reports_config
+from loyaltylab.reports.notebooks.parameters import (
+    NotebookParameters,
+    OptionalDay,
+    ParameterMapping,
+)
+from loyaltylab.rewards import load_programs
 from loyaltylab.rewards.config import ProgramConfig
+from loyaltylab.rewards.plots import plot_tier_distribution
 from loyaltylab.rewards.population import PopulationModel, fit_population
 from loyaltylab.rewards.results import KEY_METRICS, SimulationResult
 from loyaltylab.rewards.uncertainty import MonteCarloResult
+from loyaltylab.targets import SmartTarget, load_targets
 
 __all__ = [
+    "RewardParameters",
     "check_program_name",
     "choose_program",
     "comparison_table",
     "first_points_program",
     "headline",
+    "margin_by_quarter",
     "plot_first_tiered",
+    "population_sentence",
     "programs_table",
     "resolve_population_model",
     "reward_metrics",
     "tier_flows_table",
 ]
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+_Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+
+
+class RewardParameters(NotebookParameters):
+    """Validated parameters of notebook 04_reward_models (one field per parameters-cell line).
+
+    ``programs_config`` and ``targets_config`` are read when the parameters are validated (a bad
+    file stops the run at once, naming the parameter); :attr:`programs` and :attr:`targets` hold
+    what they say, and ``tornado_program`` must name one of the programs (or be empty).
+
+    Examples
+    --------
+    >>> params = RewardParameters.from_namespace(
+    ...     {"n_customers": "800", "horizon_years": "2", "observation_end": "", "output_dir": ""})
+    >>> params.n_customers, params.horizon_weeks, params.observation_end
+    (800, 104, None)
+    >>> [program.name for program in params.programs][:2]
+    ['points_basic', 'tiered_status']
+    >>> RewardParameters.from_namespace({"tornado_program": "gold"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    loyaltylab.errors.ParameterError: notebook 04_reward_models: parameter tornado_program: must ...
+    """
+
+    notebook = "04_reward_models"
+
+    population_source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = (
+        "cdnow_sample"
+    )
+    columns: ParameterMapping = {}
+    population_model: Annotated[Literal["bgnbd", "pareto_nbd"], BeforeValidator(_lower)] = "bgnbd"
+    observation_end: OptionalDay = None
+    programs_config: _Text = ""
+    targets_config: _Text = ""
+    n_customers: int = Field(3000, ge=100)
+    horizon_years: int = Field(3, ge=1, le=10)
+    n_draws: int = Field(20, ge=2)
+    tornado_program: _Text = ""
+    seed: int = Field(0, ge=0)
+
+    @field_validator("programs_config")
+    @classmethod
+    def _programs_load(cls, value: str) -> str:
+        load_programs(value or None)  # a ConfigError names each problem by its YAML path
+        return value
+
+    @field_validator("targets_config")
+    @classmethod
+    def _targets_load(cls, value: str) -> str:
+        load_targets(value or reports_config())
+        return value
+
+    @field_validator("tornado_program")
+    @classmethod
+    def _tornado_is_a_program(cls, value: str, info: ValidationInfo) -> str:
+        if value and "programs_config" in info.data:
+            programs = load_programs(info.data["programs_config"] or None)
+            names = [program.name for program in programs]
+            if value not in names:
+                raise ValueError(f"must be one of {names} or empty (the best design)")
+        return value
+
+    @cached_property
+    def programs(self) -> tuple[ProgramConfig, ...]:
+        """The programs of ``programs_config`` (empty: the project's ``reports.yaml``)."""
+        return tuple(load_programs(self.programs_config or None))
+
+    @cached_property
+    def targets(self) -> tuple[SmartTarget, ...]:
+        """The SMART targets of ``targets_config`` (empty: the project's ``reports.yaml``)."""
+        return tuple(load_targets(self.targets_config or reports_config()))
+
+    @property
+    def horizon_weeks(self) -> int:
+        """Weeks simulated: 52 per year of ``horizon_years``."""
+        return 52 * self.horizon_years
+
+
+def population_sentence(population: PopulationModel) -> str:
+    """Return one Markdown line naming the population model and where it comes from.
+
+    Examples
+    --------
+    >>> population_sentence(PopulationModel.cdnow_published("bgnbd"))  # doctest: +ELLIPSIS
+    'Model: **bgnbd**, CDNOW, published (Fader, Hardie & Lee 2005; ...'
+    """
+    return f"Model: **{population.model}**, {population.source}."
+
+
+def margin_by_quarter(result: SimulationResult) -> pd.DataFrame:
+    """Return the incremental margin per quarter (13 weeks), one column per program.
+
+    Parameters
+    ----------
+    result : SimulationResult
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``start_week``.
+    """
+    by_quarter = result.by_period(13)
+    return by_quarter.pivot(index="start_week", columns="program", values="incremental_margin")
 
 
 def resolve_population_model(
@@ -160,6 +287,7 @@ def comparison_table(
     }
     if monte_carlo is not None:
         summary = monte_carlo.summary(KEY_METRICS).set_index(["program", "metric"])
+        stats = summary.to_dict("index")
     for metric, fmt in formats.items():
         label = metric.replace("_", " ")
         if monte_carlo is None:
@@ -169,7 +297,8 @@ def comparison_table(
             continue
         cells = {}
         for program in totals.index:
-            median, low, high = summary.loc[(program, metric), ["median", "low", "high"]]
+            row = stats[(program, metric)]
+            median, low, high = row["median"], row["low"], row["high"]
             cells[program] = (
                 "-"
                 if pd.isna(median)
@@ -184,13 +313,16 @@ def headline(monte_carlo: MonteCarloResult) -> str:
     """Return one Markdown sentence naming the design with the highest median margin."""
     summary = monte_carlo.summary(["incremental_margin", "roi"]).set_index(["program", "metric"])
     margins = summary.xs("incremental_margin", level="metric")
-    best = margins["median"].idxmax()
-    low, high = margins.loc[best, ["low", "high"]]
-    roi = summary.loc[(best, "roi"), "median"]
+    best = str(margins["median"].idxmax())
+    stats = summary.to_dict("index")
+    median, low, high = (
+        stats[(best, "incremental_margin")][key] for key in ("median", "low", "high")
+    )
+    roi = stats[(best, "roi")]["median"]
     losers = list(margins.index[margins["high"] < 0])
     sentence = (
         f"**{best}** earns the most: a median incremental gross margin of "
-        f"{margins.loc[best, 'median']:,.0f} "
+        f"{median:,.0f} "
         f"over {monte_carlo.horizon_weeks // 52} years for {monte_carlo.n_customers:,} customers "
         f"(80 % interval {low:,.0f} to {high:,.0f}; median ROI {roi:.1f})."
     )
@@ -201,8 +333,6 @@ def headline(monte_carlo: MonteCarloResult) -> str:
 
 def plot_first_tiered(result: SimulationResult, ax: Axes | None = None) -> Axes:
     """Plot the tier distribution of the first tiered program, or say that there is none."""
-    from loyaltylab.rewards.plots import plot_tier_distribution
-
     tiered = [program.name for program in result.programs if program.tiers is not None]
     if tiered:
         return plot_tier_distribution(result, tiered[0], ax=ax)
@@ -267,8 +397,7 @@ def first_points_program(programs: Sequence[ProgramConfig]) -> str:
 def tier_flows_table(result: SimulationResult) -> pd.DataFrame:
     """Return the tier flows of every tiered program in one table (program, from, to, customers)."""
     frames = [
-        flows.rename_axis(index="from", columns="to")
-        .stack()
+        cast(pd.Series, flows.rename_axis(index="from", columns="to").stack())
         .rename("customers")
         .reset_index()
         .assign(program=name)
