@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import papermill as pm
 import pytest
@@ -106,3 +107,15 @@ def test_bad_input_fails_clearly(tmp_path, mutate, message):
     csv = _write_bad_csv(tmp_path / "bad.csv", mutate)
     with pytest.raises(pm.PapermillExecutionError, match=message):
         _run(tmp_path, data=str(csv), design_split={})
+
+
+def test_notebook_is_stored_clean_with_one_validation_call():
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code[0].metadata.get("tags") == ["parameters"]
+    assert "remove-cell" in code[1].metadata.get("tags", [])
+    assert code[1].source.count("ExperimentParameters.from_namespace(globals())") == 1
+    assert all(not cell.get("outputs") and cell.get("execution_count") is None for cell in code)
+    for cell in code:
+        lines = cell.source.splitlines()
+        assert not any(line.lstrip().startswith(("for ", "def ", "while ")) for line in lines)

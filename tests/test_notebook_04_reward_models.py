@@ -71,6 +71,7 @@ def test_notebook_is_stored_clean_with_tagged_parameters():
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert code[0].metadata.get("tags") == ["parameters"]
     assert "remove-cell" in code[1].metadata.get("tags", [])
+    assert code[1].source.count("RewardParameters.from_namespace(globals())") == 1
     assert all(not cell.get("outputs") and cell.get("execution_count") is None for cell in code)
     for cell in code:
         lines = cell.source.splitlines()
