@@ -26,12 +26,12 @@ from loyaltylab.clv.fitting import (
 )
 from loyaltylab.clv.models import SPEND_MODEL
 from loyaltylab.clv.predictions import (
-    TIME_UNIT_DAYS,
     CLVResult,
     customer_lifetime_value,
     discounted_expected_purchases,
 )
 from loyaltylab.errors import ParameterError
+from loyaltylab.rules import TIME_UNIT_DAYS
 
 __all__ = ["CLVIntervals", "draw_parameters", "clv_intervals"]
 

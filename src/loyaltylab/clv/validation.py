@@ -30,12 +30,9 @@ from loyaltylab.clv.models import (
     TRANSACTION_MODELS,
     fit_transaction_model,
 )
-from loyaltylab.clv.predictions import (
-    TIME_UNIT_DAYS,
-    conditional_expected,
-    expected_purchases_new_customer,
-)
+from loyaltylab.clv.predictions import conditional_expected, expected_purchases_new_customer
 from loyaltylab.errors import DataValidationError, ParameterError
+from loyaltylab.rules import TIME_UNIT_DAYS
 
 __all__ = [
     "HoldoutValidation",
