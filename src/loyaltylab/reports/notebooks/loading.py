@@ -9,7 +9,8 @@ parameters of the notebook (``observation_end``, ``columns``) or that the loader
 
 The notebooks that read the loyalty-program tables too (01_customers, 05_scorecard) take the
 member and ledger loaders' options under ``load["members"]`` and ``load["ledger"]``; every other
-key is an option of the transaction loader.
+key is an option of the transaction loader. :class:`ProgramDataParameters` is their shared base:
+the transactions, the member/ledger pair (both or neither), the KPI period and the point value.
 
 Examples
 --------
@@ -22,16 +23,25 @@ Examples
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field
+import pandas as pd
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 
 from loyaltylab.data import load_transactions
 from loyaltylab.data.loyalty import load_ledger, load_members
 from loyaltylab.errors import ParameterError
-from loyaltylab.reports.notebooks.parameters import MappingText, read_mapping
+from loyaltylab.reports.notebooks.parameters import (
+    Day,
+    MappingText,
+    NotebookParameters,
+    ParameterMapping,
+    read_mapping,
+)
+from loyaltylab.reports.notebooks.sources import optional_source
 from loyaltylab.rules import time_unit
 
 __all__ = [
@@ -40,6 +50,9 @@ __all__ = [
     "TRANSACTION_LOAD_OPTIONS",
     "Count",
     "Number",
+    "OptionalSource",
+    "Period",
+    "ProgramDataParameters",
     "ProgramLoad",
     "TimeUnit",
     "UNIT_NAMES",
@@ -197,11 +210,88 @@ def _no_bool(value: Any) -> Any:
 TimeUnit = Annotated[str, rule_validator(time_unit)]
 """A key of :data:`loyaltylab.rules.TIME_UNIT_DAYS` (``"w"`` reads as ``"W"``)."""
 
-Number = Annotated[float, BeforeValidator(_no_bool), Field(allow_inf_nan=False)]
-"""A finite number (``"0.1"`` from papermill reads as 0.1; ``True`` is refused)."""
+
+def _finite(value: Any) -> Any:
+    value = _no_bool(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value  # the float type says what is wrong
+    if not math.isfinite(number):
+        raise ValueError(f"must be a finite number, got {value!r}")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_finite)]
+"""A finite number (``"0.1"`` from papermill reads as 0.1; ``True``, NaN and inf are refused)."""
 
 Count = Annotated[int, BeforeValidator(_no_bool)]
 """A whole number (``"26"`` and ``26.0`` read as 26; ``"2.5"`` and ``True`` are refused)."""
 
 UNIT_NAMES: Mapping[str, str] = MappingProxyType({"D": "days", "W": "weeks", "M": "months"})
 """Plural names of the time units of :data:`loyaltylab.rules.TIME_UNIT_DAYS`, for sentences."""
+
+
+def _period(value: Any, name: str) -> str:
+    from loyaltylab.kpi import PERIODS
+
+    if isinstance(value, str) and value.strip().upper() in PERIODS:
+        return value.strip().upper()
+    raise ParameterError(f"parameter {name!r} must be one of {list(PERIODS)}, got {value!r}")
+
+
+Period = Annotated[str, rule_validator(_period)]
+"""A KPI period, a key of :data:`loyaltylab.kpi.PERIODS` (``"m"`` reads as ``"M"``)."""
+
+OptionalSource = Annotated[str, rule_validator(optional_source)]
+"""A data set name or a path; ``""`` (or ``None``) when not given."""
+
+
+class ProgramDataParameters(NotebookParameters):
+    """Shared parameters of the notebooks that read transactions plus the program tables.
+
+    ``members`` and ``ledger`` are given together or not at all (the rule of
+    :func:`~loyaltylab.reports.notebooks.sources.optional_source`); ``load`` holds the
+    transaction loader's options plus ``members`` / ``ledger`` mappings of the other two loaders'
+    options (:attr:`transaction_options`, :attr:`member_options`, :attr:`ledger_options`).
+    Subclasses set :attr:`notebook` and their own defaults.
+    """
+
+    transactions: str = "cdnow_sample"
+    columns: ParameterMapping = {}
+    load: ProgramLoad = {}
+    observation_end: Day = pd.Timestamp("1998-06-30")
+    members: OptionalSource = ""
+    ledger: OptionalSource = ""
+    period: Period = "M"
+    point_value: Number = Field(0.01, ge=0)
+
+    @field_validator("ledger")
+    @classmethod
+    def _both_or_neither(cls, value: str, info: ValidationInfo) -> str:
+        if "members" in info.data:
+            try:
+                optional_source(value, "ledger", pair=info.data["members"], pair_name="members")
+            except ParameterError as error:
+                raise ValueError(str(error)) from None
+        return value
+
+    @property
+    def program_data(self) -> bool:
+        """Whether the member base and the ledger are given (the program KPIs are computed)."""
+        return bool(self.members)
+
+    @property
+    def transaction_options(self) -> dict[str, Any]:
+        """Options of the transaction loader: ``load`` without ``members`` and ``ledger``."""
+        return {key: item for key, item in self.load.items() if key not in _PROGRAM_TABLES}
+
+    @property
+    def member_options(self) -> dict[str, Any]:
+        """Options of the member loader, ``load["members"]``."""
+        return dict(self.load.get("members", {}))
+
+    @property
+    def ledger_options(self) -> dict[str, Any]:
+        """Options of the ledger loader, ``load["ledger"]``."""
+        return dict(self.load.get("ledger", {}))
