@@ -399,9 +399,9 @@ def purchase_patterns(
     )
     days = pd.to_datetime(orders["timestamp"]).dt.normalize()
     same_customer = orders["customer_id"].eq(orders["customer_id"].shift())
-    gaps = (days - days.shift()) / pd.Timedelta(days=1)
+    gaps = days.diff() / pd.Timedelta(days=1)
     inter = gaps[same_customer].astype(float).reset_index(drop=True).rename("days")
-    weekday = pd.Categorical(
+    weekday = pd.CategoricalIndex(
         [_DAY_NAMES[d] for d in days.dt.day_of_week], categories=_DAY_NAMES, ordered=True
     )
     by_day = orders.groupby(weekday, observed=False)["amount"].agg(["size", "sum"])

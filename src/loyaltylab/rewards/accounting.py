@@ -15,9 +15,8 @@ portfolio practical expedient and most retailers' disclosures work.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-import numpy as np
 import pandas as pd
 
 from loyaltylab.errors import ParameterError
@@ -162,9 +161,9 @@ def ifrs15_schedule(
     if any(len(item) != n for item in arrays):
         raise ParameterError("ifrs15_schedule: all per-period sequences need the same length")
     rates = (
-        [float(expected_redemption)] * n
-        if np.isscalar(expected_redemption)
-        else [float(value) for value in expected_redemption]  # type: ignore[union-attr]
+        [float(value) for value in expected_redemption]
+        if isinstance(expected_redemption, Iterable)
+        else [float(expected_redemption)] * n
     )
     expired = list(points_expired) if points_expired is not None else [0.0] * n
     extra = list(extra_allocated) if extra_allocated is not None else [0.0] * n

@@ -146,11 +146,12 @@ class Behaviour:
         unknown = sorted(set(overrides) - known)
         if unknown:
             raise ConfigError(f"unknown behaviour parameters {unknown[:5]}; known: {sorted(known)}")
-        cast = {
+        # int for the int fields, float for the rest: a per-key type, hence Any
+        coerced: dict[str, Any] = {
             key: (int(value) if isinstance(getattr(self, key), int) else float(value))
             for key, value in overrides.items()
         }
-        return replace(self, **cast)
+        return replace(self, **coerced)
 
     @classmethod
     def none(cls) -> Behaviour:

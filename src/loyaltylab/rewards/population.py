@@ -261,8 +261,12 @@ def draw_population(model: PopulationModel, n_customers: int, *, seed: int = 0) 
     n = int(n_customers)
     rate = rng.gamma(model.r, 1.0 / model.alpha, n)
     if model.model == "bgnbd":
+        # PopulationModel.__post_init__ checked a and b are positive numbers for "bgnbd"
+        assert model.a is not None and model.b is not None
         dropout = rng.beta(model.a, model.b, n)
     else:
+        # and s and beta for "pareto_nbd"
+        assert model.s is not None and model.beta is not None
         dropout = rng.gamma(model.s, 1.0 / model.beta, n)
     nu = rng.gamma(model.q, 1.0 / model.v, n)
     mean_spend = model.p / nu

@@ -324,7 +324,7 @@ class SimulationResult:
     def retention_curve(self, program: str) -> pd.DataFrame:
         """Return the weekly share of members still alive, with and without the program."""
         weekly = self.weekly[self.weekly["program"] == program]
-        members = float(self.totals.loc[program, "members"])
+        members = float(self.totals["members"].loc[program])
         return pd.DataFrame(
             {
                 "week": weekly["week"].to_numpy(),

@@ -563,5 +563,5 @@ def decompose_value_lift(
             }
         )
     table = pd.DataFrame(rows).set_index("channel")
-    table["share_of_total"] = table["value_change"] / table.loc["all", "value_change"]
+    table["share_of_total"] = table["value_change"] / table["value_change"].loc["all"]
     return table

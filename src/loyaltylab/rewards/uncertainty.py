@@ -94,11 +94,12 @@ class MonteCarloResult:
     def metrics(self, metrics: Sequence[str] = KEY_METRICS) -> dict[str, dict[str, float]]:
         """Return ``{program: {metric: median, metric_low: ..., metric_high: ...}}``."""
         out: dict[str, dict[str, float]] = {}
-        for row in self.summary(metrics).itertuples(index=False):
-            entry = out.setdefault(str(row.program), {})
-            entry[row.metric] = row.median
-            entry[f"{row.metric}_low"] = row.low
-            entry[f"{row.metric}_high"] = row.high
+        for record in self.summary(metrics).to_dict(orient="records"):
+            entry = out.setdefault(str(record["program"]), {})
+            metric = str(record["metric"])
+            entry[metric] = float(record["median"])
+            entry[f"{metric}_low"] = float(record["low"])
+            entry[f"{metric}_high"] = float(record["high"])
         return out
 
     def probability(self, metric: str, threshold: float, above: bool = True) -> pd.Series:
