@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from loyaltylab.config.base import ConfigModel, validate_model
 from loyaltylab.config.programs import (
+    EXPIRY_POLICIES,
     PROGRAM_KINDS,
     Campaign,
     CampaignProgram,
@@ -29,8 +32,10 @@ from loyaltylab.config.programs import (
 from loyaltylab.config.yaml import load_yaml
 from loyaltylab.errors import ConfigError
 from loyaltylab.paths import reports_config
-from loyaltylab.rewards import load_programs
+from loyaltylab.rewards import Behaviour, PopulationModel, load_programs, simulate_programs
 from loyaltylab.rewards.config import ProgramConfig as RewardsProgramConfig
+from loyaltylab.rewards.ledger import LEDGER_EXPIRY_POLICIES
+from loyaltylab.rewards.population import Population
 
 POINTS = {"earn_rate": 1.0, "redemption_threshold": 500}
 TIERS = [{"name": "member", "threshold": 0}, {"name": "gold", "threshold": 400}]
@@ -255,3 +260,85 @@ def test_load_programs_reads_yaml_with_the_one_reader_so_a_repeated_key_is_an_er
     )
     with pytest.raises(ConfigError, match="earn_rate"):
         load_programs(path)
+
+
+# --- expiry after inactivity: one points vocabulary for the config, the ledger and the data -----
+
+
+def test_after_inactivity_days_is_a_points_expiry_policy_with_at_least_a_week():
+    """Drift fix: the ledger and the synthetic data expired idle balances
+    (``after_inactivity_days``) that a program could not be configured with."""
+    raw = {"name": "p", "kind": "points", "points": {"expiry": "after_inactivity_days"}}
+    rules = validate_program(raw).points
+    assert rules.expiry == "after_inactivity_days" and rules.expiry_days == 730
+    raw["points"]["expiry_days"] = 90
+    assert validate_program(raw).points.expiry_days == 90
+    raw["points"]["expiry_days"] = 6
+    with pytest.raises(ConfigError) as caught:
+        validate_program(raw)
+    assert str(caught.value) == (
+        "program.points.expiry_days: must be a whole number of days >= 7 when expiry is "
+        "'after_inactivity_days' (got 6)"
+    )
+    with pytest.raises(ConfigError, match=r"^points\.expiry_days: .*'after_inactivity_days'"):
+        PointsRules(expiry="after_inactivity_days", expiry_days=3)
+    # lifetimes do not matter where nothing expires by days
+    assert PointsRules(expiry="never", expiry_days=0).expiry_days == 0
+
+
+def test_the_program_expiry_policies_are_the_ones_the_ledger_implements():
+    assert set(EXPIRY_POLICIES) == set(LEDGER_EXPIRY_POLICIES)
+    assert "after_inactivity_days" in EXPIRY_POLICIES
+
+
+def test_the_simulation_expires_idle_balances_after_inactivity_days():
+    """Hand-worked: every customer is a member with 40 endowed points (an earning in week 0);
+    customers 0 and 1 never buy, customer 2 buys every week (30 purchases a week expected,
+    no dropout) and nobody redeems. ``expiry_days=14`` allows two idle weeks, so the ledger
+    (``PointsLedger.start_week``: expire when last activity + 2 < week) expires the 2 x 40
+    idle points at the start of week 3 and never the buyer's. The same 14 days as lot
+    lifetimes (``after_days``) expire every week's earnings two weeks later instead."""
+    people = Population(
+        rate=np.array([0.0, 0.0, 30.0], dtype=np.float32),
+        dropout=np.zeros(3, dtype=np.float32),
+        mean_spend=np.full(3, 10.0, dtype=np.float32),
+        model=PopulationModel.cdnow_published(),
+        seed=0,
+    )
+    rules = {"earn_rate": 1.0, "redemption_threshold": 10_000, "endowed_points": 40}
+    idle = PointsRules(expiry="after_inactivity_days", expiry_days=14, **rules)
+    lots = PointsRules(expiry="after_days", expiry_days=14, **rules)
+    programs = [
+        PointsProgram("idle", auto_enrol=True, points=idle),
+        PointsProgram("lots", auto_enrol=True, points=lots),
+    ]
+    behaviour = Behaviour().with_overrides(redemption_propensity=0.0)
+    result = simulate_programs(programs, people, horizon_weeks=8, behaviour=behaviour, seed=1)
+    weekly = {name: frame.set_index("week") for name, frame in result.weekly.groupby("program")}
+    on_idle = weekly["idle"]
+    assert (on_idle["purchases"] > 0).all()  # the buyer is never idle
+    assert on_idle["points_expired"].tolist() == [0.0, 0.0, 0.0, 80.0, 0.0, 0.0, 0.0, 0.0]
+    assert on_idle["points_redeemed"].sum() == 0.0
+    assert on_idle["points_outstanding"].iloc[-1] == pytest.approx(
+        3 * 40 + on_idle["points_issued"].sum() - 80, rel=1e-5
+    )
+    issued = weekly["lots"]["points_issued"].to_numpy()
+    expected_lots = [0.0, 0.0, 3 * 40 + issued[0], *issued[1:-2]]
+    np.testing.assert_allclose(weekly["lots"]["points_expired"], expected_lots, rtol=1e-5)
+
+
+def test_parts_take_positions_through_public_pydantic_and_nested_parts_keep_their_path():
+    import loyaltylab.config.programs.parts as parts
+
+    assert "pydantic._internal" not in Path(parts.__file__).read_text(encoding="utf-8")
+    assert Tier("gold", 500, discount=0.1) == Tier(name="gold", threshold=500, discount=0.1)
+    with pytest.raises(TypeError, match="'threshold' by position and by name"):
+        Tier("gold", 500, threshold=400)
+    # a part given as a mapping inside a part built in code is named by its path in it
+    with pytest.raises(ConfigError) as caught:
+        PointsProgram("p", points={"earn_rate": -1.0})
+    assert str(caught.value) == (
+        "program.points.earn_rate: Input should be greater than or equal to 0 (got -1.0)"
+    )
+    with pytest.raises(ConfigError, match=r"^tier\.threshold: Input should be greater"):
+        Tier("gold", -1)

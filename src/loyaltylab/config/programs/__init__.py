@@ -5,7 +5,8 @@ The vocabulary follows what practitioners configure in Open Loyalty, ERPNext and
 
 * points: earn rate (points per currency unit), points per purchase (stamp cards), point value,
   a redemption threshold or a reward catalogue, expiry (``after_days`` | ``end_of_year`` |
-  ``never``), lock days, endowed (head-start) points [S4][S91][S96][S97];
+  ``never`` | ``after_inactivity_days``: the whole balance after ``expiry_days`` without a
+  purchase), lock days, endowed (head-start) points [S4][S91][S96][S97];
 * tiers: qualification metric (``spend`` | ``points``), rolling window, thresholds, benefits per
   tier (earn multiplier, discount, status) and downgrade mode (``none`` | ``automatic`` |
   ``after_days``) [S90]-[S95];

@@ -10,10 +10,9 @@ raises one :class:`~loyaltylab.errors.ConfigError` named by the part's YAML key
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self, TypeAlias, get_args
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeAlias, get_args
 
 from pydantic import AfterValidator, Field, StrictBool, StrictInt, ValidationError, model_validator
-from pydantic._internal._model_construction import ModelMetaclass
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from loyaltylab.config.base import ConfigModel, config_error
@@ -37,7 +36,7 @@ __all__ = [
     "rule_error",
 ]
 
-ExpiryPolicy: TypeAlias = Literal["never", "after_days", "end_of_year"]
+ExpiryPolicy: TypeAlias = Literal["never", "after_days", "end_of_year", "after_inactivity_days"]
 DowngradeMode: TypeAlias = Literal["none", "automatic", "after_days"]
 TierMetric: TypeAlias = Literal["spend", "points"]
 ProgramKind: TypeAlias = Literal["points", "tiered", "cashback", "paid", "coalition", "campaign"]
@@ -46,6 +45,8 @@ EXPIRY_POLICIES: tuple[str, ...] = get_args(ExpiryPolicy)
 DOWNGRADE_MODES: tuple[str, ...] = get_args(DowngradeMode)
 TIER_METRICS: tuple[str, ...] = get_args(TierMetric)
 PROGRAM_KINDS: tuple[str, ...] = get_args(ProgramKind)
+# the policies that count ``expiry_days`` (the simulation's clock is weekly: at least a week)
+_EXPIRY_AFTER_DAYS = ("after_days", "after_inactivity_days")
 
 # Numbers are strict (a quoted "0.3" or a yes/no is refused, as before); ``ge``/``le`` also
 # refuse NaN.
@@ -79,43 +80,39 @@ def rule_error(location: tuple[str | int, ...], message: str, given: Any) -> Val
     return ValidationError.from_exception_data("config", [detail])
 
 
-class _PartMeta(ModelMetaclass):
-    """Builds a part called in code: fields also by position, errors as one ConfigError.
-
-    Only a call such as ``Tier("gold", 500)`` goes through here; pydantic's own validation of
-    nested mappings (``reports.yaml``) does not, so its errors keep their full YAML path.
-    """
-
-    def __call__(cls, *args: Any, **data: Any) -> Any:
-        names = list(getattr(cls, "model_fields", {}))
-        if len(args) > len(names):
-            raise TypeError(
-                f"{cls.__name__} takes at most {len(names)} positional arguments "
-                f"({', '.join(names)}), got {len(args)}"
-            )
-        for name, value in zip(names, args, strict=False):
-            if name in data:
-                raise TypeError(f"{cls.__name__} got {name!r} by position and by name")
-            data[name] = value
-        try:
-            return super().__call__(**data)
-        except ValidationError as error:
-            raise config_error(error, root=getattr(cls, "yaml_key", "")) from None
-
-
-class ProgramPart(ConfigModel, metaclass=_PartMeta):
+class ProgramPart(ConfigModel):
     """Base of the program parts: fields also by position, errors as one ConfigError.
 
-    ``yaml_key`` names the part in messages when it is built in code
-    (``PointsRules(earn_rate=-1.0)`` -> ``points.earn_rate: ...``); inside a program or
-    ``reports.yaml`` the full path is used instead.
+    Called in code, a part takes its fields by position in the documented order
+    (``Tier("gold", 500)``) and a bad value raises one :class:`~loyaltylab.errors.ConfigError`
+    named by ``yaml_key`` (``PointsRules(earn_rate=-1.0)`` -> ``points.earn_rate: ...``). Only
+    such a call runs this ``__init__``: it is marked as pydantic's base ``__init__`` (the way
+    pydantic marks ``BaseModel.__init__`` and ``RootModel.__init__``), so pydantic validates a
+    part nested in a program or in ``reports.yaml`` without calling it and its errors keep the
+    full YAML path (``programs[2].points.earn_rate: ...``).
     """
 
     yaml_key: ClassVar[str] = ""
 
-    if TYPE_CHECKING:
+    def __init__(self, /, *args: Any, **data: Any) -> None:
+        names = list(type(self).model_fields)
+        if len(args) > len(names):
+            raise TypeError(
+                f"{type(self).__name__} takes at most {len(names)} positional arguments "
+                f"({', '.join(names)}), got {len(args)}"
+            )
+        for name, value in zip(names, args, strict=False):
+            if name in data:
+                raise TypeError(f"{type(self).__name__} got {name!r} by position and by name")
+            data[name] = value
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            raise config_error(error, root=type(self).yaml_key) from None
 
-        def __init__(self, *args: Any, **data: Any) -> None: ...
+    # pydantic calls a model's own ``__init__`` for nested input unless it is marked as the base
+    # one; the mark keeps nested validation in pydantic (and its error paths whole)
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
 
 class Reward(ProgramPart):
@@ -164,10 +161,15 @@ class PointsRules(ProgramPart):
         Points needed for the standard reward when no ``catalogue`` is given (> 0 then).
     catalogue : tuple of Reward, default ()
         Rewards on offer; a redeeming customer takes the most expensive one she can afford.
-    expiry : {"after_days", "end_of_year", "never"}, default "after_days"
-        Expiry policy [S91][S96][S97].
+    expiry : {"after_days", "end_of_year", "never", "after_inactivity_days"}, default "after_days"
+        Expiry policy [S91][S96][S97]: a points lot lives ``expiry_days`` (``after_days``),
+        points expire at the end of the year after the one they were earned in
+        (``end_of_year``), never, or the whole balance expires ``expiry_days`` after the
+        customer's last earning - a purchase, partner points or the enrolment gift
+        (``after_inactivity_days``; :meth:`~loyaltylab.rewards.ledger.PointsLedger.expire_inactive`).
     expiry_days : int, default 730
-        Lifetime of a points lot under ``after_days`` (>= 7; 2 years, Air Miles NL 2023 [S62]).
+        Lifetime of a points lot under ``after_days``, or of an idle balance under
+        ``after_inactivity_days`` (>= 7 under both; 2 years, Air Miles NL 2023 [S62]).
     lock_days : int, default 0
         Days before newly earned points can be redeemed (Open Loyalty ``pointsDaysLocked``) [S97].
     endowed_points : float, default 0.0
@@ -205,10 +207,10 @@ class PointsRules(ProgramPart):
                 "earn_rate and points_per_purchase are both 0 - no points are earned",
                 self.earn_rate,
             )
-        if self.expiry == "after_days" and self.expiry_days < 7:
+        if self.expiry in _EXPIRY_AFTER_DAYS and self.expiry_days < 7:
             raise rule_error(
                 ("expiry_days",),
-                "must be a whole number of days >= 7 when expiry is 'after_days'",
+                f"must be a whole number of days >= 7 when expiry is {self.expiry!r}",
                 self.expiry_days,
             )
         return self
