@@ -166,7 +166,7 @@ class PointsRules(ProgramPart):
         points expire at the end of the year after the one they were earned in
         (``end_of_year``), never, or the whole balance expires ``expiry_days`` after the
         customer's last earning - a purchase, partner points or the enrolment gift
-        (``after_inactivity_days``; :meth:`~loyaltylab.rewards.ledger.PointsLedger.expire_inactive`).
+        (``after_inactivity_days``).
     expiry_days : int, default 730
         Lifetime of a points lot under ``after_days``, or of an idle balance under
         ``after_inactivity_days`` (>= 7 under both; 2 years, Air Miles NL 2023 [S62]).
