@@ -3,7 +3,8 @@
 The KPIs take frames already in the canonical form of ``DESIGN.md`` (what the loaders of
 :mod:`loyaltylab.data` return) and refuse anything else with one clear error naming the frame, the
 column, the count and example rows. The rules themselves have one home each: customer ids and
-example rows in :mod:`loyaltylab.rules`, the ledger kinds in :mod:`loyaltylab.data.loyalty`.
+example rows in :mod:`loyaltylab.rules`, the required transaction columns and the ledger kinds in
+:mod:`loyaltylab.data`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltylab.data.loyalty import LEDGER_KINDS
+from loyaltylab.data.transactions import REQUIRED_COLUMNS
 from loyaltylab.errors import DataValidationError
 from loyaltylab.rules import customer_ids, examples
 
@@ -126,10 +128,10 @@ def validate_transactions(transactions: Any) -> pd.DataFrame:
     >>> validate_transactions(tx)["customer_id"].tolist()
     ['1']
     """
-    frame = require_frame(transactions, "transactions", ("customer_id", "timestamp", "amount"))
+    frame = require_frame(transactions, "transactions", REQUIRED_COLUMNS)
     _check_datetime(frame, "transactions", "timestamp")
     _check_numeric(frame, "transactions", "amount")
-    columns = ["customer_id", "timestamp", "amount"]
+    columns = list(REQUIRED_COLUMNS)
     if "order_id" in frame.columns:
         columns.append("order_id")
     out = frame[columns].copy()
