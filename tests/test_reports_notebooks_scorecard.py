@@ -1,0 +1,168 @@
+"""Tests of loyaltylab.reports.notebooks.scorecard: the typed parameters of notebook 05_scorecard
+(targets read at validation, the member/ledger pair, the load options) and its metrics."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pandas as pd
+import pytest
+
+from loyaltylab.data import load_transactions
+from loyaltylab.errors import ParameterError
+from loyaltylab.kpi import KPI_DEFINITIONS
+from loyaltylab.metrics import RunMetrics, flatten_metrics, to_jsonable
+from loyaltylab.paths import project_root, reports_config
+from loyaltylab.reports.catalog import metrics_catalog
+from loyaltylab.reports.notebooks.scorecard import ScorecardParameters, kpi_units, to_metrics
+from loyaltylab.targets import build_scorecard, load_targets
+
+NOTEBOOK = project_root() / "notebooks" / "05_scorecard.ipynb"
+
+TARGETS = """
+targets:
+  - name: aov_up
+    metric: aov
+    baseline_start: 2024-01-01
+    baseline_end: 2024-01-31
+    relative_change: 0.1
+    deadline: 2024-12-31
+    owner: CRM lead
+"""
+
+
+def _validate(tmp_path, **values):
+    return ScorecardParameters.from_namespace({"output_dir": str(tmp_path / "out"), **values})
+
+
+def _cells():
+    return nbformat.read(NOTEBOOK, as_version=4).cells
+
+
+def test_defaults_are_the_notebooks_parameters_cell(tmp_path):
+    cell = _cells()[1]
+    assert cell.metadata["tags"] == ["parameters"]
+    namespace: dict = {}
+    exec(cell.source, namespace)  # literal defaults only
+    declared = {name for name in namespace if not name.startswith("__")}
+    assert declared == set(ScorecardParameters.model_fields)
+    from_cell = ScorecardParameters.from_namespace(
+        {**namespace, "output_dir": str(tmp_path / "out")}
+    )
+    assert from_cell == _validate(tmp_path)
+
+
+def test_the_validation_cell_is_one_call_and_every_loader_gets_its_options():
+    cells = _cells()
+    cell = cells[2]
+    assert cell.metadata["tags"] == ["remove-cell"]
+    statements = [line for line in cell.source.splitlines() if line and not line[0].isspace()]
+    calls = [line for line in statements if not line.startswith(("import ", "from ", ")"))]
+    assert calls == ["params = ScorecardParameters.from_namespace(globals())"]
+    code = "\n".join(cell.source for cell in cells if cell.cell_type == "code")
+    for options in ("transaction_options", "member_options", "ledger_options"):
+        assert f"**params.{options}" in code
+    assert 'where_numbers_come_from("05_scorecard", metrics)' in cells[-1].source
+
+
+def test_papermill_strings_are_coerced_and_the_targets_read(tmp_path):
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(TARGETS)
+    params = _validate(
+        tmp_path,
+        targets_file=f" {targets} ",
+        observation_end="2024-12-31",
+        period="w",
+        point_value="0.02",
+        members="",
+        ledger="",
+        load='{"returns": "drop"}',
+        run_dir="",
+    )
+    assert params.targets_file == str(targets)
+    assert [target.name for target in params.targets] == ["aov_up"]
+    assert (params.observation_end, params.period, params.point_value) == (
+        pd.Timestamp("2024-12-31"),
+        "W",
+        0.02,
+    )
+    assert params.program_data is False
+    assert params.transaction_options == {"returns": "drop"}
+    assert params.output_dir == tmp_path / "out" and params.output_dir.is_dir()
+    assert _validate(tmp_path).targets == load_targets(reports_config())  # "" = reports.yaml
+
+
+@pytest.mark.parametrize(
+    ("change", "parameter", "message"),
+    [
+        ({"targets_file": "missing.yaml"}, "targets_file", "cannot read its targets"),
+        ({"members": ""}, "ledger", "'ledger' is given but 'members' is empty"),
+        ({"ledger": " "}, "ledger", "'members' is given but 'ledger' is empty"),
+        ({"observation_end": "soon"}, "observation_end", "is not a date"),
+        ({"period": "D"}, "period", r"one of \['W', 'M', 'Q'\]"),
+        ({"point_value": "-1"}, "point_value", "greater than or equal to 0"),
+        ({"load": {"overdraft": "keep"}}, "load", "options go under 'members'/'ledger'"),
+        ({"load": {"ledger": {"overdraft": "x", "tier": 1}}}, "load", r"\['tier'\]"),
+    ],
+)
+def test_each_bad_parameter_gives_one_error_naming_it(tmp_path, change, parameter, message):
+    with pytest.raises(ParameterError) as raised:
+        _validate(tmp_path, **change)
+    text = str(raised.value)
+    assert text.startswith(f"notebook 05_scorecard: parameter {parameter}"), text
+    assert "problems" not in text.splitlines()[0]  # one problem, not a list
+    assert re.search(message, text), text
+    assert "reports.yaml" in text  # where to set it
+
+
+def test_a_bad_target_is_named_by_its_yaml_path(tmp_path):
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(TARGETS.replace("deadline: 2024-12-31", "deadline: someday"))
+    with pytest.raises(ParameterError, match=r"parameter targets_file: .*targets\[0\]\.deadline"):
+        _validate(tmp_path, targets_file=str(targets))
+
+
+def test_kpi_units_are_the_kpi_definitions():
+    assert kpi_units() == {name: unit for name, _, unit in KPI_DEFINITIONS}
+
+
+def test_metrics_are_the_reports_keys_and_all_in_the_catalog(tmp_path):
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(TARGETS)
+    params = _validate(
+        tmp_path, targets_file=str(targets), members="", ledger="", observation_end="2024-12-31"
+    )
+    raw = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "c", "c"],
+            "timestamp": [
+                "2024-01-02",
+                "2024-02-10",
+                "2024-01-15",
+                "2024-06-20",
+                "2024-09-01",
+                "2024-11-01",
+            ],
+            "amount": [10.0, 20.0, 100.0, 50.0, 40.0, 30.0],
+        }
+    )
+    loaded = load_transactions(raw, observation_end=params.observation_end)
+    run = RunMetrics(run_dir="", metrics={})
+    scorecard = build_scorecard(
+        params.targets,
+        transactions=loaded.transactions,
+        run=run,
+        period=params.period,
+        observation_end=params.observation_end,
+    )
+    metrics = to_metrics(scorecard, loaded, run, params)
+    assert metrics["data"] == {
+        "source": "DataFrame",
+        "observation_end": pd.Timestamp("2024-12-31"),
+        "period": "M",
+    }
+    assert metrics["run"] == {"run_dir": "", "reports_read": [], "reports_failed": []}
+    assert {key: metrics[key] for key in scorecard.to_metrics()} == scorecard.to_metrics()
+    flat = flatten_metrics(to_jsonable(metrics))
+    assert metrics_catalog().missing("05_scorecard", flat) == []
