@@ -16,7 +16,7 @@ from pydantic import field_validator
 
 from loyaltylab.data import LoadedTransactions
 from loyaltylab.errors import LoyaltyLabError
-from loyaltylab.kpi import kpi_definitions
+from loyaltylab.kpi import KPI_DEFINITIONS
 from loyaltylab.paths import reports_config
 from loyaltylab.reports.notebooks.loading import OptionalSource, ProgramDataParameters
 from loyaltylab.reports.notebooks.parameters import Day
@@ -78,7 +78,7 @@ def kpi_units() -> dict[str, str]:
     >>> kpi_units()["aov"]
     'currency per order'
     """
-    return kpi_definitions().set_index("kpi")["unit"].to_dict()
+    return {name: unit for name, _, unit in KPI_DEFINITIONS}
 
 
 def to_metrics(
