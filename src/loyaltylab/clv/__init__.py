@@ -12,8 +12,8 @@ names in every family); :data:`TRANSACTION_MODELS` is the one registry of them b
 * validation: :func:`validate_holdout` (cumulative tracking, conditional expectations by
   frequency, holdout error), :func:`compare_models` (table + default model);
 * uncertainty: :func:`clv_intervals` (per-customer and total intervals from parameter draws);
-* reporting: :func:`evaluate_models` (fit + validate + compare), :func:`clv_report_metrics`,
-  :func:`clv_table`;
+* reporting: :func:`evaluate_models` (fit + validate + compare); the report's metrics and
+  table are notebook helpers (:mod:`loyaltylab.reports.notebooks.clv`);
 * plots: ``plot_*`` functions taking ``ax=None`` and returning the Axes.
 """
 
@@ -53,7 +53,6 @@ from loyaltylab.clv.predictions import (
     expected_spend,
     probability_alive,
 )
-from loyaltylab.clv.report import clv_report_metrics, clv_table
 from loyaltylab.clv.uncertainty import CLVIntervals, clv_intervals, draw_parameters
 from loyaltylab.clv.validation import (
     HoldoutValidation,
@@ -74,8 +73,6 @@ __all__ = [
     "ModelComparison",
     "calibration_summary",
     "clv_intervals",
-    "clv_report_metrics",
-    "clv_table",
     "evaluate_models",
     "compare_models",
     "conditional_expectation_by_frequency",
