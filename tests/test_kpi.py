@@ -381,9 +381,10 @@ def test_period_series_round_trip(tx: pd.DataFrame) -> None:
 @pytest.mark.parametrize("seed", [3, 11])
 def test_program_kpis_recover_synthetic_truth(seed: int) -> None:
     """Program KPIs equal the truth the loyalty generator stored (datasets.loyalty, owner F2)."""
-    from loyaltylab.datasets.loyalty import PointsProgram, generate_loyalty
+    from loyaltylab.datasets.loyalty import SyntheticPointsProgram, generate_loyalty
 
-    data = generate_loyalty(300, seed=seed, program=PointsProgram(point_value=0.02))
+    program = SyntheticPointsProgram().with_rules(point_value=0.02)
+    data = generate_loyalty(300, seed=seed, program=program)
     truth = data.truth
     result = kpi.program_kpis(
         data.transactions,
