@@ -126,3 +126,22 @@ def test_bad_parameters():
         generate_campaign(100, arms={"control": 0.5, "sms": 0.5})
     with pytest.raises(ParameterError, match="positive"):
         generate_campaign(100, arms={"control": 0.5, "double_points": 0.0, "personal_offer": 0.5})
+
+
+def test_campaign_dates_are_days_read_by_the_one_date_rule():
+    """Drift fix: ``campaign_start`` was read by ``pandas.Timestamp`` on its own, so a time of
+    day moved the recency origin off midnight (recency and tenure shifted by half a day) and
+    month-first text such as ``10/01/2025`` was guessed; now the three dates are days read by
+    ``loyaltylab.rules.as_day`` like every other date."""
+    plain = generate_campaign(500, seed=2)
+    with_time = generate_campaign(
+        500, seed=2, campaign_start="2025-10-01 12:00", history_start=20240101
+    )
+    pd.testing.assert_frame_equal(plain.frame, with_time.frame)
+    assert with_time.truth["campaign_start"] == "2025-10-01"
+    assert with_time.truth["history_start"] == "2024-01-01"
+    assert plain.truth["acquisition_end"] == "2025-07-09"  # 12 weeks before the start
+    with pytest.raises(ParameterError, match=r"parameter 'campaign_start' is not a date"):
+        generate_campaign(100, campaign_start="10/01/2025")
+    with pytest.raises(ParameterError, match=r"parameter 'acquisition_end' is not a date"):
+        generate_campaign(100, acquisition_end="today")

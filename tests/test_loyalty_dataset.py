@@ -11,18 +11,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from loyaltylab.config.programs import PointsRules
 from loyaltylab.data.loyalty import load_ledger, load_members, points_balances
 from loyaltylab.datasets.loyalty import (
     SNAPSHOT_FILES,
     SNAPSHOT_SETTINGS,
-    PointsProgram,
+    SYNTHETIC_POINTS_RULES,
+    SyntheticPointsProgram,
     generate_loyalty,
     load_synthetic_loyalty,
     resolve_ledger,
     resolve_members,
     simulate_program,
 )
-from loyaltylab.errors import ParameterError
+from loyaltylab.errors import ConfigError, ParameterError
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "data" / "synthetic_loyalty"
@@ -45,17 +47,13 @@ def _hand_case(**program):
         ]
     )
     customers = pd.DataFrame({"customer_id": ["A", "B"], "lam": [1.0, 1.0]})
-    settings = {
-        "earn_rate": 1.0,
-        "redemption_threshold": 100.0,
-        "redeem_probability": 1.0,
-        "expiry_days": 30,
-    }
-    settings.update(program)
+    rules = {"earn_rate": 1.0, "redemption_threshold": 100.0, "expiry_days": 30}
+    rules.update(program)
+    redeem_probability = rules.pop("redeem_probability", 1.0)
     return simulate_program(
         tx,
         customers,
-        program=PointsProgram(**settings),
+        program=SyntheticPointsProgram(redeem_probability=redeem_probability).with_rules(**rules),
         observation_end="2024-03-15",
         enrol_base=CERTAIN,
         seed=3,
@@ -111,7 +109,7 @@ def test_points_are_booked_on_the_rewards_ledger(monkeypatch):
     assert ledger.policy == "after_inactivity_days" and ledger.balance.dtype == np.float64
     # the ledger's final balances are the truth's outstanding points (A 20, B 0)
     assert ledger.balance.tolist() == [20.0, 0.0] == data.customers["points_balance"].tolist()
-    assert PointsProgram().summary()["setting"].tolist() == [
+    assert SyntheticPointsProgram().summary()["setting"].tolist() == [
         "earn_rate",
         "redemption_threshold",
         "redeem_probability",
@@ -187,7 +185,7 @@ def test_generated_tables_pass_the_loaders_and_balances_agree_with_the_truth():
         customers,
         enrol_base=0.6,
         seed=7,
-        program=PointsProgram(expiry_days=60),
+        program=SyntheticPointsProgram().with_rules(expiry_days=60),
     )
     members = load_members(data.members, tiers=["base", "silver", "gold"])
     loaded = load_ledger(data.ledger, members=members, observation_end="2024-08-01")
@@ -210,9 +208,9 @@ def test_simulation_is_seeded():
 
 def test_invalid_program_settings_raise():
     with pytest.raises(ParameterError, match="'redeem_probability'"):
-        PointsProgram(redeem_probability=1.5)
+        SyntheticPointsProgram(redeem_probability=1.5)
     with pytest.raises(ParameterError, match="tier at 0 points"):
-        PointsProgram(tier_thresholds={"silver": 100.0})
+        SyntheticPointsProgram(tier_thresholds={"silver": 100.0})
     tx, customers = _population(10)
     with pytest.raises(ParameterError, match="'enrol_base'"):
         simulate_program(tx, customers, enrol_base=1.0)
@@ -220,6 +218,56 @@ def test_invalid_program_settings_raise():
         simulate_program(tx.iloc[:1], customers, observation_end="2023-12-31")
     with pytest.raises(ParameterError, match=r"lacks column\(s\) \['lam'\]"):
         simulate_program(tx, customers.drop(columns="lam"))
+
+
+def test_the_synthetic_program_holds_the_rewards_points_rules():
+    """One points vocabulary: the synthetic program's rules are a ``PointsRules`` (the config
+    and simulator model), its own fields only the members' behaviour."""
+    program = SyntheticPointsProgram()
+    assert isinstance(program.points, PointsRules) and program.points == SYNTHETIC_POINTS_RULES
+    assert program.points.expiry == "after_inactivity_days"
+    # the snapshot's truth records these defaults
+    stored = json.loads((SNAPSHOT / "truth.json").read_text())["program"]
+    assert program.settings() == stored
+    assert program.with_rules(point_value=0.02).points.point_value == 0.02
+    assert program.with_rules(point_value=0.02).redeem_probability == program.redeem_probability
+    with pytest.raises(ConfigError, match=r"^points\.expiry_days: must be a whole number"):
+        program.with_rules(expiry_days=3)
+    with pytest.raises(ParameterError, match=r"does not model: \{'expiry': 'after_days'\}"):
+        SyntheticPointsProgram(points=PointsRules(redemption_threshold=200.0))
+    with pytest.raises(ParameterError, match="must be a PointsRules"):
+        SyntheticPointsProgram(points={"earn_rate": 1.0})  # type: ignore[arg-type]
+
+
+def test_points_per_purchase_and_no_expiry_follow_the_rewards_rules():
+    # 10 points a purchase plus 1 per unit: A earns 70 + 60 + 30 = 160; B 260, never expiring
+    data = _hand_case(points_per_purchase=10.0, expiry="never", redeem_probability=0.0)
+    earned = data.ledger.loc[data.ledger["kind"] == "earn", "points"].tolist()
+    assert earned == [70.0, 60.0, 30.0, 260.0]
+    assert data.truth["points_expired"] == 0.0 and data.truth["points_outstanding"] == 420.0
+
+
+def test_program_dates_are_days_read_by_the_one_date_rule():
+    """Drift fix: ``program_start`` was read by ``pandas.Timestamp`` on its own, so a launch
+    written with a time of day (``2024-02-01 10:00``) kept members who bought earlier that day
+    out of the program, and month-first text was guessed; now both dates are days read by
+    ``loyaltylab.rules.as_day``."""
+    tx = _tx([("C", "2024-01-15 12:00", 100.0), ("C", "2024-02-01 09:00", 30.0)])
+    customers = pd.DataFrame({"customer_id": ["C"], "lam": [1.0]})
+    data = simulate_program(
+        tx,
+        customers,
+        program_start="2024-02-01 10:00",
+        observation_end=20240301,
+        enrol_base=CERTAIN,
+    )
+    assert data.members["enrolled_at"].tolist() == [pd.Timestamp("2024-02-01 09:00")]
+    assert data.truth["program_start"] == "2024-02-01"
+    assert data.truth["observation_end"] == "2024-03-01"
+    with pytest.raises(ParameterError, match=r"parameter 'program_start' is not a date"):
+        simulate_program(tx, customers, program_start="02/01/2024")
+    with pytest.raises(ParameterError, match=r"parameter 'observation_end' is not a date"):
+        simulate_program(tx, customers, observation_end="now")
 
 
 # --- the committed snapshot ---------------------------------------------------------------------

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltylab.errors import ParameterError
+from loyaltylab.rules import as_day
 
 __all__ = [
     "CAMPAIGN_OUTCOMES",
@@ -167,9 +168,9 @@ def generate_campaign(
     control: str = "control",
     lifts: Mapping[str, Mapping[str, float]] | None = None,
     recency_scale: Mapping[str, float] | None = None,
-    history_start: str = "2024-01-01",
-    campaign_start: str = "2025-10-01",
-    acquisition_end: str | None = None,
+    history_start: str | pd.Timestamp = "2024-01-01",
+    campaign_start: str | pd.Timestamp = "2025-10-01",
+    acquisition_end: str | pd.Timestamp | None = None,
     campaign_weeks: float = 6.0,
     dormant_rate: float = 0.005,
     channel_shares: tuple[float, float, float] = (0.35, 0.35, 0.30),
@@ -192,13 +193,16 @@ def generate_campaign(
         :data:`DEFAULT_LIFTS`).
     recency_scale : mapping of str to float, optional
         ``{arm: weeks}``: the lift decays as ``exp(-recency / weeks)``.
-    history_start : str, default "2024-01-01"
-        Start of the purchase history.
-    campaign_start : str, default "2025-10-01"
+    history_start : str or pandas.Timestamp, default "2024-01-01"
+        First day of the purchase history.
+    campaign_start : str or pandas.Timestamp, default "2025-10-01"
         First day of the campaign (the history ends the day before).
-    acquisition_end : str, optional
+    acquisition_end : str or pandas.Timestamp, optional
         Last day of first purchases (default: 12 weeks before the campaign start), so the base
         mixes new, active and lapsed customers.
+
+        The three are days, read by :func:`loyaltylab.rules.as_day` (ISO 8601 or a ``yyyymmdd``
+        number; a time of day is dropped).
     campaign_weeks : float, default 6
         Length of the campaign window, and of the pre-period window used for the covariates.
     dormant_rate : float, default 0.005
@@ -238,16 +242,18 @@ def generate_campaign(
         raise ParameterError(f"arm shares must be positive, got {arm_shares}")
     if campaign_weeks <= 0 or dormant_rate < 0:
         raise ParameterError("campaign_weeks must be > 0 and dormant_rate >= 0")
-    start = pd.Timestamp(campaign_start)
+    start = as_day(campaign_start, "campaign_start")
+    history_day = as_day(history_start, "history_start")
+    acquisition_day = as_day(acquisition_end, "acquisition_end", optional=True)
+    if acquisition_day is None:
+        acquisition_day = start - pd.Timedelta(weeks=12)
     history_end = start - pd.Timedelta(days=1)
-    if acquisition_end is None:
-        acquisition_end = str((start - pd.Timedelta(weeks=12)).date())
     synthetic = generate_transactions(
         n_customers,
         seed=seed,
-        start=history_start,
+        start=history_day,
         end=history_end,
-        acquisition_end=acquisition_end,
+        acquisition_end=acquisition_day,
     )
     customers = synthetic.customers
     transactions = synthetic.transactions
@@ -342,9 +348,9 @@ def generate_campaign(
         "control": control,
         "lifts": lift_table,
         "recency_scale": {arm: float(value) for arm, value in scales.items()},
-        "history_start": str(pd.Timestamp(history_start).date()),
+        "history_start": str(history_day.date()),
         "campaign_start": str(start.date()),
-        "acquisition_end": str(acquisition_end),
+        "acquisition_end": str(acquisition_day.date()),
         "campaign_weeks": float(campaign_weeks),
         "dormant_rate": float(dormant_rate),
         "channels": dict(

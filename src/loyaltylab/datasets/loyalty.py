@@ -9,7 +9,9 @@ purchasing, Gamma-Gamma spend), :func:`generate_loyalty` adds
   enrols at the till, at their first purchase on or after the program launch (customers without
   one cannot enrol). Enrolment has **no effect** on buying here: any member/non-member gap in the
   data is pure self-selection (``truth["program_effect"] == 0``).
-* a **simple points program** (:class:`PointsProgram`), booked on the rewards points ledger
+* a **simple points program** (:class:`SyntheticPointsProgram`: a rewards
+  :class:`~loyaltylab.config.programs.PointsRules` plus the members' redemption behaviour and
+  tiers), booked on the rewards points ledger
   (:class:`~loyaltylab.rewards.ledger.PointsLedger`, the same engine as the reward simulation):
   a member earns ``floor(amount * earn_rate)`` points on every purchase from enrolment on; right
   after a purchase that brings the balance to at least ``redemption_threshold`` points the
@@ -17,7 +19,8 @@ purchasing, Gamma-Gamma spend), :func:`generate_loyalty` adds
   ``redemption_threshold`` points as the balance covers; points **expire on inactivity**: when a
   member makes no purchase for ``expiry_days`` days, the whole balance expires ``expiry_days``
   days after their last purchase (also after the last purchase, if that date is before the
-  observation end) - the ledger's ``after_inactivity_days`` policy.
+  observation end) - the expiry policy ``after_inactivity_days`` of the default rules
+  (:data:`~loyaltylab.datasets.loyalty_points.SYNTHETIC_POINTS_RULES`).
 * **tiers** by points earned to date (``tier_thresholds``), and an enrolment **channel**.
 
 The simulation is vectorised over members (it loops over the *k*-th purchase of every member, not
@@ -39,7 +42,7 @@ import argparse
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,15 +52,21 @@ from scipy.special import expit
 
 from loyaltylab.data import LoadedTransactions
 from loyaltylab.data.loyalty import LoadedLedger, LoadedMembers, load_ledger, load_members
-from loyaltylab.datasets.loyalty_points import PointsProgram, book_points
+from loyaltylab.datasets.loyalty_points import (
+    SYNTHETIC_POINTS_RULES,
+    SyntheticPointsProgram,
+    book_points,
+)
 from loyaltylab.errors import ParameterError
+from loyaltylab.rules import as_day
 
 __all__ = [
     "SNAPSHOT_FILES",
     "SNAPSHOT_SETTINGS",
     "SYNTHETIC_LOYALTY",
-    "PointsProgram",
+    "SYNTHETIC_POINTS_RULES",
     "SyntheticLoyalty",
+    "SyntheticPointsProgram",
     "generate_loyalty",
     "load_synthetic_loyalty",
     "resolve_ledger",
@@ -137,7 +146,7 @@ def simulate_program(
     transactions: pd.DataFrame,
     customers: pd.DataFrame,
     *,
-    program: PointsProgram | None = None,
+    program: SyntheticPointsProgram | None = None,
     program_start: Any = None,
     observation_end: Any = None,
     enrol_base: float = 0.3,
@@ -154,13 +163,14 @@ def simulate_program(
     customers : pandas.DataFrame
         One row per customer with ``customer_id`` and ``lam`` (true purchase rate), e.g.
         ``SyntheticTransactions.customers``.
-    program : PointsProgram, optional
+    program : SyntheticPointsProgram, optional
         The program (default settings when ``None``).
     program_start : date-like, optional
-        Launch date; default the first transaction's day.
+        Launch day, read by :func:`loyaltylab.rules.as_day` (a time of day is dropped: members
+        enrol from the start of that day); default the first transaction's day.
     observation_end : date-like, optional
-        Last day observed (expiries after it are not in the ledger); default the last
-        transaction's day.
+        Last day observed, read by :func:`loyaltylab.rules.as_day` (expiries after it are not
+        in the ledger); default the last transaction's day.
     enrol_base : float, default 0.3
         Enrolment probability of a customer with the median ``lam``.
     enrol_slope : float, default 1.0
@@ -182,7 +192,7 @@ def simulate_program(
         (reward cost / revenue), ``program_effect`` (0: enrolment does not change buying) and the
         settings used.
     """
-    program = program or PointsProgram()
+    program = program or SyntheticPointsProgram()
     if not 0 < enrol_base < 1:
         raise ParameterError(f"parameter 'enrol_base' must be in (0, 1), got {enrol_base}")
     missing = {"customer_id", "lam"} - set(customers.columns)
@@ -194,14 +204,13 @@ def simulate_program(
     )
     if "order_id" not in tx.columns:
         tx["order_id"] = [f"o{index:07d}" for index in range(len(tx))]
-    first_day = tx["timestamp"].min().normalize()
-    launch = first_day if program_start in (None, "") else pd.Timestamp(program_start)
-    end = (
-        tx["timestamp"].max().normalize()
-        if observation_end in (None, "")
-        else pd.Timestamp(observation_end)
-    )
-    end_exclusive = end.normalize() + pd.Timedelta(days=1)
+    launch = as_day(program_start, "program_start", optional=True)
+    if launch is None:
+        launch = tx["timestamp"].min().normalize()
+    end = as_day(observation_end, "observation_end", optional=True)
+    if end is None:
+        end = tx["timestamp"].max().normalize()
+    end_exclusive = end + pd.Timedelta(days=1)
     late = tx["timestamp"] >= end_exclusive
     if late.any():
         raise ParameterError(
@@ -272,14 +281,11 @@ def simulate_program(
         "points_outstanding": issued - redeemed - expired,
         "redemption_rate": redeemed / issued if issued else float("nan"),
         "breakage_rate": expired / issued if issued else float("nan"),
-        "reward_cost": redeemed * program.point_value,
+        "reward_cost": redeemed * program.points.point_value,
         "revenue": revenue,
-        "reward_cost_share": redeemed * program.point_value / revenue,
+        "reward_cost_share": redeemed * program.points.point_value / revenue,
         "program_effect": 0.0,
-        "program": {
-            **asdict(program),
-            "tier_thresholds": dict(program.tier_thresholds),
-        },
+        "program": program.settings(),
         "program_start": launch.date().isoformat(),
         "observation_end": end.date().isoformat(),
         "enrol_base": enrol_base,
@@ -301,7 +307,7 @@ def generate_loyalty(
     seed: int = 0,
     start: Any = "2024-01-01",
     end: Any = "2025-12-31",
-    program: PointsProgram | None = None,
+    program: SyntheticPointsProgram | None = None,
     program_start: Any = None,
     enrol_base: float = 0.3,
     enrol_slope: float = 1.0,
@@ -318,7 +324,7 @@ def generate_loyalty(
     start, end : date-like
         The observation window of the transactions; ``end`` is also the observation end of the
         ledger.
-    program : PointsProgram, optional
+    program : SyntheticPointsProgram, optional
         The points program (defaults when ``None``).
     program_start : date-like, optional
         Launch date (default ``start``); a later launch leaves a pre-program baseline.

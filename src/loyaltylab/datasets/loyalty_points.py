@@ -1,105 +1,168 @@
-"""The synthetic data's points program: its settings and its booking on the rewards ledger.
+"""The synthetic data's points program: its rules, its members' behaviour, its booking.
 
-:class:`PointsProgram` speaks the rewards points vocabulary (earn rate, point value, redemption
-threshold, expiry policy and days); :func:`book_points` books members' purchases on the one
-points engine of the package, :class:`~loyaltylab.rewards.ledger.PointsLedger`, with whole-balance
-expiry after ``expiry_days`` without a purchase (the ledger's ``after_inactivity_days``) on the
-purchase times. Used by :mod:`loyaltylab.datasets.loyalty`.
+:class:`SyntheticPointsProgram` holds a real :class:`~loyaltylab.config.programs.PointsRules` -
+the one points vocabulary of the package (earn rate, point value, redemption threshold, expiry
+policy and days) - plus the behaviour of the synthetic members that is no program rule (how
+likely they redeem, the tiers they are reported in). :func:`book_points` books members'
+purchases on the one points engine of the package,
+:class:`~loyaltylab.rewards.ledger.PointsLedger`, on the purchase times. Used by
+:mod:`loyaltylab.datasets.loyalty`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from typing import ClassVar
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from loyaltylab.config.programs import PointsRules
 from loyaltylab.errors import ParameterError
 from loyaltylab.rewards.ledger import PointsLedger
 from loyaltylab.rewards.mechanics.points import points_for_purchases
 
-__all__ = ["PointsProgram", "book_points"]
+__all__ = ["SYNTHETIC_POINTS_RULES", "SyntheticPointsProgram", "book_points"]
+
+#: The points rules of the synthetic data (and of the committed snapshot): 1 point per currency
+#: unit, rewards of 200 points worth 0.01 each, the whole balance expiring after 365 days
+#: without a purchase.
+SYNTHETIC_POINTS_RULES = PointsRules(
+    earn_rate=1.0,
+    point_value=0.01,
+    redemption_threshold=200.0,
+    expiry="after_inactivity_days",
+    expiry_days=365,
+)
+# what booking on purchase times can do: the lot policies and lock days need the weekly clock
+_EXPIRY_ON_PURCHASE_TIMES = ("after_inactivity_days", "never")
+
+
+def _default_tiers() -> dict[str, float]:
+    return {"base": 0.0, "silver": 500.0, "gold": 1500.0}
 
 
 @dataclass(frozen=True)
-class PointsProgram:
-    """The synthetic data's points program, in the vocabulary of the rewards ``PointsRules``.
+class SyntheticPointsProgram:
+    """The synthetic data's points program: program rules plus members' behaviour.
 
-    Its points are booked on the rewards :class:`~loyaltylab.rewards.ledger.PointsLedger` with
-    the ledger's ``after_inactivity_days`` expiry; earning is the rewards
-    :func:`~loyaltylab.rewards.mechanics.points.points_for_purchases`, rounded down per
-    purchase. Only the redemption behaviour (all whole rewards, right after a purchase, with
-    ``redeem_probability``) and the tiers by points earned to date are its own.
+    The rules are a :class:`~loyaltylab.config.programs.PointsRules`, booked on the rewards
+    :class:`~loyaltylab.rewards.ledger.PointsLedger` on the purchase times; earning is the
+    rewards :func:`~loyaltylab.rewards.mechanics.points.points_for_purchases`, rounded down per
+    purchase. Only the members' behaviour is the data's own: after a purchase that brings the
+    balance to ``points.redemption_threshold`` or more, a member redeems, with
+    ``redeem_probability``, as many whole rewards as the balance covers; the members' tiers
+    are by points earned to date.
 
     Attributes
     ----------
-    earn_rate : float, default 1.0
-        Points per currency unit spent (rounded down per purchase).
-    redemption_threshold : float, default 200.0
-        Points per reward; redemptions are whole multiples of it.
+    points : PointsRules, default :data:`SYNTHETIC_POINTS_RULES`
+        The program's points rules. Booking on purchase times supports expiry
+        ``"after_inactivity_days"`` (the whole balance ``expiry_days`` after the last purchase)
+        or ``"never"``, no lock days, no reward catalogue (rewards of
+        ``redemption_threshold`` points) and no endowed points.
     redeem_probability : float, default 0.5
         Chance that a member with enough points redeems right after a purchase.
-    expiry_days : int, default 365
-        Inactivity (days without a purchase) after which the whole balance expires.
-    point_value : float, default 0.01
-        Cost to the firm of one redeemed point, in currency.
     tier_thresholds : mapping of str to float
-        Tier name → points earned to date needed for it (the lowest must be 0).
-    expiry : str
-        Always ``"after_inactivity_days"`` (a class constant, read by the ledger).
-    lock_days, points_per_purchase
-        Always 0 (class constants, read by the ledger and the earning rule).
+        Tier name -> points earned to date needed for it (the lowest must be 0).
+
+    Examples
+    --------
+    >>> program = SyntheticPointsProgram().with_rules(expiry_days=90)
+    >>> program.points.expiry, program.points.expiry_days, program.points.redemption_threshold
+    ('after_inactivity_days', 90, 200.0)
     """
 
-    expiry: ClassVar[str] = "after_inactivity_days"
-    lock_days: ClassVar[int] = 0
-    points_per_purchase: ClassVar[float] = 0.0
-
-    earn_rate: float = 1.0
-    redemption_threshold: float = 200.0
+    points: PointsRules = SYNTHETIC_POINTS_RULES
     redeem_probability: float = 0.5
-    expiry_days: int = 365
-    point_value: float = 0.01
-    tier_thresholds: Mapping[str, float] = field(
-        default_factory=lambda: {"base": 0.0, "silver": 500.0, "gold": 1500.0}
-    )
+    tier_thresholds: Mapping[str, float] = field(default_factory=_default_tiers)
 
     def __post_init__(self) -> None:
-        checks = {
-            "earn_rate": self.earn_rate > 0,
-            "redemption_threshold": self.redemption_threshold > 0,
-            "redeem_probability": 0 <= self.redeem_probability <= 1,
-            "expiry_days": self.expiry_days >= 1,
-            "point_value": self.point_value >= 0,
+        rules = self.points
+        if not isinstance(rules, PointsRules):
+            raise ParameterError(
+                f"SyntheticPointsProgram 'points' must be a PointsRules, got "
+                f"{type(rules).__name__}; build it with PointsRules(...) or "
+                f"SyntheticPointsProgram().with_rules(...)"
+            )
+        unsupported = {
+            "expiry": rules.expiry not in _EXPIRY_ON_PURCHASE_TIMES,
+            "lock_days": rules.lock_days != 0,
+            "catalogue": bool(rules.catalogue),
+            "endowed_points": rules.endowed_points != 0,
         }
-        for name, ok in checks.items():
-            if not ok:
-                raise ParameterError(
-                    f"PointsProgram {name!r} is out of range: {getattr(self, name)}"
-                )
+        wrong = [name for name, bad in unsupported.items() if bad]
+        if wrong:
+            given = {name: getattr(rules, name) for name in wrong}
+            raise ParameterError(
+                f"SyntheticPointsProgram 'points' uses rules the synthetic booking on purchase "
+                f"times does not model: {given}; use expiry {list(_EXPIRY_ON_PURCHASE_TIMES)}, "
+                f"lock_days 0, no catalogue (rewards of redemption_threshold points) and no "
+                f"endowed points, or simulate the program with loyaltylab.rewards"
+            )
+        if not 0 <= self.redeem_probability <= 1:
+            raise ParameterError(
+                f"SyntheticPointsProgram 'redeem_probability' is out of range: "
+                f"{self.redeem_probability} (give a probability in [0, 1])"
+            )
         if not self.tier_thresholds or min(self.tier_thresholds.values()) != 0:
             raise ParameterError(
-                f"PointsProgram 'tier_thresholds' needs a tier at 0 points, got "
+                f"SyntheticPointsProgram 'tier_thresholds' needs a tier at 0 points, got "
                 f"{dict(self.tier_thresholds)}"
             )
+
+    def with_rules(self, **changes: Any) -> SyntheticPointsProgram:
+        """Return a copy whose points rules have ``changes`` (validated as ``PointsRules``).
+
+        Parameters
+        ----------
+        **changes
+            ``PointsRules`` fields, e.g. ``expiry_days=60`` or ``point_value=0.02``.
+
+        Returns
+        -------
+        SyntheticPointsProgram
+
+        Raises
+        ------
+        loyaltylab.errors.ConfigError
+            A value the points rules refuse, named ``points.<field>``.
+        """
+        rules = PointsRules(**{**self.points.model_dump(), **changes})
+        return replace(self, points=rules)
 
     @property
     def tiers(self) -> tuple[str, ...]:
         """Tier names from lowest to highest threshold."""
         return tuple(sorted(self.tier_thresholds, key=self.tier_thresholds.__getitem__))
 
+    def settings(self) -> dict[str, Any]:
+        """Return the settings the synthetic data's truth records (``truth["program"]``).
+
+        Returns
+        -------
+        dict
+            ``earn_rate``, ``redemption_threshold``, ``redeem_probability``, ``expiry_days``,
+            ``point_value``, ``tier_thresholds``.
+        """
+        return {
+            "earn_rate": self.points.earn_rate,
+            "redemption_threshold": self.points.redemption_threshold,
+            "redeem_probability": self.redeem_probability,
+            "expiry_days": self.points.expiry_days,
+            "point_value": self.points.point_value,
+            "tier_thresholds": dict(self.tier_thresholds),
+        }
+
     def summary(self) -> pd.DataFrame:
-        """Return the program's settings as a two-column table (``setting``, ``value``)."""
-        values = asdict(self)
-        values["tier_thresholds"] = dict(self.tier_thresholds)
-        return pd.DataFrame(list(values.items()), columns=["setting", "value"])
+        """Return :meth:`settings` as a two-column table (``setting``, ``value``)."""
+        return pd.DataFrame(list(self.settings().items()), columns=["setting", "value"])
 
 
 def book_points(
     purchases: pd.DataFrame,
-    program: PointsProgram,
+    program: SyntheticPointsProgram,
     end_exclusive: pd.Timestamp,
     rng: np.random.Generator,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -114,7 +177,7 @@ def book_points(
     purchases : pandas.DataFrame
         Members' purchases (``customer_id``, ``timestamp``, ``amount``, ``order_id``), sorted
         by customer and time.
-    program : PointsProgram
+    program : SyntheticPointsProgram
     end_exclusive : pandas.Timestamp
         The day after the observation end.
     rng : numpy.random.Generator
@@ -131,8 +194,8 @@ def book_points(
     --------
     >>> purchases = pd.DataFrame({"customer_id": ["a", "a"], "amount": [150.0, 80.0],
     ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-03-01"]), "order_id": ["1", "2"]})
-    >>> program = PointsProgram(redemption_threshold=100.0, redeem_probability=1.0,
-    ...     expiry_days=30)
+    >>> program = SyntheticPointsProgram(redeem_probability=1.0).with_rules(
+    ...     redemption_threshold=100.0, expiry_days=30)
     >>> rows, balances = book_points(purchases, program, pd.Timestamp("2024-06-01"),
     ...     np.random.default_rng(0))
     >>> rows["kind"].tolist(), rows["points"].tolist()
@@ -141,14 +204,14 @@ def book_points(
     ids, member_index = np.unique(purchases["customer_id"].to_numpy(), return_inverse=True)
     times = purchases["timestamp"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     amounts = purchases["amount"].to_numpy(dtype=float)
-    earn = np.floor(points_for_purchases(program, amounts, 1))
+    earn = np.floor(points_for_purchases(program.points, amounts, 1))
     orders = purchases["order_id"].astype(str).to_numpy()
     redeem_draws = rng.random(len(purchases))
     rank = purchases.groupby("customer_id", sort=False).cumcount().to_numpy()
     by_rank = np.argsort(rank, kind="stable")
     bounds = np.searchsorted(rank[by_rank], np.arange(rank.max(initial=-1) + 2))
-    threshold = program.redemption_threshold
-    ledger = PointsLedger(program, len(ids), dtype=np.float64, tick=np.timedelta64(1, "ns"))
+    threshold = program.points.redemption_threshold
+    ledger = PointsLedger(program.points, len(ids), dtype=np.float64, tick=np.timedelta64(1, "ns"))
 
     issued = np.zeros(len(ids))
     redeemed = np.zeros(len(ids))
