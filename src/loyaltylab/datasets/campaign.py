@@ -272,9 +272,9 @@ def generate_campaign(
     frequency = np.bincount(purchase_days["pos"].to_numpy(), minlength=n) - 1
     last = pd.Series(stamps.to_numpy()).groupby(position).max().reindex(range(n)).to_numpy()
     first = customers["first_purchase"].to_numpy()
-    week = np.timedelta64(7, "D")
-    recency_weeks = (start.to_datetime64() - last) / week
-    tenure_weeks = (start.to_datetime64() - first) / week
+    week = pd.Timedelta(weeks=1)
+    recency_weeks = ((start - pd.DatetimeIndex(last)) / week).to_numpy(dtype=float)
+    tenure_weeks = ((start - pd.DatetimeIndex(first)) / week).to_numpy(dtype=float)
 
     rng = np.random.default_rng([int(seed), 20250])
     channel_p = np.asarray(channel_shares, dtype=float)
@@ -293,7 +293,7 @@ def generate_campaign(
             lift = np.zeros(n)
         else:
             base = np.array([lift_table[arm][c] for c in CHANNELS])[
-                pd.Index(CHANNELS).get_indexer(channel)
+                pd.Index(CHANNELS).get_indexer(pd.Index(channel))
             ]
             lift = base * np.exp(-recency_weeks / float(scales[arm]))
         mu[arm] = campaign_weeks * rate * (1.0 + lift)

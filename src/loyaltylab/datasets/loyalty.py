@@ -251,9 +251,9 @@ def simulate_program(
         truth_frame[column] = truth_frame[column].fillna(0.0)
     thresholds = [program.tier_thresholds[tier] for tier in program.tiers]
     tier_index = np.searchsorted(thresholds, truth_frame["points_issued"].to_numpy(), side="right")
-    truth_frame["tier"] = np.where(
-        truth_frame["enrolled"], np.asarray(program.tiers)[np.maximum(tier_index - 1, 0)], None
-    )
+    tier_names = np.asarray(program.tiers, dtype=object)[np.maximum(tier_index - 1, 0)]
+    no_tier = np.full(len(truth_frame), None, dtype=object)
+    truth_frame["tier"] = np.where(truth_frame["enrolled"].to_numpy(bool), tier_names, no_tier)
 
     members = (
         truth_frame.loc[truth_frame["enrolled"], ["customer_id", "enrolled_at", "tier", "channel"]]
