@@ -1,10 +1,13 @@
-"""Validation of notebook parameters.
+"""The first coercers of notebook parameters, kept for the code that still calls them.
 
-papermill hands notebooks whatever the command line or ``reports.yaml`` said: ``-p flag no`` arrives
-as the string ``"no"``, ``-p models bgnbd,pareto_nbd`` as a string, a YAML date as a string. The
-report notebooks therefore pass their parameters cell through these coercers in the next cell, so a
-wrong value stops the run with one :class:`~loyaltylab.errors.ParameterError` that names the
-parameter, instead of failing somewhere later.
+The report notebooks validate their parameters with one typed model each
+(:mod:`loyaltylab.reports.notebooks.parameters`: ``params = CLVParameters.from_namespace(
+globals())``), which is the one home of how papermill's strings are read. What is left here is
+used by small test notebooks of the runner and by tests: :func:`as_int`, :func:`as_date` (the
+date rule of :func:`loyaltylab.rules.as_day`), :func:`as_str_list` (the list reading of
+:func:`loyaltylab.reports.notebooks.parameters.read_names`), :func:`as_mapping` and
+:func:`resolve_output_dir`. Each raises one :class:`~loyaltylab.errors.ParameterError` naming the
+parameter.
 """
 
 from __future__ import annotations
@@ -17,51 +20,16 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from loyaltylab.errors import ParameterError
+from loyaltylab.errors import LoyaltyLabError, ParameterError
 from loyaltylab.rules import as_day
 
 __all__ = [
-    "as_bool",
-    "as_choice",
     "as_date",
-    "as_float",
     "as_int",
     "as_mapping",
-    "as_output_dir",
     "as_str_list",
     "resolve_output_dir",
 ]
-
-_TRUE = {"true", "yes", "y", "1", "on"}
-_FALSE = {"false", "no", "n", "0", "off"}
-
-
-def as_bool(value: Any, name: str) -> bool:
-    """Return ``value`` as a bool, accepting ``"yes"``/``"no"``, ``"true"``/``"false"``, 1/0.
-
-    Parameters
-    ----------
-    value : Any
-        The raw parameter value.
-    name : str
-        The parameter name, used in the error message.
-
-    Returns
-    -------
-    bool
-
-    Examples
-    --------
-    >>> as_bool("no", "show_plots")
-    False
-    """
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise ParameterError(f"parameter {name!r} must be true/false (or yes/no), got {value!r}")
 
 
 def as_int(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -93,36 +61,6 @@ def as_int(value: Any, name: str, *, minimum: int | None = None, maximum: int | 
     return result
 
 
-def as_float(
-    value: Any, name: str, *, minimum: float | None = None, maximum: float | None = None
-) -> float:
-    """Return ``value`` as a finite float within ``[minimum, maximum]``.
-
-    Parameters
-    ----------
-    value : Any
-        The raw parameter value (a number, or a string of one such as ``"0.1"`` or ``"1e3"``).
-    name : str
-        The parameter name, used in the error message.
-    minimum, maximum : float, optional
-        Inclusive bounds.
-
-    Returns
-    -------
-    float
-    """
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        result = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"parameter {name!r} must be a number, got {value!r}") from None
-    if result != result or result in (float("inf"), float("-inf")):
-        raise ParameterError(f"parameter {name!r} must be finite, got {value!r}")
-    _check_bounds(result, name, minimum, maximum)
-    return result
-
-
 def _check_bounds(value: float, name: str, minimum: float | None, maximum: float | None) -> None:
     if minimum is not None and value < minimum:
         raise ParameterError(f"parameter {name!r} must be >= {minimum}, got {value}")
@@ -130,23 +68,8 @@ def _check_bounds(value: float, name: str, minimum: float | None, maximum: float
         raise ParameterError(f"parameter {name!r} must be <= {maximum}, got {value}")
 
 
-def as_choice(value: Any, name: str, choices: Iterable[str]) -> str:
-    """Return ``value`` if it is one of ``choices`` (case-insensitive), else raise.
-
-    Parameters
-    ----------
-    value : Any
-        The raw parameter value.
-    name : str
-        The parameter name, used in the error message.
-    choices : iterable of str
-        The allowed values, in their canonical spelling.
-
-    Returns
-    -------
-    str
-        The canonical spelling of the chosen value.
-    """
+def _choice(value: Any, name: str, choices: Iterable[str]) -> str:
+    """Return the canonical spelling of ``value`` among ``choices`` (case-insensitive)."""
     options = list(choices)
     if isinstance(value, str):
         for option in options:
@@ -161,7 +84,9 @@ def as_str_list(
     """Return ``value`` as a list of strings.
 
     Accepts a list/tuple, a comma-separated string (``"bgnbd,pareto_nbd"``), a YAML/JSON list in
-    a string (``"[a, b]"``), or a single name. ``None`` and ``""`` give an empty list.
+    a string (``"[a, b]"``), or a single name, read as
+    :func:`loyaltylab.reports.notebooks.parameters.read_names` reads them. ``None`` and ``""``
+    give an empty list.
 
     Parameters
     ----------
@@ -170,36 +95,36 @@ def as_str_list(
     name : str
         The parameter name, used in the error message.
     choices : iterable of str, optional
-        If given, every element must be one of these (case-insensitive).
+        If given, every element must be one of these (case-insensitive); the canonical spelling
+        is returned.
     allow_empty : bool, default True
         Whether an empty list is acceptable.
 
     Returns
     -------
     list of str
+
+    Examples
+    --------
+    >>> as_str_list("pareto_nbd, BGNBD", "models", choices=["bgnbd", "pareto_nbd"])
+    ['pareto_nbd', 'bgnbd']
     """
-    if value is None:
-        items: list[Any] = []
-    elif isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            try:
-                parsed = yaml.safe_load(text)
-            except yaml.YAMLError:
-                raise ParameterError(f"parameter {name!r}: cannot read list {value!r}") from None
-            items = list(parsed or [])
-        else:
-            items = [part.strip() for part in text.split(",") if part.strip()]
-    elif isinstance(value, Sequence):
-        items = list(value)
-    else:
+    from loyaltylab.reports.notebooks.parameters import read_names
+
+    try:
+        items = read_names(value)
+    except LoyaltyLabError:
+        raise ParameterError(f"parameter {name!r}: cannot read list {value!r}") from None
+    if items is None:
+        items = []
+    if not isinstance(items, Sequence) or isinstance(items, str):
         raise ParameterError(f"parameter {name!r} must be a list of names, got {value!r}")
     bad = [item for item in items if not isinstance(item, str) or not item.strip()]
     if bad:
         raise ParameterError(f"parameter {name!r} must hold non-empty names, got {bad[:5]!r}")
     result = [item.strip() for item in items]
     if choices is not None:
-        result = [as_choice(item, name, choices) for item in result]
+        result = [_choice(item, name, choices) for item in result]
     if not allow_empty and not result:
         raise ParameterError(f"parameter {name!r} must name at least one value")
     return result
@@ -263,20 +188,7 @@ def as_date(value: Any, name: str, *, optional: bool = False) -> pd.Timestamp | 
     return as_day(value, name, optional=optional)
 
 
-def as_output_dir(value: Any, name: str = "output_dir") -> Path:
-    """Return ``value`` as a directory path, creating it if needed.
-
-    Parameters
-    ----------
-    value : Any
-        A path string.
-    name : str, default "output_dir"
-        The parameter name, used in the error message.
-
-    Returns
-    -------
-    pathlib.Path
-    """
+def _output_dir(value: Any, name: str) -> Path:
     if not isinstance(value, str | Path) or not str(value).strip():
         raise ParameterError(f"parameter {name!r} must be a directory path, got {value!r}")
     path = Path(value).expanduser()
@@ -311,4 +223,4 @@ def resolve_output_dir(value: Any, report: str, name: str = "output_dir") -> Pat
 
     if value is None or (isinstance(value, str) and not value.strip()):
         value = project_root() / "reports" / "scratch" / report
-    return as_output_dir(value, name)
+    return _output_dir(value, name)
