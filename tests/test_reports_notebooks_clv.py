@@ -195,3 +195,13 @@ def test_clv_table_is_sorted_with_intervals(small_analysis):
     one = result.per_customer.iloc[0]
     assert by_id.loc[one["customer_id"], "clv"] == one["clv"]
     assert "clv_low" not in clv_table(result).columns
+
+
+def test_a_column_mapped_twice_is_rejected(tmp_path):
+    # Drift fixed in issue 8: the old reader of the notebooks (params.as_mapping, json.loads)
+    # kept the last of two equal keys, so a column mapped twice silently used the second one.
+    text = '{"customer_id": "cust", "customer_id": "client"}'
+    with pytest.raises(
+        ParameterError, match=r"parameter columns: .*'customer_id' is written twice"
+    ):
+        _validate(tmp_path, columns=text)
