@@ -1,50 +1,71 @@
 """Load a transaction log into the canonical Transactions frame, with a data-quality table.
 
-A transaction log has one row per purchase. :func:`load_transactions` reads it from a CSV or
-Parquet file or a DataFrame, renames the user's columns to the canonical names of ``DESIGN.md``
-(``customer_id``, ``timestamp``, ``amount`` and optionally ``order_id``, ``channel``, ``store``,
-``member``, ``points_*``), parses and validates every value, applies the documented policies for
-duplicates, returns and late rows, and records in a data-quality table every row it changed or
-removed, by reason, with the number of rows and the amount involved. Nothing is dropped silently.
+A transaction log has one row per purchase, or one row per **order line** (an invoice line with
+product, quantity and unit price). :func:`load_transactions` reads it from a CSV or Parquet file
+(:mod:`loyaltylab.data.read`: format, compression and delimiter problems are found there) or a
+DataFrame, renames the user's columns to the canonical names of ``DESIGN.md`` (``customer_id``,
+``timestamp``, ``amount`` and optionally ``order_id``, ``product``, ``quantity``,
+``unit_price``, ``is_return``, ``channel``, ``store``, ``member``, ``points_*``), parses and
+validates every value, applies the documented policies for duplicates, returns and late rows,
+and records in a data-quality table every row it changed or removed, by reason, with the number
+of rows and the amount involved. Nothing is dropped silently, and the table adds up: rows read =
+rows loaded + rows removed, money read = money loaded + money removed
+(:meth:`LoadedTransactions.reconcile`).
 
 Policies (each check is one row of :attr:`LoadedTransactions.quality`, also when nothing happened):
 
 * Customer ids and timestamps follow the input rules of :mod:`loyaltylab.rules`: ids are
-  normalised strings (whitespace stripped, ``123.0`` -> ``"123"``, ``"00123"`` kept; a numeric-id
-  file and a string-id file give identical ids); timestamps are ISO 8601 (``1997-01-01``,
-  ``19970101``, ``1997-01-01 10:30``, ``1997-01-01T10:30:00+02:00``) unless ``date_format`` is
-  given, and timezone-aware ones are converted to UTC and made naive. A column mixing aware and
-  naive values raises by default (``mixed_timezones="error"``); ``mixed_timezones="utc"`` reads
-  the naive ones as UTC. A timestamp outside 1677-09-22 .. 2262-04-10 counts as unparseable.
+  normalised strings (whitespace stripped, ``123.0`` -> ``"123"``, ``"00123"`` kept); NA-like
+  tokens (``"NA"``, ``"null"``, ``"None"``, ``"#N/A"``, ...; option ``na_ids``) are missing ids;
+  float ids above 2**53 (digits already lost) are refused. Timestamps are ISO 8601 unless
+  ``date_format`` is given (``"%m/%d/%Y %H:%M"`` reads ``12/1/2010 8:26``); timezone-aware ones
+  are converted to UTC and made naive (``mixed_timezones``). A timestamp outside
+  1677-09-22 .. 2262-04-10 counts as unparseable.
+* ``amount`` is the line's money; without an amount column it is ``quantity`` x
+  ``unit_price``. ``decimal`` and ``thousands`` give the number format (``1.234,50``).
 * Missing customer ids, unparseable timestamps and missing, non-numeric or infinite amounts raise
-  (``invalid="error"``) or are dropped and counted (``invalid="drop"``).
-* Exact duplicate rows (all loaded columns equal): ``duplicates="drop"`` (default) keeps the first,
-  ``"keep"`` keeps all, ``"error"`` raises.
+  (``invalid="error"``) or are dropped and counted (``invalid="drop"``). An amount above
+  ``max_amount`` in magnitude (default 1e9), or an order totalling more, is refused: such a value
+  is a unit or parsing error far more often than a sale.
+* Duplicate rows are **full-row** duplicates: equal in every column of the source, mapped or
+  not (product, quantity, unit price ...), and in the parsed canonical values.
+  ``duplicates="drop"`` (default) keeps the first, ``"keep"`` keeps all, ``"error"`` raises.
+  Two lines of one invoice with the same amount but different products are not duplicates.
 * Rows after ``observation_end`` (a day, inclusive): ``after_end="error"`` (default) or ``"drop"``.
-* Negative amounts are returns. ``returns="net"`` (default) nets each return against the same
-  customer's purchases **in the same order** (rows with the same ``order_id``) or, without an
-  order id, **on the same calendar day**: the return rows are removed and the matching purchase
-  rows are reduced pro rata so that their total equals the net amount. A purchase whose net is
-  zero or negative (fully returned) is dropped with its returns; a return with no purchase in the
-  same order/day is dropped. ``returns="drop"`` drops every negative row; ``"error"`` raises.
+* Returns: see :mod:`loyaltylab.data.returns` (``returns="net"`` nets a return inside its order
+  or day, and a cancellation document - ``is_return`` flag, an order id starting with
+  ``cancellation_prefix`` or an order without purchases - against the customer's earlier
+  purchases; ``"drop"``; ``"error"``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from loyaltylab.data.read import read_table
+from loyaltylab.data.returns import RETURN_POLICIES, apply_returns
+from loyaltylab.data.rows import RowProblems, row_labels
+from loyaltylab.data.values import (
+    ceiling_above,
+    line_amounts,
+    number_format,
+    parse_amounts,
+    parse_flags,
+    positive_option,
+    text_option,
+)
 from loyaltylab.errors import DataValidationError, ParameterError
 from loyaltylab.rules import (
     QUALITY_COLUMNS,
     QualityLog,
     as_day,
+    inexact_id_problem,
     parse_customer_ids,
     parse_timestamps,
     timestamp_problem,
@@ -52,6 +73,8 @@ from loyaltylab.rules import (
 
 __all__ = [
     "CANONICAL_COLUMNS",
+    "DEFAULT_MAX_AMOUNT",
+    "LINE_COLUMNS",
     "OPTIONAL_COLUMNS",
     "QUALITY_COLUMNS",
     "REQUIRED_COLUMNS",
@@ -60,14 +83,16 @@ __all__ = [
 ]
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("customer_id", "timestamp", "amount")
-OPTIONAL_COLUMNS: tuple[str, ...] = ("order_id", "channel", "store", "member")
+#: Columns of a line-level log (an invoice line): ``amount`` = ``quantity`` x ``unit_price``
+#: when no amount column is given; ``is_return`` flags a cancellation line.
+LINE_COLUMNS: tuple[str, ...] = ("product", "quantity", "unit_price", "is_return")
+OPTIONAL_COLUMNS: tuple[str, ...] = ("order_id", *LINE_COLUMNS, "channel", "store", "member")
 CANONICAL_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+#: Default ceiling of a line's or an order's amount (in the data's currency).
+DEFAULT_MAX_AMOUNT = 1e9
 
 _POINTS_PREFIX = "points_"
-_MAX_EXAMPLES = 5
-_PARQUET_SUFFIXES = (".parquet", ".pq")
-_CSV_SUFFIXES = (".csv", ".txt", ".tsv", ".dat")
-_COMPRESSION_SUFFIXES = (".gz", ".bz2", ".zip", ".xz", ".zst")
+_NUMERIC_LINE_COLUMNS = ("quantity", "unit_price")
 
 
 @dataclass(frozen=True)
@@ -91,9 +116,15 @@ class LoadedTransactions:
     observation_end : pandas.Timestamp or None
         The last day of observation used for the ``after_end`` check.
     ignored_columns : tuple of str
-        Source columns that are not canonical and were not loaded.
+        Source columns that are not canonical and were not loaded (they still count for
+        duplicates).
     policy : dict
         The policies applied (``returns``, ``duplicates``, ...).
+    amount_read : float
+        Sum of the valid amounts in the source (NaN when unknown).
+    notes : tuple of str
+        What reading decided (a misnamed file's real format, a trailing delimiter, an amount
+        computed from quantity x unit price).
     """
 
     transactions: pd.DataFrame
@@ -103,6 +134,38 @@ class LoadedTransactions:
     observation_end: pd.Timestamp | None = None
     ignored_columns: tuple[str, ...] = ()
     policy: dict[str, Any] = field(default_factory=dict)
+    amount_read: float = float("nan")
+    notes: tuple[str, ...] = ()
+
+    def reconcile(self) -> pd.DataFrame:
+        """Return how rows and money get from the source to the loaded frame.
+
+        Columns ``step``, ``rows``, ``amount``; the ``unexplained`` line is 0 when the quality
+        table adds up.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> raw = pd.DataFrame({"customer_id": ["1", "1", "2"], "amount": [5.0, 5.0, 3.0],
+        ...                     "timestamp": ["2024-01-05"] * 3})
+        >>> load_transactions(raw).reconcile()
+                  step  rows  amount
+        0         read     3    13.0
+        1  duplicate_rows    -1    -5.0
+        2       loaded     2     8.0
+        3  unexplained     0     0.0
+        """
+        return QualityLog.reconcile(
+            self.quality,
+            self.rows_read,
+            len(self.transactions),
+            self.amount_read,
+            float(self.transactions["amount"].sum()),
+        )
 
     @property
     def rows_removed(self) -> int:
@@ -143,6 +206,13 @@ def load_transactions(
     invalid: Literal["error", "drop"] = "error",
     mixed_timezones: Literal["error", "utc"] = "error",
     date_format: str | None = None,
+    cancellation_prefix: str = "C",
+    na_ids: Sequence[str] | None = None,
+    max_amount: float = DEFAULT_MAX_AMOUNT,
+    delimiter: str | None = None,
+    decimal: str = ".",
+    thousands: str | None = None,
+    encoding: str | None = None,
     read_options: Mapping[str, Any] | None = None,
     source_name: str | None = None,
 ) -> LoadedTransactions:
@@ -151,34 +221,48 @@ def load_transactions(
     Parameters
     ----------
     source : str, path-like or pandas.DataFrame
-        A CSV (``.csv``, ``.txt``, ``.tsv``, optionally ``.gz``/``.bz2``/``.zip``/``.xz``) or
-        Parquet (``.parquet``, ``.pq``) file, or a DataFrame (not modified).
+        A CSV (``.csv``, ``.txt``, ``.tsv``, optionally compressed) or Parquet (``.parquet``,
+        ``.pq``, or a folder of them) file, or a DataFrame (not modified). The format and the
+        compression are read from the file's content.
     columns : mapping, optional
-        Canonical name -> the source's column name, e.g. ``{"customer_id": "cust",
-        "timestamp": "date", "amount": "sales"}``. Canonical names not mapped are looked up
-        under their own name.
+        Canonical name -> the source's column name, e.g. ``{"customer_id": "CustomerID",
+        "timestamp": "InvoiceDate", "order_id": "InvoiceNo", "product": "StockCode",
+        "quantity": "Quantity", "unit_price": "UnitPrice"}``. Canonical names not mapped are
+        looked up under their own name. Each source column may serve one canonical name.
     observation_end : str or pandas.Timestamp, optional
         Last day of observation (inclusive). Rows on a later day are handled by ``after_end``.
     returns : {"net", "drop", "error"}, default "net"
-        Policy for negative amounts (see the module docstring for the netting rule).
+        Policy for returns and cancellation documents (:mod:`loyaltylab.data.returns`).
     duplicates : {"drop", "keep", "error"}, default "drop"
-        Policy for exact duplicate rows; ``"drop"`` keeps the first of each group.
+        Policy for full-row duplicates; ``"drop"`` keeps the first of each group.
     after_end : {"error", "drop"}, default "error"
         Policy for rows after ``observation_end``.
     invalid : {"error", "drop"}, default "error"
         Policy for missing customer ids, unparseable timestamps and missing, non-numeric or
         infinite amounts.
     mixed_timezones : {"error", "utc"}, default "error"
-        Policy for a timestamp column that mixes timezone-aware and naive values. Aware values
-        are always converted to UTC and made naive; ``"utc"`` reads naive values as UTC too.
+        Policy for a timestamp column that mixes timezone-aware and naive values.
     date_format : str, optional
-        ``strftime`` format of the timestamps (e.g. ``"%d/%m/%Y"``); default ISO 8601.
+        ``strftime`` format of the timestamps (e.g. ``"%m/%d/%Y %H:%M"``); default ISO 8601.
+    cancellation_prefix : str, default "C"
+        A negative line whose ``order_id`` starts with it is a cancellation document; ``""``
+        for none.
+    na_ids : sequence of str, optional
+        Text meaning "no customer id" (default :data:`loyaltylab.rules.NA_ID_TOKENS`).
+    max_amount : float, default 1e9
+        Largest plausible amount of a line or an order (magnitude); more is an error.
+    delimiter : str, optional
+        CSV field separator (default ``","``, a tab for ``.tsv``).
+    decimal : str, default "."
+        Decimal mark of the numbers (``","`` for ``12,50``).
+    thousands : str, optional
+        Thousands separator of the numbers (e.g. ``"."`` with ``decimal=","``).
+    encoding : str, optional
+        CSV text encoding (default UTF-8; e.g. ``"latin-1"``).
     read_options : mapping, optional
-        Extra keyword arguments for :func:`pandas.read_csv` / :func:`pandas.read_parquet`
-        (e.g. ``{"sep": ";"}``).
+        Extra keyword arguments for :func:`pandas.read_csv` / :func:`pandas.read_parquet`.
     source_name : str, optional
-        Name recorded as :attr:`LoadedTransactions.source` (default: the path or
-        ``"DataFrame"``).
+        Name recorded as :attr:`LoadedTransactions.source`.
 
     Returns
     -------
@@ -186,11 +270,13 @@ def load_transactions(
 
     Raises
     ------
+    loyaltylab.rules.hints.LoadError
+        A row that breaks a check whose policy is ``"error"``; the message names the column,
+        the count, up to five rows and the load option that fixes it (also as ``error.fix``).
     loyaltylab.errors.DataValidationError
-        For a missing file or column, an empty source, or a row that breaks a check whose
-        policy is ``"error"``; the message names the column, the count and up to five rows.
+        For a missing or unreadable file, a missing column or an empty source.
     loyaltylab.errors.ParameterError
-        For an unknown policy value or column mapping key.
+        For an unknown policy value, a bad column mapping or option.
 
     Examples
     --------
@@ -202,67 +288,119 @@ def load_transactions(
     >>> loaded.transactions["amount"].tolist()
     [15.0]
     """
-    policy = {
-        "returns": _choice(returns, "returns", ("net", "drop", "error")),
+    policy: dict[str, Any] = {
+        "returns": _choice(returns, "returns", RETURN_POLICIES),
         "duplicates": _choice(duplicates, "duplicates", ("drop", "keep", "error")),
         "after_end": _choice(after_end, "after_end", ("error", "drop")),
         "invalid": _choice(invalid, "invalid", ("error", "drop")),
         "mixed_timezones": _choice(mixed_timezones, "mixed_timezones", ("error", "utc")),
+        "cancellation_prefix": text_option(cancellation_prefix, "cancellation_prefix"),
+        "max_amount": positive_option(max_amount, "max_amount"),
     }
+    numbers_as = number_format(decimal, thousands)
     end_day = as_day(observation_end, "observation_end", optional=True)
-    raw, name, from_file = _read_source(source, read_options)
-    if source_name is not None:
-        name = source_name
+    table = read_table(
+        source, "transactions", delimiter=delimiter, encoding=encoding, read_options=read_options
+    )
+    raw, name, notes = table.frame, source_name or table.name, list(table.notes)
     rows_read = len(raw)
     if rows_read == 0:
         raise DataValidationError(f"transactions source {name} has no rows (only a header)")
-    labels = _row_labels(raw.index, from_file)
+    labels = row_labels(raw.index, table.from_file)
     raw = raw.reset_index(drop=True)
     labels.index = raw.index
-    mapping = _column_mapping(raw, columns, name)
-    kept = {canonical: source_col for canonical, source_col in mapping.items()}
+    problems = RowProblems(raw, labels, name)
+    kept = _column_mapping(raw, columns, name)
     ignored = tuple(str(col) for col in raw.columns if col not in set(kept.values()))
 
     frame = pd.DataFrame(index=raw.index)
     checks = QualityLog()
 
-    parsed_ids = parse_customer_ids(raw[kept["customer_id"]])
+    parsed_ids = parse_customer_ids(raw[kept["customer_id"]], na_ids=na_ids)
     ids, id_missing, id_normalised = parsed_ids.ids, parsed_ids.missing, parsed_ids.normalised
+    if parsed_ids.inexact_mask.any():
+        raise problems.error(
+            inexact_id_problem(int(parsed_ids.inexact_mask.sum())),
+            "customer_id",
+            parsed_ids.inexact_mask,
+            source_col=kept["customer_id"],
+        )
     parsed_stamps = parse_timestamps(raw[kept["timestamp"]], date_format=date_format)
     stamps, stamp_bad = parsed_stamps.timestamps, parsed_stamps.unparseable
     stamp_aware, stamp_mixed = parsed_stamps.aware, parsed_stamps.mixed
-    amounts, amount_missing, amount_bad = _parse_amounts(raw[kept["amount"]])
+    line_values = {
+        canonical: parse_amounts(raw[kept[canonical]], *numbers_as)[0]
+        for canonical in _NUMERIC_LINE_COLUMNS
+        if canonical in kept
+    }
+    if "amount" in kept:
+        amounts, amount_missing, amount_bad = parse_amounts(raw[kept["amount"]], *numbers_as)
+    else:
+        amounts, amount_missing, amount_bad = line_amounts(raw, kept, numbers_as)
+        notes.append(
+            f"amount = quantity x unit_price (columns {kept['quantity']!r} x "
+            f"{kept['unit_price']!r}; no amount column)"
+        )
+    flagged = None
+    if "is_return" in kept:
+        flagged = parse_flags(raw[kept["is_return"]], problems, kept["is_return"])
+        amounts = amounts.where(~flagged, -amounts.abs())
     raw_amount = amounts.where(~(amount_missing | amount_bad), np.nan)
+    too_large = raw_amount.abs() > policy["max_amount"]
+    if too_large.any():
+        raise problems.error(
+            f"amounts above max_amount {policy['max_amount']:g} in magnitude (largest "
+            f"{float(raw_amount.abs().max()):g}; usually a unit or parsing error)",
+            "amount",
+            too_large,
+            source_col=kept.get("amount"),
+            remedy="if such amounts are real",
+            fix={"max_amount": ceiling_above(float(raw_amount.abs().max()))},
+        )
 
     invalid_masks = [
-        ("customer_id_missing", "customer id is missing or empty", "customer_id", id_missing),
+        (
+            "customer_id_missing",
+            "customer id is missing, empty or NA-like",
+            "customer_id",
+            id_missing,
+        ),
         ("timestamp_unparseable", timestamp_problem(date_format), "timestamp", stamp_bad),
         ("amount_missing", "amount is missing (empty or NaN)", "amount", amount_missing),
         ("amount_not_numeric", "amount is not a finite number", "amount", amount_bad),
     ]
     for check, reason, column, mask in invalid_masks:
         if mask.any() and policy["invalid"] == "error":
-            hint = "; pass invalid='drop' to drop such rows"
-            if check == "timestamp_unparseable" and date_format is None:
-                hint = "; pass date_format= (e.g. '%d/%m/%Y') or invalid='drop'"
-            raise DataValidationError(
-                _problem(f"{reason}", column, kept[column], mask, raw, labels, name, hint=hint)
+            fix: dict[str, Any] = {"invalid": "drop"}
+            remedy = "to drop such rows (counted in the quality table)"
+            alternatives: tuple[dict[str, Any], ...] = ()
+            if check == "timestamp_unparseable" and parsed_stamps.out_of_range[mask].all():
+                reason = "timestamp outside 1677-09-22 .. 2262-04-10, out of range"
+            elif check == "timestamp_unparseable" and date_format is None:
+                remedy = "if the dates are written another way, give their format"
+                fix, alternatives = {"date_format": "%d/%m/%Y %H:%M"}, ({"invalid": "drop"},)
+            elif check == "amount_not_numeric" and numbers_as == (".", None):
+                alternatives = ({"decimal": ",", "thousands": "."},)
+            raise problems.error(
+                reason,
+                column,
+                mask,
+                source_col=kept.get(column),
+                remedy=remedy,
+                fix=fix,
+                alternatives=alternatives,
             )
     if stamp_mixed and policy["mixed_timezones"] == "error":
         naive_mask = ~stamp_aware & ~stamp_bad
         shown = stamp_aware & (stamp_aware.cumsum() <= 3) | naive_mask & (naive_mask.cumsum() <= 2)
-        raise DataValidationError(
-            _problem(
-                f"timezone-aware timestamps mixed with {int(naive_mask.sum())} naive ones",
-                "timestamp",
-                kept["timestamp"],
-                stamp_aware,
-                raw,
-                labels,
-                name,
-                hint="; pass mixed_timezones='utc' to read naive values as UTC too",
-                examples=shown,
-            )
+        raise problems.error(
+            f"timezone-aware timestamps mixed with {int(naive_mask.sum())} naive ones",
+            "timestamp",
+            stamp_aware,
+            source_col=kept["timestamp"],
+            remedy="to read naive values as UTC too",
+            fix={"mixed_timezones": "utc"},
+            examples=shown,
         )
     normalising = {
         "customer_id_missing": (
@@ -282,7 +420,8 @@ def load_transactions(
     }
     drop_invalid = np.zeros(len(raw), dtype=bool)
     for check, reason, column, mask in invalid_masks:
-        checks.add(check, reason, column, mask, "dropped", raw_amount)
+        already = pd.Series(drop_invalid, index=raw.index)
+        checks.add(check, reason, column, mask & ~already, "dropped", raw_amount, removes=True)
         drop_invalid |= mask.to_numpy()
         if check in normalising:
             extra_check, extra_reason, extra_column, extra_mask, action = normalising[check]
@@ -292,13 +431,24 @@ def load_transactions(
     frame["timestamp"] = stamps
     frame["amount"] = amounts
     for canonical, source_col in kept.items():
-        if canonical not in REQUIRED_COLUMNS:
+        if canonical in line_values:
+            frame[canonical] = line_values[canonical]
+        elif canonical == "is_return" and flagged is not None:
+            frame[canonical] = flagged
+        elif canonical not in REQUIRED_COLUMNS:
             frame[canonical] = raw[source_col]
     frame = frame.loc[~drop_invalid]
 
-    frame = _apply_duplicates(frame, policy["duplicates"], checks, raw, labels, name)
-    frame = _apply_after_end(frame, end_day, policy["after_end"], checks, raw, labels, name)
-    frame = _apply_returns(frame, policy["returns"], checks, raw, labels, name)
+    frame = _apply_duplicates(frame, raw, ignored, policy["duplicates"], checks, problems)
+    frame = _apply_after_end(frame, end_day, policy["after_end"], checks, problems)
+    frame = apply_returns(
+        frame,
+        policy["returns"],
+        checks,
+        problems,
+        cancellation_prefix=policy["cancellation_prefix"],
+    )
+    _check_order_totals(frame, policy["max_amount"], problems)
 
     if frame.empty:
         raise DataValidationError(
@@ -317,59 +467,23 @@ def load_transactions(
         observation_end=end_day,
         ignored_columns=ignored,
         policy=policy,
+        amount_read=float(np.nansum(raw_amount.to_numpy(dtype="float64"))),
+        notes=tuple(notes),
     )
 
 
 # ----------------------------------------------------------------------------------------------
-# reading and mapping
-
-
-def _read_source(
-    source: str | os.PathLike[str] | pd.DataFrame, read_options: Mapping[str, Any] | None
-) -> tuple[pd.DataFrame, str, bool]:
-    options = dict(read_options or {})
-    if isinstance(source, pd.DataFrame):
-        return source, "DataFrame", False
-    if not isinstance(source, str | os.PathLike):
-        raise ParameterError(
-            f"parameter 'source' must be a file path or a DataFrame, got {type(source).__name__}"
-        )
-    path = Path(source).expanduser()
-    if not path.is_file():
-        raise DataValidationError(f"transactions file not found: {path}")
-    suffixes = [s.lower() for s in path.suffixes]
-    while suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES:
-        suffixes.pop()
-    kind = suffixes[-1] if suffixes else ""
-    if path.stat().st_size == 0:
-        raise DataValidationError(f"transactions file {path} is empty (0 bytes)")
-    if kind in _PARQUET_SUFFIXES:
-        try:
-            frame = pd.read_parquet(path, **options)
-        except Exception as error:  # pyarrow raises several unrelated types
-            raise DataValidationError(f"cannot read Parquet file {path}: {error}") from None
-    elif kind in _CSV_SUFFIXES:
-        options.setdefault("sep", "\t" if kind == ".tsv" else ",")
-        options.setdefault("dtype", str)
-        options.setdefault("keep_default_na", False)
-        options.setdefault("na_values", [""])
-        try:
-            frame = pd.read_csv(path, **options)
-        except pd.errors.EmptyDataError:
-            raise DataValidationError(f"transactions file {path} is empty (no header)") from None
-        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
-            raise DataValidationError(f"cannot read CSV file {path}: {error}") from None
-    else:
-        raise ParameterError(
-            f"cannot tell the format of {path}: use a .csv/.txt/.tsv (optionally compressed) "
-            "or .parquet/.pq file"
-        )
-    return frame, str(path), True
+# mapping
 
 
 def _column_mapping(
     raw: pd.DataFrame, columns: Mapping[str, str] | None, name: str
 ) -> dict[str, Any]:
+    if columns is not None and not isinstance(columns, Mapping):
+        raise ParameterError(
+            f"parameter 'columns' must be a mapping of canonical name -> your column, "
+            f"got {type(columns).__name__}"
+        )
     user = dict(columns or {})
     unknown = [
         key for key in user if key not in CANONICAL_COLUMNS and not key.startswith(_POINTS_PREFIX)
@@ -380,16 +494,19 @@ def _column_mapping(
             f"{list(CANONICAL_COLUMNS)} and points_*"
         )
     available = list(raw.columns)
+    has_lines = all(user.get(c, c) in available for c in _NUMERIC_LINE_COLUMNS)
+    required = [c for c in REQUIRED_COLUMNS if not (c == "amount" and has_lines)]
     missing = [
         f"{canonical!r} (looked for column {user.get(canonical, canonical)!r})"
-        for canonical in REQUIRED_COLUMNS
+        for canonical in required
         if user.get(canonical, canonical) not in available
     ]
     if missing:
         raise DataValidationError(
             f"transactions source {name} is missing {len(missing)} required column(s): "
             f"{', '.join(missing)}; it has columns {available[:20]}; map your names with "
-            "columns={'customer_id': ..., 'timestamp': ..., 'amount': ...}"
+            "columns={'customer_id': ..., 'timestamp': ..., 'amount': ...} (or give "
+            "'quantity' and 'unit_price' instead of 'amount')"
         )
     optional_missing = [
         canonical
@@ -413,28 +530,17 @@ def _column_mapping(
         if isinstance(col, str) and col.startswith(_POINTS_PREFIX) and col not in user:
             if col not in mapping.values():
                 mapping[col] = col
+    shared: dict[Any, list[str]] = {}
+    for canonical, source_col in mapping.items():
+        shared.setdefault(source_col, []).append(canonical)
+    clashes = {col: names for col, names in shared.items() if len(names) > 1}
+    if clashes:
+        listed = "; ".join(f"{names} -> {col!r}" for col, names in clashes.items())
+        raise ParameterError(
+            f"parameter 'columns': one source column serves several canonical names ({listed}) "
+            f"in {name}; map each canonical name to its own column (it has {available[:20]})"
+        )
     return mapping
-
-
-# ----------------------------------------------------------------------------------------------
-# parsing
-
-
-def _parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Return (amounts as float, missing mask, non-numeric or infinite mask)."""
-    if pd.api.types.is_bool_dtype(values):
-        missing = values.isna()
-        return values.astype(float), missing, ~missing
-    if pd.api.types.is_numeric_dtype(values):
-        numbers = values.astype("float64")
-        missing = numbers.isna()
-        return numbers, missing, ~missing & ~np.isfinite(numbers.fillna(0.0))
-    missing = values.isna()
-    text = values.astype(object).where(~missing, "").astype(str).str.strip()
-    missing = missing | (text == "") | text.str.lower().isin(["nan", "na", "null", "none"])
-    numbers = pd.to_numeric(text.where(~missing, None), errors="coerce").astype("float64")
-    bad = ~missing & (numbers.isna() | ~np.isfinite(numbers.fillna(0.0)))
-    return numbers, missing, bad
 
 
 # ----------------------------------------------------------------------------------------------
@@ -443,34 +549,41 @@ def _parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 
 def _apply_duplicates(
     frame: pd.DataFrame,
+    raw: pd.DataFrame,
+    ignored: tuple[str, ...],
     policy: str,
     checks: QualityLog,
-    raw: pd.DataFrame,
-    labels: pd.Series,
-    name: str,
+    problems: RowProblems,
 ) -> pd.DataFrame:
-    duplicated = frame.duplicated(keep="first")
+    """Full-row duplicates: every source column (mapped or not) and the parsed values equal."""
+    key = frame
+    unmapped = [col for col in raw.columns if str(col) in set(ignored)]
+    if unmapped:
+        extra = raw.loc[frame.index, unmapped]
+        extra.columns = [f"\x00source {col}" for col in unmapped]
+        key = pd.concat([frame, extra], axis=1)
+    try:
+        duplicated = key.duplicated(keep="first")
+    except TypeError:  # unhashable cells (lists, dicts) in a DataFrame source
+        duplicated = key.astype(str).duplicated(keep="first")
     if duplicated.any() and policy == "error":
-        raise DataValidationError(
-            _problem(
-                "exact duplicate rows (all loaded columns equal to an earlier row)",
-                "all columns",
-                None,
-                duplicated,
-                raw,
-                labels,
-                name,
-                hint="; pass duplicates='drop' or duplicates='keep'",
-            )
+        raise problems.error(
+            "full-row duplicates (every source column equal to an earlier row)",
+            "all columns",
+            duplicated,
+            remedy="to drop the repeats (first kept), or to keep them all",
+            fix={"duplicates": "drop"},
+            alternatives=({"duplicates": "keep"},),
         )
     action = "dropped (first kept)" if policy == "drop" else "kept"
     checks.add(
         "duplicate_rows",
-        "exact duplicate of an earlier row",
+        "duplicate of an earlier row in every source column",
         "all columns",
         duplicated,
         action,
         frame["amount"],
+        removes=policy == "drop",
     )
     return frame.loc[~duplicated] if policy == "drop" else frame
 
@@ -480,9 +593,7 @@ def _apply_after_end(
     end_day: pd.Timestamp | None,
     policy: str,
     checks: QualityLog,
-    raw: pd.DataFrame,
-    labels: pd.Series,
-    name: str,
+    problems: RowProblems,
 ) -> pd.DataFrame:
     if end_day is None:
         checks.add(
@@ -496,17 +607,12 @@ def _apply_after_end(
         return frame
     late = frame["timestamp"] >= end_day + pd.Timedelta(days=1)
     if late.any() and policy == "error":
-        raise DataValidationError(
-            _problem(
-                f"timestamps after observation_end {end_day.date()}",
-                "timestamp",
-                None,
-                late,
-                raw,
-                labels,
-                name,
-                hint="; pass after_end='drop' to drop them",
-            )
+        raise problems.error(
+            f"timestamps after observation_end {end_day.date()}",
+            "timestamp",
+            late,
+            remedy="to drop them",
+            fix={"after_end": "drop"},
         )
     checks.add(
         "after_observation_end",
@@ -515,112 +621,26 @@ def _apply_after_end(
         late,
         "dropped",
         frame["amount"],
+        removes=True,
     )
     return frame.loc[~late]
 
 
-def _apply_returns(
-    frame: pd.DataFrame,
-    policy: str,
-    checks: QualityLog,
-    raw: pd.DataFrame,
-    labels: pd.Series,
-    name: str,
-) -> pd.DataFrame:
-    negative = frame["amount"] < 0
-    if policy == "error":
-        if negative.any():
-            raise DataValidationError(
-                _problem(
-                    "negative amounts (returns)",
-                    "amount",
-                    None,
-                    negative,
-                    raw,
-                    labels,
-                    name,
-                    hint="; pass returns='net' or returns='drop'",
-                )
-            )
-        checks.add(
-            "returns", "negative amount (return)", "amount", negative, "none found", frame["amount"]
+def _check_order_totals(frame: pd.DataFrame, ceiling: float, problems: RowProblems) -> None:
+    if "order_id" not in frame.columns or frame.empty:
+        return
+    order = frame["order_id"].astype("string").fillna("")
+    totals = frame["amount"].groupby([frame["customer_id"], order]).transform("sum")
+    large = totals.abs() > ceiling
+    if large.any():
+        raise problems.error(
+            f"orders totalling more than max_amount {ceiling:g} (largest "
+            f"{float(totals.abs().max()):g}; usually a unit or parsing error)",
+            "amount",
+            large,
+            remedy="if such orders are real",
+            fix={"max_amount": ceiling_above(float(totals.abs().max()))},
         )
-        return frame
-    if policy == "drop":
-        checks.add(
-            "returns", "negative amount (return)", "amount", negative, "dropped", frame["amount"]
-        )
-        return frame.loc[~negative]
-    return _net_returns(frame, negative, checks)
-
-
-def _net_returns(frame: pd.DataFrame, negative: pd.Series, checks: QualityLog) -> pd.DataFrame:
-    amount = frame["amount"]
-    none = pd.Series(False, index=frame.index)
-    if not negative.any():
-        for check, reason in _NET_CHECKS:
-            checks.add(check, reason, "amount", none, _NET_ACTIONS[check], amount)
-        return frame
-    day_key = "day " + frame["timestamp"].dt.strftime("%Y-%m-%d")
-    if "order_id" in frame.columns:
-        has_order = frame["order_id"].notna()
-        key = ("order " + frame["order_id"].astype(str)).where(has_order, day_key)
-    else:
-        key = day_key
-    groups = pd.DataFrame({"customer_id": frame["customer_id"], "key": key})
-    group_id = groups.groupby(["customer_id", "key"], sort=False).ngroup()
-    positive = amount.where(amount > 0, 0.0)
-    in_neg_group = negative.groupby(group_id).transform("any")
-    group_net = amount.groupby(group_id).transform("sum")
-    group_pos = positive.groupby(group_id).transform("sum")
-    unmatched = in_neg_group & (group_pos == 0) & negative
-    fully_returned = in_neg_group & (group_pos > 0) & (group_net <= 0)
-    netted_returns = in_neg_group & (group_pos > 0) & (group_net > 0) & negative
-    adjusted = in_neg_group & (group_pos > 0) & (group_net > 0) & (amount > 0)
-    checks.add(
-        "returns_netted",
-        _NET_REASONS["returns_netted"],
-        "amount",
-        netted_returns,
-        f"netted: return rows removed, {int(adjusted.sum())} purchase rows reduced pro rata",
-        amount,
-    )
-    checks.add(
-        "returns_exceed_purchases",
-        _NET_REASONS["returns_exceed_purchases"],
-        "amount",
-        fully_returned,
-        _NET_ACTIONS["returns_exceed_purchases"],
-        amount,
-    )
-    checks.add(
-        "returns_unmatched",
-        _NET_REASONS["returns_unmatched"],
-        "amount",
-        unmatched,
-        _NET_ACTIONS["returns_unmatched"],
-        amount,
-    )
-    result = frame.copy()
-    scale = (group_net / group_pos).where(adjusted, 1.0)
-    result["amount"] = amount * scale
-    remove = unmatched | fully_returned | netted_returns
-    return result.loc[~remove]
-
-
-_NET_REASONS = {
-    "returns_netted": "return netted against the same customer's purchases in the same order "
-    "(or on the same day without order_id)",
-    "returns_exceed_purchases": "purchase fully returned: order/day nets to zero or less "
-    "(purchase and return rows)",
-    "returns_unmatched": "return without a purchase in the same order/day",
-}
-_NET_ACTIONS = {
-    "returns_netted": "netted: none found",
-    "returns_exceed_purchases": "dropped",
-    "returns_unmatched": "dropped",
-}
-_NET_CHECKS = tuple(_NET_REASONS.items())
 
 
 # ----------------------------------------------------------------------------------------------
@@ -631,34 +651,3 @@ def _choice(value: Any, name: str, options: tuple[str, ...]) -> str:
     if isinstance(value, str) and value.strip().lower() in options:
         return value.strip().lower()
     raise ParameterError(f"parameter {name!r} must be one of {list(options)}, got {value!r}")
-
-
-def _row_labels(index: pd.Index, from_file: bool) -> pd.Series:
-    if from_file:
-        return pd.Series([f"line {pos + 2}" for pos in range(len(index))], index=index)
-    return pd.Series([f"index {label}" for label in index], index=index)
-
-
-def _problem(
-    what: str,
-    column: str,
-    source_col: Any,
-    mask: pd.Series,
-    raw: pd.DataFrame,
-    labels: pd.Series,
-    name: str,
-    *,
-    hint: str = "",
-    examples: pd.Series | None = None,
-) -> str:
-    count = int(mask.sum())
-    shown = mask if examples is None else examples
-    where = f"column {column!r}"
-    if source_col is not None and source_col != column:
-        where += f" (source column {source_col!r})"
-    rows = shown[shown].index[:_MAX_EXAMPLES]
-    listed = "; ".join(f"{labels.loc[row]}: {raw.loc[row].to_dict()}" for row in rows)
-    return (
-        f"{name}, {where}: {what} in {count} of {len(raw)} rows{hint}. "
-        f"Examples ({len(rows)}): {listed}"
-    )

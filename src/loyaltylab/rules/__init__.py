@@ -7,7 +7,10 @@ transactions, the loyalty tables, the customer summary, the KPIs, CLV and the co
   converted to UTC and made naive): :func:`as_day`, :func:`as_timestamp`, :func:`end_of_day`,
   :func:`parse_timestamps`.
 * :mod:`loyaltylab.rules.ids` - customer ids as normalised strings: :func:`customer_ids`,
-  :func:`parse_customer_ids`.
+  :func:`parse_customer_ids`; the NA-like id tokens every loader treats as missing
+  (:data:`NA_ID_TOKENS`).
+* :mod:`loyaltylab.rules.hints` - :class:`LoadError`, a loader error that carries its fix as
+  loader options (``error.fix == {"invalid": "drop"}``).
 * :mod:`loyaltylab.rules.quality` - the data-quality table (:class:`QualityLog`) and the example
   rows of error messages (:func:`examples`).
 * :mod:`loyaltylab.rules.units` - :data:`TIME_UNIT_DAYS` and :func:`time_unit`.
@@ -24,13 +27,23 @@ from loyaltylab.rules.dates import (
     parse_timestamps,
     timestamp_problem,
 )
-from loyaltylab.rules.ids import ParsedCustomerIds, customer_ids, parse_customer_ids
+from loyaltylab.rules.hints import LoadError, render_options
+from loyaltylab.rules.ids import (
+    NA_ID_TOKENS,
+    ParsedCustomerIds,
+    customer_ids,
+    inexact_id_problem,
+    na_id_tokens,
+    parse_customer_ids,
+)
 from loyaltylab.rules.quality import EXAMPLE_ROWS, QUALITY_COLUMNS, QualityLog, examples
 from loyaltylab.rules.units import TIME_UNIT_DAYS, time_unit
 
 __all__ = [
     "ACCEPTED_DATE_FORMS",
     "EXAMPLE_ROWS",
+    "LoadError",
+    "NA_ID_TOKENS",
     "QUALITY_COLUMNS",
     "TIME_UNIT_DAYS",
     "ParsedCustomerIds",
@@ -41,8 +54,11 @@ __all__ = [
     "customer_ids",
     "end_of_day",
     "examples",
+    "inexact_id_problem",
+    "na_id_tokens",
     "parse_customer_ids",
     "parse_timestamps",
+    "render_options",
     "time_unit",
     "timestamp_problem",
 ]

@@ -17,6 +17,15 @@ found nothing, so that a notebook can show what loading changed and nothing is d
 ``action``
     What was done; ``"none found"`` when no row was affected, ``"not checked ..."`` when the
     check could not run (e.g. no ``observation_end`` given).
+``rows_removed``
+    Rows the check took out of the data (0 for a check that only changes or flags rows).
+``amount_removed``
+    Money (or points) the check took out: the amount of the rows it removed, plus what it
+    subtracted from rows it kept (netting a return moves its amount into the purchase it
+    returns, so it removes nothing on balance).
+
+The table **adds up**: rows read = rows loaded + the sum of ``rows_removed``, and the amount
+read = the amount loaded + the sum of ``amount_removed`` (:meth:`QualityLog.reconcile`).
 """
 
 from __future__ import annotations
@@ -29,7 +38,16 @@ import pandas as pd
 
 __all__ = ["EXAMPLE_ROWS", "QUALITY_COLUMNS", "QualityLog", "examples"]
 
-QUALITY_COLUMNS: tuple[str, ...] = ("check", "reason", "column", "rows", "amount", "action")
+QUALITY_COLUMNS: tuple[str, ...] = (
+    "check",
+    "reason",
+    "column",
+    "rows",
+    "amount",
+    "action",
+    "rows_removed",
+    "amount_removed",
+)
 #: How many example rows an error message shows.
 EXAMPLE_ROWS = 5
 
@@ -61,6 +79,10 @@ class QualityLog:
         mask: pd.Series | np.ndarray | None = None,
         action: str = "",
         amount: pd.Series | np.ndarray | None = None,
+        *,
+        removes: bool = False,
+        rows_removed: int | None = None,
+        amount_removed: float | None = None,
     ) -> None:
         """Record one check.
 
@@ -77,6 +99,13 @@ class QualityLog:
         amount : pandas.Series or numpy.ndarray, optional
             The amounts (or points) of all rows, aligned with ``mask``; the row's ``amount`` is
             the sum over the affected rows, missing values skipped (0 without ``amount``).
+        removes : bool, default False
+            The affected rows were removed: ``rows_removed`` and ``amount_removed`` default to
+            ``rows`` and ``amount`` (else to 0).
+        rows_removed : int, optional
+            Rows removed, when not all or none of the affected rows were.
+        amount_removed : float, optional
+            Money taken out, when it differs from the affected rows' amount (e.g. netting).
         """
         if mask is None:
             self._rows.append(
@@ -87,6 +116,8 @@ class QualityLog:
                     "rows": 0,
                     "amount": 0.0,
                     "action": action or "not checked",
+                    "rows_removed": 0,
+                    "amount_removed": 0.0,
                 }
             )
             return
@@ -113,6 +144,10 @@ class QualityLog:
                 "rows": count,
                 "amount": total,
                 "action": shown,
+                "rows_removed": (count if removes else 0) if rows_removed is None else rows_removed,
+                "amount_removed": (total if removes else 0.0)
+                if amount_removed is None
+                else float(amount_removed),
             }
         )
 
@@ -124,7 +159,68 @@ class QualityLog:
         pandas.DataFrame
         """
         table = pd.DataFrame(self._rows, columns=list(QUALITY_COLUMNS))
-        return table.astype({"rows": "int64", "amount": "float64"})
+        return table.astype(
+            {
+                "rows": "int64",
+                "amount": "float64",
+                "rows_removed": "int64",
+                "amount_removed": "float64",
+            }
+        )
+
+    @staticmethod
+    def reconcile(
+        quality: pd.DataFrame,
+        rows_read: int,
+        rows_loaded: int,
+        amount_read: float,
+        amount_loaded: float,
+    ) -> pd.DataFrame:
+        """Return how rows and money get from the source to the loaded frame, check by check.
+
+        Parameters
+        ----------
+        quality : pandas.DataFrame
+            A data-quality table (:meth:`frame`).
+        rows_read, rows_loaded : int
+            Rows in the source and in the loaded frame.
+        amount_read, amount_loaded : float
+            Money in the source (valid amounts) and in the loaded frame.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``step``, ``rows``, ``amount``: ``read``, one line per check that removed
+            something (as negative numbers), ``loaded``, and ``unexplained`` (0 and 0.0 when
+            the table adds up; money compared to a relative 1e-9).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> log = QualityLog()
+        >>> amounts = pd.Series([10.0, -2.0, 5.0])
+        >>> log.add("returns", "negative", "amount", amounts < 0, "dropped", amounts, removes=True)
+        >>> QualityLog.reconcile(log.frame(), 3, 2, 13.0, 15.0)
+                  step  rows  amount
+        0         read     3    13.0
+        1      returns    -1     2.0
+        2       loaded     2    15.0
+        3  unexplained     0     0.0
+        """
+        removing = quality.loc[(quality["rows_removed"] != 0) | (quality["amount_removed"] != 0)]
+        lines = [("read", int(rows_read), float(amount_read))]
+        lines += [
+            (str(row.check), -int(row.rows_removed), -float(row.amount_removed))
+            for row in removing.itertuples()
+        ]
+        lines.append(("loaded", int(rows_loaded), float(amount_loaded)))
+        rows_gap = int(rows_read) - int(quality["rows_removed"].sum()) - int(rows_loaded)
+        money_gap = float(amount_read) - float(quality["amount_removed"].sum()) - amount_loaded
+        scale = max(abs(float(amount_read)), abs(float(amount_loaded)), 1.0)
+        if abs(money_gap) <= 1e-9 * scale:
+            money_gap = 0.0
+        lines.append(("unexplained", rows_gap, money_gap))
+        return pd.DataFrame(lines, columns=["step", "rows", "amount"])
 
     def summary(self) -> pd.DataFrame:
         """Return the data-quality table; same as :meth:`frame`.

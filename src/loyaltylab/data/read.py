@@ -1,0 +1,287 @@
+"""Read a table from a CSV or Parquet file (or a folder of Parquet files) by what it contains.
+
+Every loader (transactions, members, the points ledger) reads its source here, so a file is read
+the same way whichever table it holds:
+
+* **Format and compression by content.** The first bytes decide: Parquet (``PAR1``), gzip,
+  bzip2, zip, xz or zstd, else plain text. A plain CSV named ``.csv.gz`` is read as plain text,
+  a gzip file named ``.csv`` is decompressed; either way a note says what the file really is.
+  A file named ``.parquet`` that is not Parquet is refused.
+* **A folder** of Parquet files is read as one dataset; any other folder is refused with a
+  message listing what it holds.
+* **CSV options**: ``delimiter`` (default ``","``, a tab for ``.tsv``), ``encoding`` (default
+  UTF-8; a file that is not UTF-8 gets an error suggesting ``encoding: latin-1``). Values are
+  read as text; numbers are parsed by the loaders (with their ``decimal`` and ``thousands``
+  options). A header of one column that contains ``;``, a tab or ``|`` gets an error suggesting
+  the ``delimiter`` option.
+* **A trailing delimiter on data rows only** (one more, empty, field than the header has) would
+  make pandas take the first column as the index and shift every column by one; it is read with
+  ``index_col=False`` instead and noted. A last field that is not empty is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from loyaltylab.errors import DataValidationError, ParameterError
+from loyaltylab.rules import LoadError
+
+__all__ = ["RawTable", "read_table", "sniff_format"]
+
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+_CSV_SUFFIXES = (".csv", ".txt", ".tsv", ".dat")
+_COMPRESSION_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".zip": "zip", ".xz": "xz", ".zst": "zstd"}
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"PAR1", "parquet"),
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bz2"),
+    (b"PK\x03\x04", "zip"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+)
+_OTHER_DELIMITERS = {";": "a semicolon", "\t": "a tab", "|": "a vertical bar"}
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table as read, before any column is mapped or parsed.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Every column of the source (CSV values as text).
+    name : str
+        The path, or ``"DataFrame"``.
+    from_file : bool
+        Read from a file (rows are then named by their line number in messages).
+    notes : tuple of str
+        What reading had to decide (the real format of a misnamed file, a trailing delimiter).
+    """
+
+    frame: pd.DataFrame
+    name: str
+    from_file: bool
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> pd.DataFrame:
+        """Rows, columns and notes as a two-column table (``metric``, ``value``)."""
+        rows = [
+            ("source", self.name),
+            ("rows", len(self.frame)),
+            ("columns", ", ".join(map(str, self.frame.columns))),
+            ("notes", "; ".join(self.notes)),
+        ]
+        return pd.DataFrame(rows, columns=["metric", "value"])
+
+
+def sniff_format(path: Path) -> str:
+    """Return what a file holds from its first bytes: ``"parquet"``, a compression or ``"text"``.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+
+    Returns
+    -------
+    str
+        ``"parquet"``, ``"gzip"``, ``"bz2"``, ``"zip"``, ``"xz"``, ``"zstd"`` or ``"text"``.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    return "text"
+
+
+def read_table(
+    source: str | os.PathLike[str] | pd.DataFrame,
+    what: str,
+    *,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    read_options: Mapping[str, Any] | None = None,
+) -> RawTable:
+    """Read a CSV/Parquet file, a folder of Parquet files or a DataFrame (see the module doc).
+
+    Parameters
+    ----------
+    source : str, path-like or pandas.DataFrame
+        The table (a DataFrame is used as it is, not copied).
+    what : str
+        What the table is (``"transactions"``, ``"members"``), for messages.
+    delimiter : str, optional
+        CSV field separator; default ``","`` (a tab for ``.tsv``).
+    encoding : str, optional
+        CSV text encoding; default UTF-8.
+    read_options : mapping, optional
+        Extra keyword arguments of :func:`pandas.read_csv` / :func:`pandas.read_parquet`.
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    loyaltylab.errors.DataValidationError
+        A missing or empty file, a folder without Parquet files, an unreadable file; the message
+        names the file and the option that fixes it.
+    loyaltylab.errors.ParameterError
+        ``source`` is neither a path nor a DataFrame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> read_table(pd.DataFrame({"a": [1]}), "transactions").name
+    'DataFrame'
+    """
+    if isinstance(source, pd.DataFrame):
+        return RawTable(source, "DataFrame", False)
+    if not isinstance(source, str | os.PathLike):
+        raise ParameterError(
+            f"parameter 'source' ({what}) must be a file path or a DataFrame, "
+            f"got {type(source).__name__}"
+        )
+    path = Path(source).expanduser()
+    options = dict(read_options or {})
+    if path.is_dir():
+        return _read_folder(path, what, options)
+    if not path.is_file():
+        raise DataValidationError(f"{what} file not found: {path}")
+    if path.stat().st_size == 0:
+        raise DataValidationError(f"{what} file {path} is empty (0 bytes)")
+    suffixes = [s.lower() for s in path.suffixes]
+    named_compression = None
+    while suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES:
+        named_compression = named_compression or _COMPRESSION_SUFFIXES[suffixes[-1]]
+        suffixes.pop()
+    kind = suffixes[-1] if suffixes else ""
+    content = sniff_format(path)
+    notes: list[str] = []
+    if content == "parquet":
+        if kind not in _PARQUET_SUFFIXES:
+            notes.append(f"{path.name} is a Parquet file (by its content): read as Parquet")
+        return RawTable(_read_parquet(path, what, options), str(path), True, tuple(notes))
+    if kind in _PARQUET_SUFFIXES:
+        raise DataValidationError(
+            f"{what} file {path} is named Parquet but is not a Parquet file (its content is "
+            f"{'compressed ' + content if content != 'text' else 'text'}); rename it after what "
+            "it holds (e.g. .csv) or write it again as Parquet"
+        )
+    if kind not in _CSV_SUFFIXES:
+        raise ParameterError(
+            f"cannot tell the format of {what} file {path}: use a .csv/.txt/.tsv "
+            "(optionally compressed) or .parquet/.pq file"
+        )
+    compression = None if content == "text" else content
+    if compression != named_compression:
+        real = "plain text" if compression is None else f"{compression}-compressed"
+        notes.append(f"{path.name} is {real} (by its content): read as such")
+    sep = options.pop("sep", None) or delimiter or ("\t" if kind == ".tsv" else ",")
+    options.setdefault("dtype", str)
+    options.setdefault("keep_default_na", False)
+    options.setdefault("na_values", [""])
+    options["compression"] = compression
+    frame = _read_csv(path, what, sep, encoding, options, notes)
+    return RawTable(frame, str(path), True, tuple(notes))
+
+
+def _read_folder(path: Path, what: str, options: dict[str, Any]) -> RawTable:
+    parts = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith((".", "_")))
+    parquet = [p for p in parts if p.suffix.lower() in _PARQUET_SUFFIXES]
+    if not parquet:
+        shown = [p.name for p in parts[:5]]
+        raise DataValidationError(
+            f"{what} path {path} is a folder, not a file, and holds no Parquet files "
+            f"({len(parts)} file(s){': ' + ', '.join(shown) if shown else ''}); give the path "
+            "of a CSV or Parquet file (a folder is read only as a Parquet dataset)"
+        )
+    frame = _read_parquet(path, what, options)
+    note = f"{path.name} is a folder: read as one Parquet dataset of {len(parquet)} file(s)"
+    return RawTable(frame, str(path), True, (note,))
+
+
+def _read_parquet(path: Path, what: str, options: dict[str, Any]) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path, **options)
+    except Exception as error:  # pyarrow raises several unrelated types
+        raise DataValidationError(f"cannot read {what} Parquet file {path}: {error}") from None
+
+
+def _read_csv(
+    path: Path,
+    what: str,
+    sep: str,
+    encoding: str | None,
+    options: dict[str, Any],
+    notes: list[str],
+) -> pd.DataFrame:
+    def read(**extra: Any) -> pd.DataFrame:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            return pd.read_csv(path, sep=sep, encoding=encoding or "utf-8", **options, **extra)
+
+    try:
+        frame = read()
+        if not isinstance(frame.index, pd.RangeIndex) and "index_col" not in options:
+            frame = _trailing_delimiter(frame, path, what, sep, read, notes)
+    except pd.errors.EmptyDataError:
+        raise DataValidationError(f"{what} file {path} is empty (no header)") from None
+    except UnicodeDecodeError as error:
+        raise LoadError(
+            f"cannot read {what} file {path} as {encoding or 'UTF-8'} text ({error.reason} at "
+            f"byte {error.start})",
+            "if it was written by a spreadsheet or an older system",
+            {"encoding": "latin-1"},
+            ({"encoding": "cp1252"},),
+        ) from None
+    except LookupError as error:
+        raise LoadError(
+            f"unknown encoding for {what} file {path}: {error}", "use e.g.", {"encoding": "utf-8"}
+        ) from None
+    except (pd.errors.ParserError, ValueError, OSError, EOFError) as error:
+        raise DataValidationError(f"cannot read {what} CSV file {path}: {error}") from None
+    if frame.shape[1] == 1:
+        header = str(frame.columns[0])
+        for other, words in _OTHER_DELIMITERS.items():
+            if other != sep and other in header:
+                raise LoadError(
+                    f"{what} file {path} has one column {header[:60]!r}: its header holds "
+                    f"{words} ({other!r}), so the file is probably {words}-separated",
+                    "to read it",
+                    {"delimiter": other},
+                )
+    return frame
+
+
+def _trailing_delimiter(
+    shifted: pd.DataFrame,
+    path: Path,
+    what: str,
+    sep: str,
+    read: Any,
+    notes: list[str],
+) -> pd.DataFrame:
+    """Handle data rows with one more field than the header (pandas used column 1 as index)."""
+    last = shifted.iloc[:, -1]
+    filled = last.notna() & (last.astype(str).str.strip() != "")
+    if filled.any():
+        examples = [f"line {pos + 2}" for pos in filled.to_numpy().nonzero()[0][:5]]
+        raise DataValidationError(
+            f"{what} file {path}: data rows have more fields than the header names "
+            f"({shifted.shape[1]} names); {int(filled.sum())} row(s) have a value in the extra "
+            f"field (e.g. {', '.join(examples)}); add the missing name to the header"
+        )
+    notes.append(
+        f"{path.name}: data rows end with a trailing delimiter ({sep!r}) that the header does "
+        "not have; the empty last field was ignored"
+    )
+    frame: pd.DataFrame = read(index_col=False)
+    return frame
