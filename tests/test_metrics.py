@@ -65,6 +65,13 @@ def test_read_metrics_reports_a_broken_file(tmp_path):
         read_metrics(bad)
 
 
+def test_read_metrics_rejects_a_file_that_is_not_an_object(tmp_path):
+    listed = tmp_path / "listed.metrics.json"
+    listed.write_text("[1, 2]")
+    with pytest.raises(ReportError, match="listed.metrics.json holds a JSON list"):
+        read_metrics(listed)
+
+
 def test_flatten_and_get_metric():
     nested = {"clv": {"total": 10.0, "total_low": 8.0}, "n": 3}
     assert flatten_metrics(nested) == {"clv.total": 10.0, "clv.total_low": 8.0, "n": 3}

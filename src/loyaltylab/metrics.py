@@ -119,9 +119,15 @@ def read_metrics(path: str | os.PathLike[str]) -> dict[str, Any]:
     dict
     """
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        metrics = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
         raise ReportError(f"cannot read metrics file {path}: {error}") from None
+    if not isinstance(metrics, dict):
+        raise ReportError(
+            f"metrics file {path} holds a JSON {type(metrics).__name__}, not an object of "
+            "named numbers; write it with loyaltylab.metrics.write_metrics"
+        )
+    return metrics
 
 
 def read_run_metrics(run_dir: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:

@@ -12,9 +12,13 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from loyaltylab.errors import ConfigError
+
+# floating-point arrays of any precision (the simulation works in float32)
+FloatArray = npt.NDArray[np.floating[Any]]
 
 __all__ = [
     "ASSUMPTIONS",
@@ -243,7 +247,7 @@ def assumptions_table() -> pd.DataFrame:
     return pd.DataFrame([asdict(item) for item in ASSUMPTIONS])
 
 
-def goal_gradient_factor(distance: np.ndarray, beta: float) -> np.ndarray:
+def goal_gradient_factor(distance: FloatArray, beta: float) -> FloatArray:
     """Return the goal-gradient rate multiplier ``1 + beta (1 - d)`` [S1][S2].
 
     Parameters
@@ -293,10 +297,10 @@ def base_uplift(behaviour: Behaviour, kind: str, week: int) -> float:
     if kind == "paid":
         return behaviour.paid_uplift
     uplift = behaviour.cashback_uplift if kind == "cashback" else behaviour.frequency_uplift
-    return uplift * 0.5 ** (week / behaviour.uplift_half_life_weeks)
+    return float(uplift * 0.5 ** (week / behaviour.uplift_half_life_weeks))
 
 
-def goal_commitment_factor(distance: np.ndarray, gamma: float) -> np.ndarray:
+def goal_commitment_factor(distance: FloatArray, gamma: float) -> FloatArray:
     """Return the dropout multiplier ``max(d, 0.05) ** gamma`` (1 at the start of a goal).
 
     Parameters

@@ -39,6 +39,7 @@ import pandas as pd
 from loyaltylab.errors import ParameterError
 from loyaltylab.rewards.behaviour import (
     Behaviour,
+    FloatArray,
     base_uplift,
     enrolment_probability,
     goal_commitment_factor,
@@ -242,16 +243,18 @@ def _wilson_hilferty_mean(shape: float) -> float:
 
 
 def _basket(
-    z: np.ndarray,
+    z: FloatArray,
     buyers: np.ndarray,
-    spend_mean: np.ndarray,
+    spend_mean: FloatArray,
     shift: float,
     scale: float,
     mean: float,
-) -> np.ndarray:
+) -> FloatArray:
     """Basket value per purchase: Gamma(p, nu_i) via Wilson-Hilferty on the shared normal."""
     noise = np.maximum(shift + z[buyers] * scale, 0.0) ** 3 / mean
-    return spend_mean[buyers] * noise
+    # fancy indexing is untyped in numpy's stubs; the product is a float array
+    basket: FloatArray = spend_mean[buyers] * noise
+    return basket
 
 
 def _make_twin(
@@ -322,11 +325,12 @@ def _goal_distance(twin: Twin, tw: TwinWeek) -> np.ndarray | None:
     return distance
 
 
-def _purchase_rate_multiplier(twin: Twin, tw: TwinWeek) -> np.ndarray:
+def _purchase_rate_multiplier(twin: Twin, tw: TwinWeek) -> FloatArray:
     """Members' purchase-rate multiplier: base uplift, goal gradient, then each mechanic's."""
     b = twin.behaviour
     response = twin.response[tw.members]
-    multiplier = 1 + response * np.float32(base_uplift(b, twin.program.kind, tw.week))
+    # fancy indexing is untyped in numpy's stubs; the multiplier is a float array
+    multiplier: FloatArray = 1 + response * np.float32(base_uplift(b, twin.program.kind, tw.week))
     if tw.distance is not None and b.goal_gradient > 0:
         multiplier *= 1 + response * np.float32(b.goal_gradient) * (1 - tw.distance)
     for mechanic in twin.mechanics:

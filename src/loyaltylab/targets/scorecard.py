@@ -310,7 +310,7 @@ def evaluate_target(
     )
 
 
-def _significant(value: Any, digits: int = 4) -> float | None:
+def _significant(value: float | None, digits: int = 4) -> float | None:
     if value is None or not np.isfinite(value) or value == 0:
         return value
     return float(f"{value:.{digits}g}")

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from loyaltylab.rewards.behaviour import Behaviour
+from loyaltylab.rewards.behaviour import Behaviour, FloatArray
 from loyaltylab.rewards.config import Economics, PointsRules
 from loyaltylab.rewards.ledger import PointsLedger
 from loyaltylab.rewards.mechanics.base import Mechanic, Twin, TwinWeek
@@ -105,7 +105,7 @@ def choose_rewards(balance: np.ndarray, reward_points: np.ndarray) -> np.ndarray
     return np.searchsorted(reward_points, balance + _TOLERANCE, side="right") - 1
 
 
-def goal_distance_to_reward(balance: np.ndarray, smallest_reward: float) -> np.ndarray:
+def goal_distance_to_reward(balance: FloatArray, smallest_reward: float) -> FloatArray:
     """Return the remaining share of the way to the next multiple of the cheapest reward.
 
     Parameters
