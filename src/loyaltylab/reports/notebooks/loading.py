@@ -14,8 +14,8 @@ the transactions, the member/ledger pair (both or neither), the KPI period and t
 
 Examples
 --------
->>> TRANSACTION_LOAD_OPTIONS[:3]
-('returns', 'duplicates', 'after_end')
+>>> "returns" in TRANSACTION_LOAD_OPTIONS, "observation_end" in TRANSACTION_LOAD_OPTIONS
+(True, False)
 >>> check_load_options({"returns": "drop"}, TRANSACTION_LOAD_OPTIONS, "load_transactions")
 {'returns': 'drop'}
 """
@@ -80,7 +80,7 @@ def loader_options(loader: Callable[..., Any], *, own: Sequence[str] = ()) -> tu
 
     Examples
     --------
-    >>> loader_options(load_members, own=("observation_end",))
+    >>> loader_options(load_members, own=("observation_end",))[:2]
     ('tiers', 'duplicates')
     """
     return tuple(
