@@ -1,11 +1,13 @@
 """Index pages of report runs and the ``reports/latest`` pointer.
 
 - :func:`write_run_index` writes ``reports/runs/<run-id>/index.html`` from the run's
-  ``status.json``: one row per report (scorecard first) with status, duration, the error of a
-  failed report and links to the HTML, the executed notebook and the metrics files.
+  ``status.json``: the run's state, one row per report (scorecard first) with status, duration,
+  the error of a failed report and links to the HTML, the executed notebook and the metrics
+  files; while the run goes on, the report running now and the ones still to run.
 - :func:`update_reports_index` rewrites ``reports/index.html`` (every run, newest first, with
   pass/fail counts) and points ``reports/latest`` at the newest complete run in which every report
-  succeeded, under the lock file ``reports/.lock``.
+  succeeded, under the lock file ``reports/.lock``. A run recorded as running whose runner
+  process is gone is marked ``"interrupted"`` (:func:`loyaltylab.reports.liveness.effective_state`).
 
 Pages are single files with inline CSS and no scripts; they open offline. Their templates are
 ``run_index.html.j2`` and ``reports_index.html.j2`` (:mod:`loyaltylab.reports.pages`).
@@ -24,6 +26,7 @@ import pandas as pd
 
 from loyaltylab.errors import ReportError
 from loyaltylab.files import write_text_atomic
+from loyaltylab.reports.liveness import RunnerProcess, effective_state
 from loyaltylab.reports.pages import render_page
 
 __all__ = [
@@ -65,7 +68,8 @@ def read_run_status(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
 def list_runs(reports_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """Return every run under ``reports_dir/runs``, newest first.
 
-    Folders without a readable ``status.json`` are listed with state ``"unreadable"``.
+    Folders without a readable ``status.json`` are listed with state ``"unreadable"``; a run
+    recorded as ``"running"`` whose runner process is gone with state ``"interrupted"``.
 
     Parameters
     ----------
@@ -94,7 +98,7 @@ def list_runs(reports_dir: str | os.PathLike[str]) -> pd.DataFrame:
                 {
                     "run_id": folder.name,
                     "started_at": str(status.get("started_at") or ""),
-                    "state": status.get("state", "unreadable"),
+                    "state": effective_state(status),
                     "complete": bool(status.get("complete", False)),
                     "passed": passed,
                     "failed": len(reports) - passed,
@@ -143,17 +147,27 @@ def write_run_index(run_dir: str | os.PathLike[str]) -> Path:
     """
     folder = Path(run_dir)
     status = read_run_status(folder)
+    state = effective_state(status)
     reports = sorted(status["reports"], key=lambda r: r.get("role") != "scorecard")
     passed = sum(1 for r in reports if r.get("status") == "ok")
+    done = {str(report.get("name")) for report in reports}
+    current = status.get("current") if isinstance(status.get("current"), str) else None
+    waiting = [str(name) for name in status.get("selected", []) if str(name) not in done]
+    runner = RunnerProcess.from_record(status.get("runner"))
     return _write_page(
         folder / "index.html",
         "run_index.html.j2",
         title=f"Loyalty Lab reports - run {status.get('run_id', folder.name)}",
+        state=state,
+        current=current,
+        runner=f"pid {runner.pid} on {runner.host}" if runner else None,
         passed=passed,
         failed=len(reports) - passed,
         started_at=str(status.get("started_at")),
         finished_at=str(status.get("finished_at")),
-        reports=[_report_row(report) for report in reports],
+        reports=[_report_row(report) for report in reports]
+        + [_waiting_row(name, current=name == current, state=state) for name in waiting],
+        refresh_seconds=30 if state == "running" else None,
     )
 
 
@@ -177,6 +191,8 @@ def update_reports_index(reports_dir: str | os.PathLike[str]) -> str | None:
     folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder / LOCK_NAME):
         runs = list_runs(folder)
+        for run in runs[runs["state"] == "interrupted"].itertuples() if not runs.empty else ():
+            _mark_interrupted(Path(str(run.path)))
         good = (
             runs[
                 (runs["state"] == "finished")
@@ -200,6 +216,44 @@ def update_reports_index(reports_dir: str | os.PathLike[str]) -> str | None:
     return latest
 
 
+def _mark_interrupted(run_dir: Path) -> None:
+    """Record in a run whose runner is gone that it was interrupted, and rewrite its page."""
+    try:
+        status = read_run_status(run_dir)
+        if status.get("state") != "running":
+            return
+        runner = RunnerProcess.from_record(status.get("runner"))
+        status["state"] = "interrupted"
+        who = f"pid {runner.pid} on {runner.host}" if runner else "not recorded"
+        status["note"] = (
+            f"the runner process ({who}) was gone when a later run looked: killed, out of "
+            "memory or the machine restarted"
+        )
+        text = json.dumps(status, indent=2, allow_nan=False)
+        write_text_atomic(run_dir / "status.json", text + "\n")
+        write_run_index(run_dir)
+    except (OSError, ReportError, TypeError, ValueError):
+        return  # another user's run folder, or a broken record: the index still says interrupted
+
+
+def _waiting_row(name: str, *, current: bool, state: str) -> dict[str, Any]:
+    """Return the row of a selected report that has no outcome (yet)."""
+    if current:
+        status = "running" if state == "running" else "interrupted"
+    else:
+        status = "pending" if state == "running" else "not run"
+    return {
+        "title": name,
+        "name": name,
+        "html": None,
+        "scorecard": False,
+        "status": status,
+        "error": None,
+        "duration_seconds": None,
+        "files": [],
+    }
+
+
 def _report_row(report: dict[str, Any]) -> dict[str, Any]:
     """Return what ``run_index.html.j2`` shows of one ``status.json`` entry (unescaped)."""
     return {
@@ -212,7 +266,11 @@ def _report_row(report: dict[str, Any]) -> dict[str, Any]:
         "duration_seconds": float(report.get("duration_seconds") or 0),
         "files": [
             (path, Path(path).name)
-            for path in [report.get("notebook"), *report.get("metrics_files", [])]
+            for path in [
+                report.get("notebook"),
+                *report.get("metrics_files", []),
+                report.get("kernel_log"),
+            ]
             if path
         ],
     }

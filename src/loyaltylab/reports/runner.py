@@ -5,8 +5,11 @@ Layout of one run (``reports/runs/<run-id>/``)::
     <name>.ipynb      the executed notebook (kept for failed reports too, error visible)
     <name>.html       stakeholder HTML: no code, header with run id, data source, parameters
     <name>/           the report's ``output_dir`` (``<NN_topic>.metrics.json``, figures, tables)
-    status.json       per report: ok/failed, duration, parameters, error message, paths
-    index.html        the run's reports, scorecard first
+    <name>.kernel.log what the report's kernel wrote to stderr, when more than known noise
+    status.json       the run's state and runner process; per report: ok/failed, duration,
+                      parameters, error message, paths
+    index.html        the run's reports, scorecard first; written when the run starts and after
+                      each report, so a run in progress (or killed) has a page
 
 Beside the runs the runner keeps ``reports/index.html`` (every run, newest first, with pass/fail
 counts) and ``reports/latest`` (a symlink to the newest complete run in which every report
@@ -17,6 +20,12 @@ A run never writes into an existing folder: the run id is the UTC start time
 the folder is created atomically. The shared files (``reports/index.html``, ``reports/latest``)
 are rewritten under the lock file ``reports/.lock``, so two runners at the same time do not
 clobber each other.
+
+Before any notebook runs, every place the run writes is checked by a real write
+(:func:`~loyaltylab.reports.writable.check_reports_dir`): a reports folder that is a file or
+cannot be written is one :class:`~loyaltylab.errors.ReportError` (``loyaltylab run`` exits 2).
+``status.json`` records the runner's pid, host and process start time; a later run shows a run
+whose process is gone (``kill -9``) as ``"interrupted"`` (:mod:`loyaltylab.reports.liveness`).
 """
 
 from __future__ import annotations
@@ -40,6 +49,9 @@ from loyaltylab.metrics import METRICS_SUFFIX, RUN_STATUS_FILE, to_jsonable
 from loyaltylab.reports.config import ReportsConfig, ReportSpec, load_config, parse_overrides
 from loyaltylab.reports.html import export_html
 from loyaltylab.reports.index import update_reports_index, write_run_index
+from loyaltylab.reports.kernel_output import capturing_kernel_manager, filter_kernel_noise
+from loyaltylab.reports.liveness import RunnerProcess
+from loyaltylab.reports.writable import check_reports_dir
 
 __all__ = [
     "ReportOutcome",
@@ -78,6 +90,8 @@ class ReportOutcome:
         Paths relative to the run folder (``None`` where no file was written).
     metrics_files : tuple of str
         Metrics files the report wrote, relative to the run folder.
+    kernel_log : str or None
+        ``<name>.kernel.log`` when the kernel wrote more than known noise to its stderr.
     """
 
     name: str
@@ -93,6 +107,7 @@ class ReportOutcome:
     html: str | None = None
     output_dir: str | None = None
     metrics_files: tuple[str, ...] = ()
+    kernel_log: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -183,7 +198,8 @@ def run_reports(
     """Execute reports into a new run folder and refresh the run index and ``latest``.
 
     Configuration problems (unknown report or parameter, missing notebook, ...) raise one
-    :class:`~loyaltylab.errors.ConfigError` before anything runs. A report that fails (an
+    :class:`~loyaltylab.errors.ConfigError` and a reports folder that cannot be written one
+    :class:`~loyaltylab.errors.ReportError`, before anything runs. A report that fails (an
     exception in a cell, a timeout, a dead kernel, a failed HTML export) is recorded as failed
     and the remaining reports still run; its executed notebook and HTML are kept with the error
     visible.
@@ -239,7 +255,9 @@ def run_reports(
     if not limit > 0:
         raise ReportError(f"timeout must be a positive number of minutes, got {limit!r}")
     now = clock or (lambda: datetime.now(UTC))
-    base = (Path(reports_dir) if reports_dir is not None else config.root / "reports").resolve()
+    base = check_reports_dir(
+        Path(reports_dir) if reports_dir is not None else config.root / "reports"
+    )
     run_dir = create_run_dir(base / "runs", now())
     state: dict[str, Any] = {
         "run_id": run_dir.name,
@@ -250,37 +268,47 @@ def run_reports(
         "complete": len(selected) == len(config.reports),
         "selected": [spec.name for spec in selected],
         "timeout_minutes": limit,
+        "runner": RunnerProcess.current().to_dict(),
+        "current": None,
         "passed": 0,
         "failed": 0,
         "reports": [],
     }
-    _write_json(run_dir / STATUS_FILE, state)
+    _record(run_dir, state)
+    update_reports_index(base)  # the run is listed, with a page, from its start
     outcomes: list[ReportOutcome] = []
     show = progress if progress is not None else sys.stderr.isatty()
     try:
         with tqdm(total=len(selected), unit="report", disable=not show, file=sys.stderr) as bar:
             for spec in selected:
                 bar.set_postfix_str(spec.name)
+                state["current"] = spec.name
+                _record(run_dir, state)
                 outcome = _run_one(spec, config, run_dir, limit, now)
                 outcomes.append(outcome)
+                state["current"] = None
                 state["reports"] = [item.to_dict() for item in outcomes]
                 state["passed"] = sum(item.ok for item in outcomes)
                 state["failed"] = len(outcomes) - state["passed"]
-                _write_json(run_dir / STATUS_FILE, state)
+                _record(run_dir, state)
                 bar.update(1)
     except KeyboardInterrupt:
         # Ctrl-C: leave a readable, finished-looking record, never a candidate for latest
         state["state"] = "interrupted"
         state["finished_at"] = _iso(now())
-        _write_json(run_dir / STATUS_FILE, state)
-        write_run_index(run_dir)
+        _record(run_dir, state)
         update_reports_index(base)
         raise
     state["state"] = "finished"
     state["finished_at"] = _iso(now())
-    _write_json(run_dir / STATUS_FILE, state)
-    write_run_index(run_dir)
-    latest = update_reports_index(base)
+    _record(run_dir, state)
+    try:
+        latest = update_reports_index(base)
+    except OSError as error:
+        raise ReportError(
+            f"the run finished ({state['passed']} passed, {state['failed']} failed) and is kept "
+            f"in {run_dir}, but the runs index in {base} could not be updated: {error}"
+        ) from None
     return RunResult(
         run_id=run_dir.name,
         run_dir=run_dir,
@@ -343,6 +371,7 @@ def _run_one(
         parameters["run_dir"] = str(run_dir)
     executed = run_dir / f"{spec.name}.ipynb"
     html_path = run_dir / f"{spec.name}.html"
+    kernel_log = run_dir / f"{spec.name}.kernel.log"
     deadline = started + limit_minutes * 60.0
     error: str | None = None
     error_type: str | None = None
@@ -356,6 +385,7 @@ def _run_one(
             cwd=str(config.root),
             start_timeout=config.settings.start_timeout_seconds,
             timeout_func=lambda cell: max(0.1, deadline - time.monotonic()),
+            kernel_manager_class=capturing_kernel_manager(kernel_log),
         )
     except papermill.PapermillExecutionError as exc:
         error_type = type(exc).__name__
@@ -394,6 +424,7 @@ def _run_one(
     metrics = sorted(
         str(path.relative_to(run_dir)) for path in output_dir.rglob(f"*{METRICS_SUFFIX}")
     )
+    kept_log = _keep_kernel_log(kernel_log, spec.name)
     return ReportOutcome(
         name=spec.name,
         title=spec.title,
@@ -408,7 +439,22 @@ def _run_one(
         html=html_written,
         output_dir=spec.name,
         metrics_files=tuple(metrics),
+        kernel_log=kept_log,
     )
+
+
+def _keep_kernel_log(path: Path, name: str) -> str | None:
+    """Print what the kernel wrote to stderr beyond known noise; keep the log only then."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    remaining = filter_kernel_noise(text)
+    if not remaining:
+        path.unlink(missing_ok=True)
+        return None
+    print(f"report {name}: its kernel wrote to stderr:\n{remaining}", file=sys.stderr)
+    return path.name
 
 
 def _add_note(executed: Path, source: Path, message: str, kind: str) -> None:
@@ -433,6 +479,12 @@ def _first_line(error: BaseException) -> str:
 
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _record(run_dir: Path, state: Mapping[str, Any]) -> None:
+    """Write the run's ``status.json`` and its index page from it."""
+    _write_json(run_dir / STATUS_FILE, state)
+    write_run_index(run_dir)
 
 
 def _write_json(path: Path, payload: Mapping[str, Any]) -> None:
