@@ -6,6 +6,9 @@ of millions of transactions take seconds; ``engine="numpy"`` gives the same summ
 Definitions follow Fader, Hardie & Lee (2005) and lifetimes' ``summary_data_from_transaction_data``
 with ``freq="D"``, ``freq_multiplier=7`` (reference/clv.md §3):
 
+* the lines of one order (rows with the same ``order_id`` of a customer) are one purchase, on
+  the day of the order's first line - an order that runs past midnight is not two purchase
+  days; rows without an order id are purchases of their own;
 * purchases on the same calendar day are merged into one purchase day (their amounts summed);
 * ``frequency`` = number of purchase days after the first (repeat purchases);
 * ``recency`` = days from the first to the last purchase day, ``T`` = days from the first
@@ -409,6 +412,19 @@ def _tidy(result: pd.DataFrame, ids: pd.Index, columns: list[str], suffix: str) 
     return result[columns].reset_index(drop=True)
 
 
+def _orders_on_first_day(frame: pd.DataFrame) -> pd.DataFrame:
+    """Canonical columns, each order's lines dated at the order's first line (order = purchase)."""
+    columns = ["customer_id", "timestamp", "amount"]
+    if "order_id" not in frame.columns or not pd.api.types.is_datetime64_dtype(frame["timestamp"]):
+        return frame[columns]
+    has_order = frame["order_id"].notna()
+    if not has_order.any():
+        return frame[columns]
+    keys = [frame["customer_id"].astype(str), frame["order_id"].astype(str)]
+    first = frame["timestamp"].groupby(keys, sort=False).transform("min")
+    return frame[columns].assign(timestamp=first.where(has_order, frame["timestamp"]))
+
+
 def _canonical(transactions: pd.DataFrame | Any) -> pd.DataFrame:
     frame = getattr(transactions, "transactions", transactions)
     if not isinstance(frame, pd.DataFrame):
@@ -422,7 +438,7 @@ def _canonical(transactions: pd.DataFrame | Any) -> pd.DataFrame:
             f"transactions are missing column(s) {missing}; they have {list(frame.columns)[:20]}"
             " (load them with loyaltylab.data.load_transactions to map your column names)"
         )
-    frame = frame[["customer_id", "timestamp", "amount"]]
+    frame = _orders_on_first_day(frame)
     if not pd.api.types.is_datetime64_dtype(frame["timestamp"]):
         raise DataValidationError(
             "column 'timestamp' must be a timezone-naive datetime64 column, got "

@@ -27,18 +27,19 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from loyaltylab.data.read import read_table
 from loyaltylab.errors import DataValidationError, ParameterError
 from loyaltylab.rules import (
     QUALITY_COLUMNS,
     QualityLog,
     end_of_day,
     examples,
+    inexact_id_problem,
     parse_customer_ids,
     parse_timestamps,
 )
@@ -129,22 +130,13 @@ class LoadedLedger:
         return pd.DataFrame([row])
 
 
-def _read_table(source: Any, what: str) -> tuple[pd.DataFrame, str]:
-    if isinstance(source, pd.DataFrame):
-        return source.copy(), "DataFrame"
-    if not isinstance(source, str | os.PathLike):
-        raise ParameterError(f"{what} must be a CSV/Parquet path or a DataFrame, got {source!r}")
-    path = Path(source)
-    if not path.is_file():
-        raise DataValidationError(f"{what} file not found: {path}")
-    try:
-        if path.suffix.lower() in {".parquet", ".pq"}:
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (OSError, ValueError) as error:
-        raise DataValidationError(f"cannot read {what} file {path}: {error}") from None
-    return frame, str(path)
+def _read_table(
+    source: Any, what: str, delimiter: str | None, encoding: str | None
+) -> tuple[pd.DataFrame, str]:
+    """Read by the one reader of :mod:`loyaltylab.data.read` (format by content, folders ...)."""
+    table = read_table(source, what, delimiter=delimiter, encoding=encoding)
+    frame = table.frame.copy() if not table.from_file else table.frame
+    return frame, table.name
 
 
 def _rename(
@@ -154,6 +146,26 @@ def _rename(
     what: str,
 ) -> pd.DataFrame:
     mapping = dict(columns or {})
+    targets: dict[str, list[str]] = {}
+    for canonical, user in mapping.items():
+        targets.setdefault(user, []).append(canonical)
+    clashes = {user: names for user, names in targets.items() if len(names) > 1}
+    clashes.update(
+        {
+            user: [user, canonical]
+            for canonical, user in mapping.items()
+            if user != canonical
+            and user in frame.columns
+            and user in required
+            and user not in mapping
+        }
+    )
+    if clashes:
+        listed = "; ".join(f"{names} -> {user!r}" for user, names in clashes.items())
+        raise ParameterError(
+            f"{what}: parameter 'columns' maps one source column to several canonical names "
+            f"({listed}); map each canonical name to its own column"
+        )
     missing_source = [user for user in mapping.values() if user not in frame.columns]
     if missing_source:
         raise DataValidationError(
@@ -180,11 +192,27 @@ def _fail(what: str, problem: str, column: str, frame: pd.DataFrame, mask: Any) 
     )
 
 
-def _ids(frame: pd.DataFrame, what: str, log: QualityLog) -> pd.Series:
+def _ids(
+    frame: pd.DataFrame, what: str, log: QualityLog, na_ids: Sequence[str] | None
+) -> pd.Series:
     """Return the ids as strings, normalised like the transactions' ids (so they join)."""
-    parsed = parse_customer_ids(frame["customer_id"])
+    parsed = parse_customer_ids(frame["customer_id"], na_ids=na_ids)
+    if parsed.inexact_mask.any():
+        _fail(
+            what,
+            inexact_id_problem(int(parsed.inexact_mask.sum())),
+            "customer_id",
+            frame,
+            parsed.inexact_mask,
+        )
     if parsed.missing.any():
-        _fail(what, "a missing customer id", "customer_id", frame, parsed.missing)
+        _fail(
+            what,
+            "a missing customer id (empty or NA-like such as 'NA', 'null'; option na_ids)",
+            "customer_id",
+            frame,
+            parsed.missing,
+        )
     log.add(
         "customer_id_normalised",
         "customer id written as a whole-number float (123.0 -> 123)",
@@ -200,7 +228,13 @@ def _dates(frame: pd.DataFrame, column: str, what: str) -> pd.Series:
     parsed = parse_timestamps(frame[column])
     if parsed.unparseable.any():
         # unparseable: missing, not ISO 8601, or outside 1677-09-22 .. 2262-04-10
-        _fail(what, "a missing or unparseable date", column, frame, parsed.unparseable)
+        problem = "a missing or unparseable date"
+        if parsed.out_of_range.any():
+            problem += (
+                f" ({int(parsed.out_of_range.sum())} out of range: outside "
+                "1677-09-22 .. 2262-04-10)"
+            )
+        _fail(what, problem, column, frame, parsed.unparseable)
     return parsed.timestamps
 
 
@@ -224,6 +258,9 @@ def load_members(
     tiers: Sequence[str] | None = None,
     observation_end: Any = None,
     duplicates: str = "error",
+    na_ids: Sequence[str] | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
 ) -> LoadedMembers:
     """Load and validate a member base.
 
@@ -240,6 +277,10 @@ def load_members(
     duplicates : {"error", "first"}, default "error"
         A customer listed more than once: raise, or keep the earliest enrolment (counted in the
         quality table).
+    na_ids : sequence of str, optional
+        Text meaning "no customer id" (default :data:`loyaltylab.rules.NA_ID_TOKENS`).
+    delimiter, encoding : str, optional
+        CSV field separator and text encoding (default ``","`` and UTF-8).
 
     Returns
     -------
@@ -261,7 +302,7 @@ def load_members(
     """
     _choice(duplicates, "duplicates", ("error", "first"))
     what = "members"
-    raw, origin = _read_table(source, what)
+    raw, origin = _read_table(source, what, delimiter, encoding)
     raw = _rename(raw, columns, ("customer_id", "enrolled_at"), what)
     raw = raw.reset_index(drop=True)
     log = QualityLog()
@@ -276,7 +317,7 @@ def load_members(
         )
     frame = pd.DataFrame(
         {
-            "customer_id": _ids(raw, what, log),
+            "customer_id": _ids(raw, what, log, na_ids),
             "enrolled_at": _dates(raw, "enrolled_at", what),
             "tier": _optional_text(raw, "tier"),
             "channel": _optional_text(raw, "channel"),
@@ -334,6 +375,9 @@ def load_ledger(
     unknown_member: str = "error",
     before_enrolment: str = "error",
     overdraft: str = "error",
+    na_ids: Sequence[str] | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
 ) -> LoadedLedger:
     """Load and validate a points ledger.
 
@@ -361,6 +405,10 @@ def load_ledger(
         Movements dated before the member's enrolment.
     overdraft : {"error", "keep"}, default "error"
         A redemption, expiry or negative adjustment larger than the balance at that moment.
+    na_ids : sequence of str, optional
+        Text meaning "no customer id" (default :data:`loyaltylab.rules.NA_ID_TOKENS`).
+    delimiter, encoding : str, optional
+        CSV field separator and text encoding (default ``","`` and UTF-8).
 
     Returns
     -------
@@ -388,7 +436,7 @@ def load_ledger(
     _choice(before_enrolment, "before_enrolment", ("error", "drop", "keep"))
     _choice(overdraft, "overdraft", ("error", "keep"))
     what = "points ledger"
-    raw, origin = _read_table(source, what)
+    raw, origin = _read_table(source, what, delimiter, encoding)
     raw = _rename(raw, columns, ("customer_id", "timestamp", "kind", "points"), what)
     raw = raw.reset_index(drop=True)
     log = QualityLog()
@@ -407,7 +455,7 @@ def load_ledger(
         _fail(what, "a missing, non-numeric or infinite value", "points", raw, bad_points)
     frame = pd.DataFrame(
         {
-            "customer_id": _ids(raw, what, log),
+            "customer_id": _ids(raw, what, log, na_ids),
             "timestamp": _dates(raw, "timestamp", what),
             "kind": kind.astype(str),
             "points": points,

@@ -146,7 +146,7 @@ def read_table(
         return RawTable(source, "DataFrame", False)
     if not isinstance(source, str | os.PathLike):
         raise ParameterError(
-            f"parameter 'source' ({what}) must be a file path or a DataFrame, "
+            f"parameter 'source' ({what}) must be a CSV/Parquet path or a DataFrame (a file path), "
             f"got {type(source).__name__}"
         )
     path = Path(source).expanduser()
@@ -254,7 +254,7 @@ def _read_csv(
             if other != sep and other in header:
                 raise LoadError(
                     f"{what} file {path} has one column {header[:60]!r}: its header holds "
-                    f"{words} ({other!r}), so the file is probably {words}-separated",
+                    f"{words} ({other!r}), so the file is probably separated by {words}",
                     "to read it",
                     {"delimiter": other},
                 )

@@ -53,6 +53,7 @@ from loyaltylab.data.returns import RETURN_POLICIES, apply_returns
 from loyaltylab.data.rows import RowProblems, row_labels
 from loyaltylab.data.values import (
     ceiling_above,
+    guess_date_format,
     line_amounts,
     number_format,
     parse_amounts,
@@ -378,7 +379,11 @@ def load_transactions(
                 reason = "timestamp outside 1677-09-22 .. 2262-04-10, out of range"
             elif check == "timestamp_unparseable" and date_format is None:
                 remedy = "if the dates are written another way, give their format"
-                fix, alternatives = {"date_format": "%d/%m/%Y %H:%M"}, ({"invalid": "drop"},)
+                guess = guess_date_format(raw[kept["timestamp"]].loc[mask])
+                if guess is not None:
+                    remedy = "if the dates are written like the examples"
+                fix = {"date_format": guess or "%d/%m/%Y %H:%M"}
+                alternatives = ({"invalid": "drop"},)
             elif check == "amount_not_numeric" and numbers_as == (".", None):
                 alternatives = ({"decimal": ",", "thousands": "."},)
             raise problems.error(

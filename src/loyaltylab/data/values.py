@@ -18,6 +18,7 @@ from loyaltylab.errors import ParameterError
 
 __all__ = [
     "ceiling_above",
+    "guess_date_format",
     "line_amounts",
     "number_format",
     "parse_amounts",
@@ -123,3 +124,35 @@ def positive_option(value: Any, name: str) -> float:
     if not np.isfinite(number) or number <= 0:
         raise ParameterError(f"option {name!r} must be a positive finite number, got {value!r}")
     return number
+
+
+_DAY_MONTH = r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T](\d{1,2}):(\d{2})(:\d{2})?)?\s*$"
+
+
+def guess_date_format(values: pd.Series) -> str | None:
+    """Return the ``date_format`` that reads text dates like ``12/13/2010 8:26``, if it is clear.
+
+    Day-first or month-first is decided by a first or second field above 12; a log where both
+    fields stay at 12 or below gets the day-first guess. ``None`` for other layouts.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> guess_date_format(pd.Series(["12/1/2010 8:26", "12/13/2010 9:02"]))
+    '%m/%d/%Y %H:%M'
+    >>> guess_date_format(pd.Series(["31.12.2024"]))
+    '%d.%m.%Y'
+    """
+    text = values.dropna().astype(str).head(10_000)
+    parts = text.str.extract(_DAY_MONTH)
+    parts = parts.dropna(subset=[0])
+    if parts.empty:
+        return None
+    first, second = parts[0].astype(int), parts[2].astype(int)
+    month_first = bool((second > 12).any()) and not bool((first > 12).any())
+    sep = str(parts[1].iloc[0])
+    year = "%Y" if len(str(parts[3].iloc[0])) == 4 else "%y"
+    day = f"%m{sep}%d{sep}{year}" if month_first else f"%d{sep}%m{sep}{year}"
+    if parts[4].notna().any():
+        day += " %H:%M" + (":%S" if parts[6].notna().any() else "")
+    return day

@@ -1,17 +1,138 @@
-"""Optional data-source parameters of the notebooks, read the same way by every notebook.
+"""Data-source parameters of the notebooks, read the same way by every notebook.
 
 The customers (01) and scorecard (05) notebooks take the loyalty-program tables ``members`` and
 ``ledger`` as a pair: both empty (no program data, the program KPIs are left out) or both given.
 :func:`optional_source` reads one such parameter and refuses half a pair with one clear error.
+
+A loader that refuses its input raises a :class:`~loyaltylab.rules.LoadError` whose ``fix`` is
+the loader options that resolve it. In a notebook those options are set through the ``load``
+parameter, so :func:`load_transactions_for_notebook` (and :func:`call_with_notebook_hints` for
+the member and ledger loaders) re-raise it worded for the notebook: ``set `load: {invalid:
+drop}` in the notebook parameters, or under the report's parameters (or its data source) in
+reports.yaml``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
+import pandas as pd
+
+from loyaltylab.data import LoadedTransactions
+from loyaltylab.datasets.resolve import resolve_transactions
 from loyaltylab.errors import ParameterError
+from loyaltylab.rules import LoadError, render_options
 
-__all__ = ["optional_source"]
+__all__ = [
+    "call_with_notebook_hints",
+    "load_transactions_for_notebook",
+    "notebook_hint",
+    "optional_source",
+]
+
+_Result = TypeVar("_Result")
+
+
+def notebook_hint(error: LoadError, section: str | None = None) -> LoadError:
+    """Return ``error`` with its fix worded as a notebook's ``load`` parameter.
+
+    Parameters
+    ----------
+    error : loyaltylab.rules.LoadError
+        A loader's error (``error.fix`` holds the loader options).
+    section : str, optional
+        The key of ``load`` the loader's options sit under (``"members"``, ``"ledger"``);
+        ``None`` for the transaction loader, whose options are ``load``'s own keys.
+
+    Returns
+    -------
+    loyaltylab.rules.LoadError
+        Same problem and fix; the message names the option as the user types it.
+
+    Examples
+    --------
+    >>> error = LoadError("2 rows have no customer id", "to drop such rows", {"invalid": "drop"})
+    >>> print(notebook_hint(error))  # doctest: +NORMALIZE_WHITESPACE
+    2 rows have no customer id; to drop such rows, set `load: {invalid: drop}` in the notebook
+    parameters (papermill -y '{load: {invalid: drop}}'), or under the report's parameters (or
+    its data source) in reports.yaml
+    """
+    sets = error.option_sets()
+    if not sets:
+        return error
+    wrapped = [{section: options} if section else options for options in sets]
+    shown = " or ".join(f"`load: {render_options(options)}`" for options in wrapped)
+    lead = f"{error.remedy}, " if error.remedy else ""
+    message = (
+        f"{error.problem}; {lead}set {shown} in the notebook parameters (papermill -y "
+        f"'{{load: {render_options(wrapped[0])}}}'), or under the report's parameters (or its "
+        "data source) in reports.yaml"
+    )
+    worded = LoadError(error.problem, error.remedy, error.fix, tuple(error.alternatives))
+    worded.args = (message,)
+    return worded
+
+
+def call_with_notebook_hints(
+    loader: Callable[..., _Result], *args: Any, section: str | None = None, **options: Any
+) -> _Result:
+    """Call a loader; a :class:`~loyaltylab.rules.LoadError` is re-raised worded for notebooks.
+
+    Parameters
+    ----------
+    loader : callable
+        E.g. :func:`loyaltylab.data.load_members`.
+    *args, **options
+        Passed to ``loader``.
+    section : str, optional
+        Where the loader's options sit in ``load`` (``"members"``, ``"ledger"``).
+
+    Returns
+    -------
+    What ``loader`` returns.
+    """
+    try:
+        return loader(*args, **options)
+    except LoadError as error:
+        raise notebook_hint(error, section) from None
+
+
+def load_transactions_for_notebook(
+    transactions: str | pd.DataFrame,
+    columns: Mapping[str, str] | None = None,
+    load: Mapping[str, Any] | None = None,
+    *,
+    observation_end: Any = None,
+) -> LoadedTransactions:
+    """Load a notebook's ``transactions`` with its ``load`` options, hints worded for notebooks.
+
+    Parameters
+    ----------
+    transactions : str or pandas.DataFrame
+        A bundled data set name, a CSV/Parquet path or a frame.
+    columns : mapping, optional
+        Canonical name -> the data's column (the notebook's ``columns`` parameter).
+    load : mapping, optional
+        The notebook's ``load`` parameter: options of :func:`loyaltylab.data.load_transactions`
+        (``members``/``ledger`` sub-mappings are not passed).
+    observation_end : date-like, optional
+        The notebook's ``observation_end``.
+
+    Returns
+    -------
+    loyaltylab.data.LoadedTransactions
+
+    Examples
+    --------
+    >>> loaded = load_transactions_for_notebook("cdnow_sample", load={"returns": "net"})
+    >>> loaded.source
+    'cdnow_sample'
+    """
+    options = {k: v for k, v in dict(load or {}).items() if k not in ("members", "ledger")}
+    if observation_end not in (None, ""):
+        options["observation_end"] = observation_end
+    return call_with_notebook_hints(resolve_transactions, transactions, columns or None, **options)
 
 
 def optional_source(value: Any, name: str, *, pair: Any = None, pair_name: str = "") -> str:
