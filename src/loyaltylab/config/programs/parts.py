@@ -389,7 +389,9 @@ class PaidMembership(ProgramPart):
         float
         """
         monthly_fee = self.fee * (365.25 / 12) / self.period_days
-        return self.uptake_at_zero_fee * 0.5 ** (monthly_fee / self.half_uptake_fee_per_month)
+        return float(
+            self.uptake_at_zero_fee * 0.5 ** (monthly_fee / self.half_uptake_fee_per_month)
+        )
 
 
 class Coalition(ProgramPart):
