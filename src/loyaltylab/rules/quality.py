@@ -210,8 +210,10 @@ class QualityLog:
         removing = quality.loc[(quality["rows_removed"] != 0) | (quality["amount_removed"] != 0)]
         lines = [("read", int(rows_read), float(amount_read))]
         lines += [
-            (str(row.check), -int(row.rows_removed), -float(row.amount_removed))
-            for row in removing.itertuples()
+            (str(check), -int(rows), -float(amount))
+            for check, rows, amount in zip(
+                removing["check"], removing["rows_removed"], removing["amount_removed"], strict=True
+            )
         ]
         lines.append(("loaded", int(rows_loaded), float(amount_loaded)))
         rows_gap = int(rows_read) - int(quality["rows_removed"].sum()) - int(rows_loaded)
