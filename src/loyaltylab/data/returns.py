@@ -184,7 +184,8 @@ def _net_in_group(
     key = key.where(~documents, "document")
     groups = pd.DataFrame({"customer_id": frame["customer_id"], "key": key})
     group_id = groups.groupby(["customer_id", "key"], sort=False).ngroup()
-    group_id = group_id.where(~documents, -1 - np.arange(len(frame)))  # each document alone
+    alone = pd.Series(-1 - np.arange(len(frame)), index=frame.index)
+    group_id = group_id.where(~documents, alone)  # each document in a group of its own
     positive = amount.where(amount > 0, 0.0)
     in_neg_group = negative.groupby(group_id).transform("any") & ~documents
     group_net = amount.groupby(group_id).transform("sum")

@@ -349,14 +349,17 @@ def load_transactions(
     raw_amount = amounts.where(~(amount_missing | amount_bad), np.nan)
     too_large = raw_amount.abs() > policy["max_amount"]
     if too_large.any():
+        largest = float(raw_amount.abs().max())
+        ceiling = ceiling_above(largest)
         raise problems.error(
             f"amounts above max_amount {policy['max_amount']:g} in magnitude (largest "
-            f"{float(raw_amount.abs().max()):g}; usually a unit or parsing error)",
+            f"{largest:g}; usually a unit or parsing error: check the column and its number "
+            "format)",
             "amount",
             too_large,
             source_col=kept.get("amount"),
             remedy="if such amounts are real",
-            fix={"max_amount": ceiling_above(float(raw_amount.abs().max()))},
+            fix=None if ceiling is None else {"max_amount": ceiling},
         )
 
     invalid_masks = [
@@ -631,6 +634,11 @@ def _apply_after_end(
     return frame.loc[~late]
 
 
+def _max_amount_fix(largest: float) -> dict[str, float] | None:
+    ceiling = ceiling_above(largest)
+    return None if ceiling is None else {"max_amount": ceiling}
+
+
 def _check_order_totals(frame: pd.DataFrame, ceiling: float, problems: RowProblems) -> None:
     if "order_id" not in frame.columns or frame.empty:
         return
@@ -644,7 +652,7 @@ def _check_order_totals(frame: pd.DataFrame, ceiling: float, problems: RowProble
             "amount",
             large,
             remedy="if such orders are real",
-            fix={"max_amount": ceiling_above(float(totals.abs().max()))},
+            fix=_max_amount_fix(float(totals.abs().max())),
         )
 
 

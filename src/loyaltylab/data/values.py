@@ -97,10 +97,14 @@ def parse_flags(values: pd.Series, problems: RowProblems, source_col: Any) -> pd
     return text.isin(_TRUE)
 
 
-def ceiling_above(largest: float) -> float:
-    """Return the next power of ten above ``largest``: the ``max_amount`` that would admit it."""
-    if not np.isfinite(largest) or largest >= 1e300:
-        return float("1e300")
+def ceiling_above(largest: float) -> float | None:
+    """Return the next power of ten above ``largest``: the ``max_amount`` that would admit it.
+
+    ``None`` from 1e15 on: a float sum of such amounts no longer holds cents, so no option
+    should admit them.
+    """
+    if not np.isfinite(largest) or largest >= 1e15:
+        return None
     return float(10 ** np.ceil(np.log10(largest) + 1e-12))
 
 
