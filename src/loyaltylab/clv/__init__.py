@@ -14,6 +14,8 @@ names in every family); :data:`TRANSACTION_MODELS` is the one registry of them b
 * uncertainty: :func:`clv_intervals` (per-customer and total intervals from parameter draws);
 * reporting: :func:`evaluate_models` (fit + validate + compare); the report's metrics and
   table are notebook helpers (:mod:`loyaltylab.reports.notebooks.clv`);
+* contractual retention: :func:`fit_retention_model` (shifted-beta-geometric, Fader & Hardie
+  2007: survival, retention rate, DERL, residual CLV, projection vs a holdout);
 * plots: ``plot_*`` functions taking ``ax=None`` and returning the Axes.
 """
 
@@ -53,6 +55,13 @@ from loyaltylab.clv.predictions import (
     expected_spend,
     probability_alive,
 )
+from loyaltylab.clv.retention import (
+    RenewalCounts,
+    RetentionFit,
+    fit_retention_model,
+    plot_retention_projection,
+    renewal_counts,
+)
 from loyaltylab.clv.uncertainty import CLVIntervals, clv_intervals, draw_parameters
 from loyaltylab.clv.validation import (
     HoldoutValidation,
@@ -67,6 +76,11 @@ from loyaltylab.clv.validation import (
 )
 
 __all__ = [
+    "RenewalCounts",
+    "RetentionFit",
+    "fit_retention_model",
+    "plot_retention_projection",
+    "renewal_counts",
     "MODEL_LABELS",
     "CLVIntervals",
     "HoldoutValidation",
