@@ -14,6 +14,8 @@ names in every family); :data:`TRANSACTION_MODELS` is the one registry of them b
 * uncertainty: :func:`clv_intervals` (per-customer and total intervals from parameter draws);
 * reporting: :func:`evaluate_models` (fit + validate + compare); the report's metrics and
   table are notebook helpers (:mod:`loyaltylab.reports.notebooks.clv`);
+* new customers: :func:`new_customer_value` (expected purchases and discounted value of a
+  customer acquired today, for acquisition budgets);
 * contractual retention: :func:`fit_retention_model` (shifted-beta-geometric, Fader & Hardie
   2007: survival, retention rate, DERL, residual CLV, projection vs a holdout);
 * plots: ``plot_*`` functions taking ``ax=None`` and returning the Axes.
@@ -36,6 +38,7 @@ from loyaltylab.clv.models import (
     fit_transaction_model,
     get_transaction_model,
 )
+from loyaltylab.clv.new_customer import NewCustomerValue, new_customer_value
 from loyaltylab.clv.plots import (
     plot_clv_by_segment,
     plot_clv_distribution,
@@ -76,6 +79,8 @@ from loyaltylab.clv.validation import (
 )
 
 __all__ = [
+    "NewCustomerValue",
+    "new_customer_value",
     "RenewalCounts",
     "RetentionFit",
     "fit_retention_model",
