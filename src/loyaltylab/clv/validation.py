@@ -201,9 +201,9 @@ def cumulative_tracking(
     start = first_days.min()
     unit_span = pd.Timedelta(days=TIME_UNIT_DAYS[unit])
     n_periods = math.ceil(((obs_end + pd.Timedelta(days=1)) - start) / unit_span - 1e-9)
-    ends = [start + k * unit_span for k in range(1, n_periods + 1)]
-    ends[-1] = min(ends[-1], obs_end + pd.Timedelta(days=1))
-    ends = pd.DatetimeIndex(ends)
+    period_ends = [start + k * unit_span for k in range(1, n_periods + 1)]
+    period_ends[-1] = min(period_ends[-1], obs_end + pd.Timedelta(days=1))
+    ends = pd.DatetimeIndex(period_ends)
     cohort_sizes = first_days.value_counts()
     first_values = pd.DatetimeIndex(cohort_sizes.index)
     counts = cohort_sizes.to_numpy(dtype=float)
