@@ -120,9 +120,13 @@ def alive_probability(
 
 
 def _index(summary: pd.DataFrame) -> pd.Index:
-    if "customer_id" in summary.columns:
-        return pd.Index(summary["customer_id"], name="customer_id")
-    return pd.Index(summary.index)
+    # an Index of a column of unknown dtype is Any in the pandas stubs
+    index: pd.Index = (
+        pd.Index(summary["customer_id"], name="customer_id")
+        if "customer_id" in summary.columns
+        else pd.Index(summary.index)
+    )
+    return index
 
 
 def _check_horizon(value: float, name: str) -> float:
@@ -249,7 +253,8 @@ def expected_spend(spend_fit: SpendModelFit, summary: pd.DataFrame) -> pd.Series
 
 def _step_times(horizon: float, step: float) -> np.ndarray:
     n_steps = max(1, math.ceil(horizon / step - 1e-9))
-    return np.minimum(np.arange(1, n_steps + 1) * step, horizon)
+    times: np.ndarray = np.minimum(np.arange(1, n_steps + 1) * step, horizon)
+    return times
 
 
 def discounted_expected_purchases(
@@ -465,7 +470,7 @@ def clv_tiers(clv: pd.Series, top_shares: Sequence[float] = (0.01, 0.10)) -> pd.
     rank[order] = np.arange(1, len(order) + 1)
     tier = np.searchsorted(np.array(cutoffs), rank, side="left")
     return pd.Series(
-        pd.Categorical.from_codes(tier, categories=labels, ordered=True),
+        pd.Categorical.from_codes(tier, categories=pd.Index(labels), ordered=True),
         index=clv.index,
         name="clv_tier",
     )
