@@ -7,6 +7,7 @@ matplotlib/pandas stack (reference/clv.md §1b); these replacements draw from ou
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -49,7 +50,7 @@ def _as_list(
 def plot_tracking(
     validations: HoldoutValidation | Sequence[HoldoutValidation] | Mapping[str, HoldoutValidation],
     *,
-    calibration_end: object | None = None,
+    calibration_end: Any = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Cumulative repeat transactions, actual vs each model, with the calibration end marked.
@@ -68,21 +69,23 @@ def plot_tracking(
     matplotlib.axes.Axes
     """
     ax = _axes(ax)
-    items = [v for v in _as_list(validations) if v.tracking is not None]
-    if not items:
+    tracked = [(v.model, v.tracking) for v in _as_list(validations) if v.tracking is not None]
+    if not tracked:
         raise ValueError("plot_tracking needs validations made with transactions (tracking)")
-    first = items[0].tracking
+    first = tracked[0][1]
     ax.plot(first["period_end"], first["actual"], color="black", lw=2, label="Actual")
-    for validation in items:
+    for model, tracking in tracked:
         ax.plot(
-            validation.tracking["period_end"],
-            validation.tracking["predicted"],
+            tracking["period_end"],
+            tracking["predicted"],
             ls="--",
-            label=f"{MODEL_LABELS[validation.model]} forecast",
+            label=f"{MODEL_LABELS[model]} forecast",
         )
     if calibration_end is None:
         calibration_end = first.loc[~first["holdout"], "period_end"].max()
-    ax.axvline(pd.Timestamp(calibration_end), color="grey", ls=":", label="End of calibration")
+    # matplotlib's stubs say float, but axvline takes any value its date converter reads
+    end_line = cast(float, pd.Timestamp(calibration_end))
+    ax.axvline(end_line, color="grey", ls=":", label="End of calibration")
     ax.set_title("Cumulative repeat transactions: model vs actual")
     ax.set_xlabel("Date (end of period)")
     ax.set_ylabel("Cumulative repeat transactions (count)")
@@ -229,7 +232,7 @@ def plot_clv_distribution(
     positive = clv[clv > 0]
     if len(positive):
         edges = np.geomspace(max(positive.min(), 1e-2), positive.max() * 1.01, bins)
-        ax.hist(positive, bins=edges, color="#55A868")
+        ax.hist(positive, bins=edges.tolist(), color="#55A868")
         ax.set_xscale("log")
     ax.axvline(
         np.median(clv), color="black", ls="--", label=f"Median {currency}{np.median(clv):,.2f}"
