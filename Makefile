@@ -18,8 +18,9 @@ setup: $(STAMP)
 report: $(STAMP)
 	$(BIN)/loyaltylab run
 
-## test: run the test suite (unit tests, the doctests of the package, notebooks, browser checks)
+## test: mypy on the package, then the test suite (unit tests, doctests, notebooks, browser checks)
 test: $(STAMP)
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 ## lint: ruff on the package, tests, benchmarks and notebooks
