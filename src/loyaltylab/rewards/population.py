@@ -4,21 +4,46 @@ The population model is a small frozen dataclass of plain parameters (time unit:
 from published CDNOW estimates [S109][S110], from fit results of :mod:`loyaltylab.clv`, or by
 fitting a transaction source (the CDNOW sample by default, the user's own through a parameter).
 :func:`draw_population` turns it into per-customer latent traits (reference/rewards.md §4 item 1).
+
+Model names are those of the one registry of transaction models,
+:data:`loyaltylab.clv.TRANSACTION_MODELS`; the simulator draws the two dropout processes of
+BG/NBD (a dropout chance after each purchase, ``p ~ Beta(a, b)``) and Pareto/NBD (an exponential
+lifetime, ``mu ~ Gamma(s, beta)``). An MBG/NBD fit is simulated as BG/NBD (same parameters).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from loyaltylab.clv.models import TransactionModel, get_transaction_model
+from loyaltylab.clv.models.bgnbd import BetaGeoModel
+from loyaltylab.clv.models.pareto_nbd import ParetoNBDModel
 from loyaltylab.errors import ParameterError
 
 __all__ = ["Population", "PopulationModel", "draw_population", "fit_population"]
 
-TRANSACTION_MODELS = ("bgnbd", "pareto_nbd")
+# the registered families whose customers the simulator draws (by family, not by name)
+_SIMULATED_FAMILIES: tuple[type[TransactionModel], ...] = (BetaGeoModel, ParetoNBDModel)
+
+
+def _simulated_family(name: str) -> TransactionModel:
+    """Return the registered family called ``name``, if the simulator draws its customers."""
+    try:
+        family: TransactionModel | None = get_transaction_model(name)
+    except ParameterError:
+        family = None
+    if not isinstance(family, _SIMULATED_FAMILIES):
+        simulated = [kind.name for kind in _SIMULATED_FAMILIES]
+        raise ParameterError(
+            f"population model must be one of {simulated} (the dropout processes the simulator "
+            f"draws), got {name!r}; PopulationModel.from_fits simulates an MBG/NBD fit as BG/NBD"
+        )
+    return family
 
 
 @dataclass(frozen=True)
@@ -55,13 +80,8 @@ class PopulationModel:
     source: str = "user"
 
     def __post_init__(self) -> None:
-        if self.model not in TRANSACTION_MODELS:
-            raise ParameterError(
-                f"population model must be one of {list(TRANSACTION_MODELS)}, got {self.model!r}"
-            )
-        needed = ["r", "alpha", "p", "q", "v"] + (
-            ["a", "b"] if self.model == "bgnbd" else ["s", "beta"]
-        )
+        family = _simulated_family(self.model)
+        needed = [*family.parameter_names, "p", "q", "v"]
         bad = {name: getattr(self, name) for name in needed if not _positive(getattr(self, name))}
         if bad:
             raise ParameterError(
@@ -79,15 +99,16 @@ class PopulationModel:
         Parameters
         ----------
         model : {"bgnbd", "pareto_nbd"}
+            Any other name is refused (it used to give the BG/NBD estimates silently).
 
         Returns
         -------
         PopulationModel
         """
         spend = {"p": 6.25, "q": 3.74, "v": 15.44}
-        if model == "pareto_nbd":
+        if isinstance(_simulated_family(model), ParetoNBDModel):
             return cls(
-                "pareto_nbd",
+                ParetoNBDModel.name,
                 r=0.553,
                 alpha=10.578,
                 s=0.606,
@@ -96,7 +117,7 @@ class PopulationModel:
                 source="CDNOW, published (Fader, Hardie & Lee 2005; Fader & Hardie 2013)",
             )
         return cls(
-            "bgnbd",
+            BetaGeoModel.name,
             r=0.243,
             alpha=4.414,
             a=0.793,
@@ -130,7 +151,12 @@ class PopulationModel:
             raise ParameterError(
                 f"the transaction model must be fitted in weeks, got time_unit={unit!r}"
             )
-        model = "bgnbd" if transaction_fit.model in ("bgnbd", "mbgnbd") else transaction_fit.model
+        family = get_transaction_model(transaction_fit.model)
+        if not isinstance(family, _SIMULATED_FAMILIES) and (
+            family.parameter_names == BetaGeoModel.parameter_names
+        ):
+            family = get_transaction_model(BetaGeoModel.name)  # MBG/NBD drawn as BG/NBD
+        model = family.name
         params = {key: float(value) for key, value in transaction_fit.params.items()}
         spend = {key: float(spend_fit.params[key]) for key in ("p", "q", "v")}
         return cls(model, **params, **spend, source=source)
@@ -164,6 +190,7 @@ def fit_population(
     *,
     columns: dict[str, str] | None = None,
     observation_end: Any = None,
+    load: Mapping[str, Any] | None = None,
 ) -> PopulationModel:
     """Fit the population model to a transaction source (CDNOW sample by default).
 
@@ -179,6 +206,9 @@ def fit_population(
         Canonical name -> the user's column name.
     observation_end : date-like, optional
         End of the observation window (default: last transaction).
+    load : mapping, optional
+        Options of :func:`loyaltylab.data.load_transactions`, passed to the loader (e.g.
+        ``{"returns": "drop"}``).
 
     Returns
     -------
@@ -188,7 +218,7 @@ def fit_population(
     from loyaltylab.customers import summarize_customers
     from loyaltylab.datasets import resolve_transactions
 
-    loaded = resolve_transactions(source, columns)
+    loaded = resolve_transactions(source, columns, **dict(load or {}))
     transactions = loaded.transactions
     end = observation_end if observation_end is not None else transactions["timestamp"].max()
     summary = summarize_customers(transactions, end, time_unit="W")
@@ -260,8 +290,8 @@ def draw_population(model: PopulationModel, n_customers: int, *, seed: int = 0) 
     rng = np.random.default_rng([seed, 7919])
     n = int(n_customers)
     rate = rng.gamma(model.r, 1.0 / model.alpha, n)
-    if model.model == "bgnbd":
-        # PopulationModel.__post_init__ checked a and b are positive numbers for "bgnbd"
+    if isinstance(_simulated_family(model.model), BetaGeoModel):
+        # PopulationModel.__post_init__ checked a and b are positive numbers for BG/NBD
         assert model.a is not None and model.b is not None
         dropout = rng.beta(model.a, model.b, n)
     else:

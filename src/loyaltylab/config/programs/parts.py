@@ -362,6 +362,11 @@ class PaidMembership(ProgramPart):
         Monthly-equivalent fee at which uptake halves (> 0; uptake falls with the fee [S36]).
     monthly_churn : float or None, default None
         Monthly membership churn; None uses the behaviour default (4 % [S35]).
+    renewal_survivors : list of int or None, default None
+        Members of one cohort still members at the start of each billing period (the first is
+        the cohort's size, e.g. ``[1000, 631, 468, 382]``, at least 3 counts). Given, the
+        simulation fits the shifted-beta-geometric model to them (Fader & Hardie 2007) and
+        members leave at each renewal with its retention rate instead of ``monthly_churn``.
 
     Examples
     --------
@@ -378,6 +383,32 @@ class PaidMembership(ProgramPart):
     uptake_at_zero_fee: Fraction = 0.5
     half_uptake_fee_per_month: Positive = 10.0
     monthly_churn: Fraction | None = None
+    renewal_survivors: (
+        Annotated[tuple[Annotated[int, Field(strict=True, ge=0)], ...], at_least(3, "counts")]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _check_renewals(self) -> Self:
+        counts = self.renewal_survivors
+        if counts is None:
+            return self
+        if self.monthly_churn is not None:
+            raise rule_error(
+                ("renewal_survivors",),
+                "give either monthly_churn or renewal_survivors (the churn the renewals imply)",
+                counts,
+            )
+        if counts[0] == 0:
+            raise rule_error(("renewal_survivors", 0), "the cohort's size must be > 0", counts[0])
+        for index, (before, after) in enumerate(zip(counts[:-1], counts[1:], strict=True)):
+            if after > before:
+                raise rule_error(
+                    ("renewal_survivors", index + 1),
+                    f"survivors must not increase ({before} -> {after}); give one cohort",
+                    after,
+                )
+        return self
 
     def uptake(self) -> float:
         """Return the share of customers joining at this fee.
