@@ -226,7 +226,11 @@ def _read_csv(
     def read(**extra: Any) -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            return pd.read_csv(path, sep=sep, encoding=encoding or "utf-8", **options, **extra)
+            # with options unpacked the stubs cannot pick an overload; a whole-file read is a frame
+            frame: pd.DataFrame = pd.read_csv(
+                path, sep=sep, encoding=encoding or "utf-8", **options, **extra
+            )
+            return frame
 
     try:
         frame = read()

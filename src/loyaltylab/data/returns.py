@@ -309,4 +309,6 @@ def _net_documents(frame: pd.DataFrame, documents: pd.Series, checks: QualityLog
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(reduced, remaining / amount, 1.0)
     result = _scaled(frame, pd.Series(scale, index=frame.index))
-    return result.loc[~(docs | consumed)]
+    # a boolean-array row selection is untyped in the pandas stubs
+    kept: pd.DataFrame = result.loc[~(docs | consumed)]
+    return kept
