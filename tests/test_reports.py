@@ -8,7 +8,9 @@ One module-scoped history of runs in one reports folder (7 short kernels):
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,6 +69,15 @@ def _config(folder: Path, names: list[str]) -> Path:
     return path
 
 
+def _digests(folder: Path) -> dict[str, str]:
+    """Content hash of every file under a run folder (what a later run must not touch)."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
 @pytest.fixture(scope="module")
 def history(tmp_path_factory):
     root = tmp_path_factory.mktemp("runner")
@@ -75,6 +86,7 @@ def history(tmp_path_factory):
     mixed = load_config(_config(root / "mixed", ["ok", "card", "fail", "slow"]))
     run_a = run_reports(good, reports_dir=reports_dir, progress=False)
     latest_after_a = latest_run(reports_dir)
+    files_of_a = _digests(run_a.run_dir)
     run_b = run_reports(
         good, only=["ok"], reports_dir=reports_dir, progress=False, overrides=["ok.n_points=3"]
     )
@@ -87,6 +99,7 @@ def history(tmp_path_factory):
         "c": run_c,
         "latest_after_a": latest_after_a,
         "latest_after_b": latest_after_b,
+        "files_of_a": files_of_a,
     }
 
 
@@ -105,6 +118,13 @@ def test_partial_and_failed_runs_never_replace_latest(history):
     assert run_c.counts == "2 passed, 2 failed" and not run_c.ok
     assert latest_run(history["reports_dir"]) == run_a.run_dir.resolve()
     assert run_c.latest == run_a.run_id
+
+
+def test_later_partial_and_failed_runs_leave_every_file_of_an_earlier_run_intact(history):
+    run_a = history["a"]
+    assert _digests(run_a.run_dir) == history["files_of_a"]
+    assert {"ok.html", "card.html", "status.json", "index.html"} <= set(history["files_of_a"])
+    assert read_run_status(run_a.run_dir)["state"] == "finished"
 
 
 def test_each_run_gets_its_own_folder(history):
@@ -129,6 +149,8 @@ def test_status_json_records_outcome_duration_parameters_and_paths(history):
     run_dir = history["c"].run_dir
     status = read_run_status(run_dir)
     assert status["state"] == "finished" and status["complete"] is True
+    assert status["current"] is None
+    assert status["runner"]["pid"] == os.getpid() and status["runner"]["host"]
     assert (status["passed"], status["failed"]) == (2, 2)
     assert status["timeout_minutes"] == TIMEOUT_MINUTES
     by_name = {report["name"]: report for report in status["reports"]}

@@ -52,7 +52,7 @@ def _make_folder(path: Path, what: str) -> None:
         raise _fail(path, what, f"cannot create it ({_reason(error)})") from None
 
 
-def _probe(folder: Path, what: str, *, directory: bool) -> None:
+def _probe(folder: Path, what: str, *, directory: bool, purpose: str = "") -> None:
     """Create and remove a file (or a folder) in ``folder``, as the run will."""
     try:
         if directory:
@@ -62,7 +62,7 @@ def _probe(folder: Path, what: str, *, directory: bool) -> None:
             os.close(handle)
             os.unlink(name)
     except OSError as error:
-        raise _fail(folder, what, _reason(error)) from None
+        raise _fail(folder, what, _reason(error) + purpose) from None
 
 
 def check_reports_dir(reports_dir: str | os.PathLike[str]) -> Path:
@@ -101,7 +101,12 @@ def check_reports_dir(reports_dir: str | os.PathLike[str]) -> Path:
     """
     base = Path(reports_dir).resolve()
     _make_folder(base, "the reports folder")
-    _probe(base, "the reports folder (index.html, latest and .lock live there)", directory=False)
+    _probe(
+        base,
+        "the reports folder",
+        directory=False,
+        purpose=" (the runs index, latest and the lock file .lock are written there)",
+    )
     for name, what in (("index.html", "the runs index"), ("latest", "the latest pointer")):
         target = base / name
         if target.is_dir() and not target.is_symlink():
@@ -117,5 +122,5 @@ def check_reports_dir(reports_dir: str | os.PathLike[str]) -> Path:
             raise _fail(lock, "the lock file", _reason(error)) from None
     runs = base / "runs"
     _make_folder(runs, "the runs folder")
-    _probe(runs, "the runs folder", directory=True)
+    _probe(runs, "the runs folder", directory=True, purpose=" (each run gets a folder there)")
     return base
