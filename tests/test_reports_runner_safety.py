@@ -406,3 +406,21 @@ def test_filter_kernel_noise_keeps_everything_but_the_known_noise():
         "Traceback (most recent call last):\nMemoryError"
     )
     assert filter_kernel_noise("") == ""
+
+
+def test_a_long_kernel_log_is_cut_on_screen_and_kept_whole(tmp_path, capsys):
+    from loyaltylab.reports.runner import KERNEL_LINES_SHOWN, _keep_kernel_log
+
+    log = tmp_path / "x.kernel.log"
+    lines = [f"traceback line {number}" for number in range(30)]
+    log.write_text("[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel.\n" + "\n".join(lines))
+    assert _keep_kernel_log(log, "x") == "x.kernel.log"
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "report x: its kernel wrote to stderr:"
+    assert err[1 : KERNEL_LINES_SHOWN + 1] == lines[:KERNEL_LINES_SHOWN]
+    assert err[-1] == f"... {30 - KERNEL_LINES_SHOWN} more line(s) in {log}"
+    assert log.read_text().count("traceback line") == 30
+    quiet = tmp_path / "y.kernel.log"
+    quiet.write_text("[IPKernelApp] WARNING | Kernel is running over TCP without encryption.\n")
+    assert _keep_kernel_log(quiet, "y") is None and not quiet.exists()
+    assert capsys.readouterr().err == ""

@@ -8,7 +8,9 @@
 
 ``run`` prints the run folder, one line per report and ``N passed, M failed`` on its own line;
 it exits 0 when every report succeeded, 1 when any failed and 2 when the configuration or the
-command line is invalid (nothing runs then).
+command line is invalid or the reports folder cannot be written (nothing runs then). What a
+report's kernel writes to its stderr is printed named by the report, without the kernel's
+start-up and shutdown noise.
 """
 
 from __future__ import annotations
@@ -88,8 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit status: 0 all reports passed, 1 a report failed, 2 invalid configuration or usage,
-        130 interrupted.
+        Exit status: 0 all reports passed, 1 a report failed, 2 invalid configuration or usage
+        or a reports folder that cannot be written, 130 interrupted.
     """
     args = build_parser().parse_args(argv)
     try:

@@ -62,6 +62,8 @@ __all__ = [
 
 STATUS_FILE = RUN_STATUS_FILE
 NOTE_TAG = "loyaltylab-error-note"
+KERNEL_LINES_SHOWN = 12
+"""Lines of a kernel's stderr the runner prints; the whole of it is in ``<name>.kernel.log``."""
 
 
 @dataclass(frozen=True)
@@ -453,7 +455,11 @@ def _keep_kernel_log(path: Path, name: str) -> str | None:
     if not remaining:
         path.unlink(missing_ok=True)
         return None
-    print(f"report {name}: its kernel wrote to stderr:\n{remaining}", file=sys.stderr)
+    lines = remaining.splitlines()
+    shown = "\n".join(lines[:KERNEL_LINES_SHOWN])
+    if len(lines) > KERNEL_LINES_SHOWN:
+        shown += f"\n... {len(lines) - KERNEL_LINES_SHOWN} more line(s) in {path}"
+    print(f"report {name}: its kernel wrote to stderr:\n{shown}", file=sys.stderr)
     return path.name
 
 
