@@ -112,3 +112,16 @@ def test_fit_population_passes_loader_options(monkeypatch: pytest.MonkeyPatch) -
     assert model.model == "bgnbd" and model.source == "bgnbd fit on cdnow_sample"
     fit_population("cdnow_sample")
     assert seen[-1] == {}
+
+
+def test_notebook_04_takes_loader_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    from loyaltylab.reports.notebooks import rewards as page
+
+    params = page.RewardParameters.from_namespace({"load": '{"returns": "drop"}'})
+    assert params.load == {"returns": "drop"}
+    with pytest.raises(ParameterError, match="load"):
+        page.RewardParameters.from_namespace({"load": '{"retruns": "drop"}'})
+    seen: list[object] = []
+    monkeypatch.setattr(page, "fit_population", lambda *args, **kwargs: seen.append(kwargs))
+    page.resolve_population_model("cdnow_sample", load={"returns": "drop"})
+    assert seen == [{"columns": None, "observation_end": None, "load": {"returns": "drop"}}]

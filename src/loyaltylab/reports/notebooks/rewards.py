@@ -20,6 +20,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, ValidationInfo, 
 
 from loyaltylab.errors import ParameterError
 from loyaltylab.paths import reports_config
+from loyaltylab.reports.notebooks.loading import TransactionLoad
 from loyaltylab.reports.notebooks.parameters import (
     NotebookParameters,
     OptionalDay,
@@ -84,6 +85,7 @@ class RewardParameters(NotebookParameters):
         "cdnow_sample"
     )
     columns: ParameterMapping = {}
+    load: TransactionLoad = {}
     population_model: Annotated[Literal["bgnbd", "pareto_nbd"], BeforeValidator(_lower)] = "bgnbd"
     observation_end: OptionalDay = None
     programs_config: _Text = ""
@@ -164,6 +166,7 @@ def resolve_population_model(
     model: str = "bgnbd",
     observation_end: str | None = None,
     columns: Mapping[str, str] | None = None,
+    load: Mapping[str, Any] | None = None,
 ) -> PopulationModel:
     """Return the population model: ``"published"`` CDNOW estimates, or a fit on ``source``.
 
@@ -177,6 +180,8 @@ def resolve_population_model(
         Last day used for the fit (default: the last transaction).
     columns : mapping, optional
         Canonical name -> your column name, for your own file.
+    load : mapping, optional
+        Options of :func:`loyaltylab.data.load_transactions` (e.g. ``{"returns": "drop"}``).
 
     Returns
     -------
@@ -189,6 +194,7 @@ def resolve_population_model(
         model,
         columns=dict(columns) if columns else None,
         observation_end=observation_end or None,
+        load=load,
     )
 
 
