@@ -26,7 +26,7 @@ settings:
 data:
   shop:
     transactions: data/shop.csv
-    columns: {{cust: customer_id, ts: timestamp}}
+    columns: {{customer_id: cust, timestamp: ts}}
     load: {{observation_end: 2025-12-31}}
 reports:
   - name: ok
@@ -58,7 +58,7 @@ def test_load_config_types_every_section(tmp_path):
     config = load_config(_write(tmp_path, CONFIG))
     assert isinstance(config, LoyaltyConfig)
     assert config.settings.timeout_minutes == 5.0
-    assert config.data["shop"].columns == {"cust": "customer_id", "ts": "timestamp"}
+    assert config.data["shop"].columns == {"customer_id": "cust", "timestamp": "ts"}
     assert [report.name for report in config.reports] == ["ok"]
     assert config.reports[0].declared_parameters[0] == "output_dir"
     assert config.targets[0].deadline == pd.Timestamp("2025-12-31")
@@ -172,9 +172,22 @@ def test_data_sources_are_looked_up_by_name(tmp_path):
         config.data_source("shoop")
     with pytest.raises(ConfigError, match=r"data: 1 data source name\(s\) \[.bad name.\] are not"):
         load_config({"data": {"bad name": {"transactions": "cdnow"}}})
-    with pytest.raises(ConfigError, match=r"data.shop.columns: .*mapped from more than one"):
+    # issue 9: columns maps canonical name -> your column, as every loader and notebook does;
+    # one source column for two canonical names is an error (it summed the ids as revenue)
+    with pytest.raises(
+        ConfigError,
+        match=r"data.shop.columns: one source column serves several canonical names "
+        r"\(\['customer_id', 'amount'\] -> 'cust'\)",
+    ):
         load_config(
-            {"data": {"shop": {"transactions": "x", "columns": {"a": "amount", "b": "amount"}}}}
+            {
+                "data": {
+                    "shop": {
+                        "transactions": "x",
+                        "columns": {"customer_id": "cust", "amount": "cust"},
+                    }
+                }
+            }
         )
     assert DataSource.model_validate({"transactions": "cdnow", "load": None}).load == {}
 

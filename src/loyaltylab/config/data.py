@@ -6,28 +6,47 @@ name it instead of repeating paths and column mappings::
     data:
       shop:
         transactions: data/shop/orders.parquet   # a CSV/Parquet path or a bundled name
-        columns: {customer: customer_id, ts: timestamp, value: amount}
+        columns: {customer_id: customer, timestamp: ts, amount: value}
         load: {returns: net}                     # loader options, passed on as given
         members: data/shop/members.csv           # optional, for program KPIs
         ledger: data/shop/ledger.csv             # optional
 
-Names follow the report-name rule (letters, digits, ``_``, ``-``). ``columns`` maps the data's
-own column names to the canonical ones; ``load`` holds the loader's options and is checked by
-the loader, not here. A notebook looks a source up with :meth:`LoyaltyConfig.data_source
-<loyaltylab.config.LoyaltyConfig.data_source>`. Unknown keys are an error.
+Names follow the report-name rule (letters, digits, ``_``, ``-``). ``columns`` maps a canonical
+name to the data's own column, the one direction of every ``columns`` in Loyalty Lab (a notebook's
+``columns`` parameter, :func:`loyaltylab.data.load_transactions`), checked by the one rule
+:func:`loyaltylab.rules.column_mapping` (known canonical names, one source column per name).
+``load`` holds the loader's options, as a notebook's ``load`` parameter does (the member and
+ledger loaders' options under ``load.members`` and ``load.ledger``); the notebook checks them.
+
+A report uses a source by name (``data: shop``) or gives its own (``data: {transactions: ...}``);
+:meth:`DataSource.notebook_parameters` turns it into the notebook's parameters (the wiring is in
+:mod:`loyaltylab.config.reports`). In Python, :meth:`DataSource.load_transactions` loads it, and
+:meth:`LoyaltyConfig.data_source <loyaltylab.config.LoyaltyConfig.data_source>` looks one up by
+name. Unknown keys are an error.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
 from loyaltylab.config.base import ConfigModel
+from loyaltylab.rules.columns import ColumnMappingError, column_mapping
 
-__all__ = ["DataSource", "check_source_names"]
+if TYPE_CHECKING:
+    from loyaltylab.data import LoadedTransactions
+
+__all__ = ["PROGRAM_TABLES", "SOURCE_PARAMETERS", "DataSource", "check_source_names"]
+
+SOURCE_PARAMETERS = ("transactions", "columns", "load", "members", "ledger")
+"""The notebook parameters a data source sets (when the notebook declares them)."""
+
+PROGRAM_TABLES = ("members", "ledger")
+"""The loyalty-program tables; their loaders' options sit under ``load.members`` etc."""
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -50,9 +69,10 @@ class DataSource(ConfigModel):
         A CSV/Parquet path (relative to the project root) or a bundled data set name
         (``"cdnow"``, ``"synthetic"``).
     columns : dict of str to str
-        The data's column names mapped to the canonical ones (``{"cust": "customer_id"}``).
+        Canonical name -> the data's column (``{"customer_id": "cust"}``).
     load : dict
-        Options of the transaction loader (e.g. ``{"returns": "net"}``), passed on unchanged.
+        Loader options (e.g. ``{"returns": "net"}``; the member and ledger loaders' under
+        ``members`` / ``ledger``), passed to the notebook's ``load`` parameter unchanged.
     members, ledger : str or None
         Paths or bundled names of the member table and the points ledger.
     description : str
@@ -73,16 +93,81 @@ class DataSource(ConfigModel):
 
     @field_validator("columns")
     @classmethod
-    def _one_target_per_column(cls, columns: dict[str, str]) -> dict[str, str]:
-        targets = list(columns.values())
-        repeated = sorted({name for name in targets if targets.count(name) > 1})
-        if repeated:
-            raise PydanticCustomError(
-                "columns",
-                f"{len(repeated)} canonical column(s) {repeated[:5]} are mapped from more than one "
-                "column; map each canonical column once",
-            )
-        return columns
+    def _canonical_to_source(cls, columns: dict[str, str]) -> dict[str, str]:
+        from loyaltylab.data import CANONICAL_COLUMNS
+
+        try:
+            return column_mapping(columns, canonical=CANONICAL_COLUMNS, prefixes=("points_",))
+        except ColumnMappingError as error:
+            raise PydanticCustomError("columns", "; ".join(error.problems)) from None
+
+    def notebook_parameters(self, declared: Collection[str]) -> dict[str, Any]:
+        """Return the notebook parameters this source sets, for a notebook declaring ``declared``.
+
+        ``transactions`` always; ``columns`` and ``load`` when not empty; ``members`` and
+        ``ledger`` (and their options ``load.members`` / ``load.ledger``) only if the notebook
+        declares them, so one source with program tables serves a notebook without them too.
+
+        Parameters
+        ----------
+        declared : collection of str
+            The parameters the notebook's ``parameters`` cell declares.
+
+        Returns
+        -------
+        dict
+            ``{parameter: value}``; the caller checks that each one is declared.
+
+        Examples
+        --------
+        >>> source = DataSource.model_validate(
+        ...     {"transactions": "synthetic", "members": "synthetic_loyalty",
+        ...      "ledger": "synthetic_loyalty", "load": {"members": {"duplicates": "first"}}})
+        >>> source.notebook_parameters(["transactions", "load"])
+        {'transactions': 'synthetic'}
+        >>> sorted(source.notebook_parameters(["transactions", "members", "ledger", "load"]))
+        ['ledger', 'load', 'members', 'transactions']
+        """
+        load = {
+            key: value
+            for key, value in self.load.items()
+            if key not in PROGRAM_TABLES or key in declared
+        }
+        parameters: dict[str, Any] = {"transactions": self.transactions}
+        if self.columns:
+            parameters["columns"] = dict(self.columns)
+        if load:
+            parameters["load"] = load
+        for table in PROGRAM_TABLES:
+            value = getattr(self, table)
+            if value is not None and table in declared:
+                parameters[table] = value
+        return parameters
+
+    def load_transactions(self, **options: Any) -> LoadedTransactions:
+        """Load this source's transactions with its ``columns`` and ``load`` options.
+
+        Parameters
+        ----------
+        **options
+            Loader options that replace the source's own (e.g. ``observation_end``).
+
+        Returns
+        -------
+        loyaltylab.data.LoadedTransactions
+
+        Examples
+        --------
+        >>> source = DataSource.model_validate({"transactions": "cdnow_sample"})
+        >>> source.load_transactions().source
+        'cdnow_sample'
+        """
+        from loyaltylab.datasets.resolve import resolve_transactions
+
+        policy = {k: v for k, v in self.load.items() if k not in PROGRAM_TABLES}
+        return resolve_transactions(
+            self.transactions, dict(self.columns) or None, **{**policy, **options}
+        )
 
 
 def check_source_names(sources: dict[str, DataSource]) -> dict[str, DataSource]:

@@ -4,7 +4,7 @@
 
 - ``settings``: :class:`~loyaltylab.config.reports.RunSettings`, the limits of a report run;
 - ``data`` (optional): ``{name: DataSource}`` (:mod:`~loyaltylab.config.data`), data sources
-  that notebooks look up by name;
+  that reports name (``data: shop``) and notebooks look up by name;
 - ``reports``: :class:`~loyaltylab.config.reports.ReportSpec`, what the runner executes;
 - ``programs``: ``ProgramConfig`` (:mod:`~loyaltylab.config.programs`, one model per ``kind``),
   the reward-program designs :mod:`loyaltylab.rewards` simulates;
@@ -25,12 +25,23 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    BeforeValidator,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from loyaltylab.config.base import ConfigModel, config_error
 from loyaltylab.config.data import DataSource, check_source_names
 from loyaltylab.config.programs import ProgramList
-from loyaltylab.config.reports import ReportSpec, RunSettings, unique_reports
+from loyaltylab.config.reports import (
+    ReportSpec,
+    RunSettings,
+    resolve_report_data,
+    unique_reports,
+)
 from loyaltylab.config.targets import TargetConfig, unique_targets
 from loyaltylab.config.yaml import load_yaml
 from loyaltylab.errors import ConfigError
@@ -86,6 +97,14 @@ class LoyaltyConfig(ConfigModel):
     _root: Path = PrivateAttr(default_factory=Path.cwd)
 
     _unique_reports = field_validator("reports")(unique_reports)
+
+    @field_validator("reports")
+    @classmethod
+    def _report_data(
+        cls, reports: tuple[ReportSpec, ...], info: ValidationInfo
+    ) -> tuple[ReportSpec, ...]:
+        return resolve_report_data(reports, info.data.get("data"))
+
     _unique_targets = field_validator("targets")(unique_targets)
     _safe_sources = field_validator("data")(check_source_names)
 

@@ -6,6 +6,14 @@ parameter the report sets (read from its ``parameters`` cell by :func:`notebook_
 an optional role. papermill itself only logs a parameter the notebook does not declare, so this
 check is the only guard against a typo in a parameter name. Relative notebook paths are resolved
 against the folder of ``reports.yaml`` (the validation context's ``root``).
+
+A report may read a data source (``data: shop``, a name of the ``data:`` section, or its own
+``data: {transactions: ..., columns: ..., load: ...}``); :func:`resolve_report_data` turns it into
+the notebook's parameters (``transactions``, ``columns``, ``load``, ``members``, ``ledger``; the
+last two only for a notebook that declares them). A parameter set both by ``data`` and under
+``parameters`` is an error naming both places; a ``-p`` override on the command line wins over
+both. :meth:`ReportSpec.parameter_path` says where in ``reports.yaml`` each parameter is set, so
+an error raised while the notebook runs can name the key the user edits.
 """
 
 from __future__ import annotations
@@ -24,13 +32,15 @@ from pydantic import (
     BeforeValidator,
     Field,
     PrivateAttr,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from loyaltylab.config.base import ConfigModel
+from loyaltylab.config.data import SOURCE_PARAMETERS, DataSource
 from loyaltylab.config.targets import FiniteNumber
 from loyaltylab.errors import ConfigError
 
@@ -42,6 +52,7 @@ __all__ = [
     "ReportSpec",
     "RunSettings",
     "notebook_parameters",
+    "resolve_report_data",
     "unique_reports",
 ]
 
@@ -66,6 +77,29 @@ _PositiveNumber = Annotated[FiniteNumber, Field(gt=0)]
 
 def _none_to_empty(value: Any) -> Any:
     return {} if value is None else value
+
+
+def _data_reference(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        name = value.strip()
+        if not _SAFE_NAME.match(name):
+            raise PydanticCustomError(
+                "data",
+                f"'data' {name!r} is not a data source name (1-64 letters, digits, '_', '-')",
+            )
+        return name
+    if not isinstance(value, Mapping | DataSource):
+        raise PydanticCustomError(
+            "data",
+            "'data' must be the name of a source of the data: section or a mapping with "
+            "transactions (and optionally columns, load, members, ledger)",
+        )
+    if isinstance(value, Mapping):
+        # validated here, so that a problem is named at data.<key>, not under a union tag
+        return DataSource.model_validate(value)
+    return value
 
 
 class RunSettings(ConfigModel):
@@ -112,6 +146,9 @@ class ReportSpec(ConfigModel):
         Parameters passed to papermill (without the injected ``output_dir`` / ``run_dir``).
     role : {"scorecard"} or None
         A scorecard runs last and is listed first.
+    data : str or DataSource or None
+        The data source the report reads: a name of the ``data:`` section or its own source.
+        Once the whole file is validated, its parameters are part of ``parameters``.
     declared_parameters : tuple of str
         Parameters the notebook's ``parameters`` cell declares (read, not written in YAML).
     parameter_defaults : mapping
@@ -123,7 +160,10 @@ class ReportSpec(ConfigModel):
     notebook: Path
     parameters: Annotated[dict[str, Any], BeforeValidator(_none_to_empty)] = {}
     role: Literal["scorecard"] | None = None
+    data: Annotated[str | DataSource | None, BeforeValidator(_data_reference)] = None
     _defaults: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _position: str = PrivateAttr(default="")
+    _from_data: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -220,6 +260,40 @@ class ReportSpec(ConfigModel):
         """Whether this report runs after all others and reads their metrics."""
         return self.role == "scorecard"
 
+    @property
+    def data_path(self) -> str | None:
+        """The YAML path of the report's data source (``data.shop``, ``reports[2].data``)."""
+        if self.data is None:
+            return None
+        if isinstance(self.data, str):
+            return f"data.{self.data}"
+        return f"{self._position or 'report'}.data"
+
+    def parameter_path(self, name: str) -> str:
+        """Return where in ``reports.yaml`` the parameter ``name`` is (or would be) set.
+
+        A parameter the data source sets is named there (``data.shop.load``); ``load`` and
+        ``columns`` of a report with a data source belong to the source even when it does not
+        set them yet; every other parameter sits under the report's ``parameters``.
+
+        Parameters
+        ----------
+        name : str
+            A parameter of the notebook.
+
+        Returns
+        -------
+        str
+            E.g. ``"reports[2].parameters.horizon"`` or ``"data.shop.load"``.
+        """
+        if name in self._from_data:
+            return self._from_data[name]
+        data_path = self.data_path
+        if data_path is not None and name in SOURCE_PARAMETERS and name not in self.parameters:
+            return f"{data_path}.{name}"
+        where = f"{self._position}.parameters" if self._position else "parameters"
+        return f"{where}.{name}"
+
 
 def unique_reports(reports: tuple[ReportSpec, ...]) -> tuple[ReportSpec, ...]:
     """Return ``reports`` if every name is used once (a validator of the ``reports`` list).
@@ -239,6 +313,93 @@ def unique_reports(reports: tuple[ReportSpec, ...]) -> tuple[ReportSpec, ...]:
                 "unique (they name files)",
             )
     return reports
+
+
+def resolve_report_data(
+    reports: tuple[ReportSpec, ...], sources: Mapping[str, DataSource] | None
+) -> tuple[ReportSpec, ...]:
+    """Return ``reports`` with each report's data source turned into notebook parameters.
+
+    A validator of the ``reports`` list, run once the ``data:`` section is known. Every report
+    learns its position (``reports[2]``) for :meth:`ReportSpec.parameter_path`.
+
+    Parameters
+    ----------
+    reports : tuple of ReportSpec
+        The validated reports, in file order.
+    sources : mapping of str to DataSource, optional
+        The ``data:`` section; ``None`` when it is itself invalid (named sources are then not
+        checked: the section's own error says why).
+
+    Returns
+    -------
+    tuple of ReportSpec
+
+    Raises
+    ------
+    pydantic.ValidationError
+        One problem per report, at ``reports[i].data`` (an unknown source name, with the names
+        there are; a parameter the notebook does not declare) or ``reports[i].parameters`` (a
+        parameter given both there and by the data source).
+    """
+    problems: list[InitErrorDetails] = []
+    resolved: list[ReportSpec] = []
+    for index, spec in enumerate(reports):
+        spec = spec.model_copy()
+        spec._position = f"reports[{index}]"
+        resolved.append(spec)
+        if spec.data is None:
+            continue
+        if isinstance(spec.data, str):
+            if sources is None:
+                continue
+            if spec.data not in sources:
+                known = sorted(sources)
+                listed = f"it defines {known}" if known else "reports.yaml has no data: section"
+                problems.append(
+                    _problem(
+                        (index, "data"),
+                        f"unknown data source {spec.data!r}; {listed}",
+                    )
+                )
+                continue
+            source = sources[spec.data]
+        else:
+            source = spec.data
+        base = spec.data_path
+        derived = source.notebook_parameters(spec.declared_parameters)
+        undeclared = [key for key in derived if key not in spec.declared_parameters]
+        if undeclared:
+            problems.append(
+                _problem(
+                    (index, "data"),
+                    f"the data source {base} sets {undeclared} but notebook "
+                    f"{spec.notebook.name} declares no such parameter(s); it declares "
+                    f"{list(spec.declared_parameters)}",
+                )
+            )
+            continue
+        twice = [key for key in derived if key in spec.parameters]
+        if twice:
+            places = ", ".join(f"{base}.{key}" for key in twice)
+            problems.append(
+                _problem(
+                    (index, "parameters"),
+                    f"parameter(s) {twice} given both here and by the report's data source "
+                    f"({places}); give each in one place",
+                )
+            )
+            continue
+        resolved[-1] = spec.model_copy(update={"parameters": {**spec.parameters, **derived}})
+        resolved[-1]._from_data = {key: f"{base}.{key}" for key in derived}
+    if problems:
+        raise ValidationError.from_exception_data("reports", problems)
+    return tuple(resolved)
+
+
+def _problem(location: tuple[int | str, ...], message: str) -> InitErrorDetails:
+    # the input is left out of the message (a mapping is not shown): the message names it
+    return InitErrorDetails(type=PydanticCustomError("data", message), loc=location, input={})
 
 
 def notebook_parameters(path: str | os.PathLike[str]) -> dict[str, Any]:

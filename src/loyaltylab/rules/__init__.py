@@ -9,6 +9,8 @@ transactions, the loyalty tables, the customer summary, the KPIs, CLV and the co
 * :mod:`loyaltylab.rules.ids` - customer ids as normalised strings: :func:`customer_ids`,
   :func:`parse_customer_ids`; the NA-like id tokens every loader treats as missing
   (:data:`NA_ID_TOKENS`).
+* :mod:`loyaltylab.rules.columns` - the column-mapping rule (canonical name -> your column;
+  one source column per canonical name): :func:`column_mapping`.
 * :mod:`loyaltylab.rules.hints` - :class:`LoadError`, a loader error that carries its fix as
   loader options (``error.fix == {"invalid": "drop"}``).
 * :mod:`loyaltylab.rules.quality` - the data-quality table (:class:`QualityLog`) and the example
@@ -18,6 +20,7 @@ transactions, the loyalty tables, the customer summary, the KPIs, CLV and the co
 This package imports nothing of Loyalty Lab except :mod:`loyaltylab.errors`.
 """
 
+from loyaltylab.rules.columns import ColumnMappingError, column_mapping
 from loyaltylab.rules.dates import (
     ACCEPTED_DATE_FORMS,
     ParsedTimestamps,
@@ -41,6 +44,7 @@ from loyaltylab.rules.units import TIME_UNIT_DAYS, time_unit
 
 __all__ = [
     "ACCEPTED_DATE_FORMS",
+    "ColumnMappingError",
     "EXAMPLE_ROWS",
     "LoadError",
     "NA_ID_TOKENS",
@@ -51,6 +55,7 @@ __all__ = [
     "QualityLog",
     "as_day",
     "as_timestamp",
+    "column_mapping",
     "customer_ids",
     "end_of_day",
     "examples",
