@@ -573,26 +573,27 @@ def fit_retention_model(
         value, grad, _ = sbg_log_likelihood(x, counts)
         return -value / total, -grad / total
 
-    best = None
-    for start in ([0.0, 0.0], [-1.0, 1.0], [1.0, 2.0]):
+    def maximise(start: list[float]) -> tuple[np.ndarray, bool]:
         result = minimize(
-            objective, np.array(start), jac=True, method="BFGS", options={"gtol": 1e-10}
+            objective, np.array(start), jac=True, method="BFGS", options={"gtol": 1e-7}
         )
-        if np.all(np.isfinite(result.x)) and (best is None or result.fun < best.fun):
-            best = result
-        if best is not None and best.success:
+        x = np.asarray(result.x, dtype=float)
+        for _ in range(20):  # Newton polish with the exact Hessian
+            value, grad, hess = sbg_log_likelihood(x, counts)
+            if not (math.isfinite(value) and np.all(np.isfinite(x))):
+                return x, False
+            if np.max(np.abs(grad)) < 1e-9 * total:
+                return x, bool(np.all(np.linalg.eigvalsh(hess) < 0))
+            step = np.linalg.solve(hess, grad)
+            if not np.all(np.isfinite(step)):
+                return x, False
+            x = x - step
+        return x, False
+
+    for start in ([0.0, 0.0], [-1.0, 1.0], [1.0, 2.0]):
+        x, converged = maximise(start)
+        if converged:
             break
-    if best is None:
-        raise ModelConvergenceError(f"sBG: the likelihood is not finite at any start ({where})")
-    x = np.asarray(best.x, dtype=float)
-    for _ in range(20):  # Newton polish with the exact Hessian
-        _, grad, hess = sbg_log_likelihood(x, counts)
-        if np.max(np.abs(grad)) < 1e-9 * total:
-            break
-        step = np.linalg.solve(hess, grad)
-        if not np.all(np.isfinite(step)):
-            break
-        x = x - step
     value, grad, hess = sbg_log_likelihood(x, counts)
     eigen = np.linalg.eigvalsh(hess)
     if np.all(x > math.log(1e4)) and math.isfinite(value):
