@@ -3,13 +3,20 @@
 ``reports.yaml`` is read and validated once by :func:`loyaltylab.config.load_config` (one YAML
 reader, one typed model, every problem named by its YAML path). This module adds what only the
 runner needs: :class:`ReportsConfig` (select reports for ``--only``, apply ``-p NAME.KEY=VALUE``
-overrides checked against the notebooks' declared parameters, list the reports) and
-:func:`parse_overrides`.
+overrides checked against the notebooks' declared parameters, list the reports),
+:func:`parse_overrides` and :func:`reword_for_report`, which turns a notebook's hint
+("set `load: {invalid: drop}` in the notebook parameters ...") into the key of ``reports.yaml``
+the user edits for that report (``data.shop.load.invalid: drop``).
+
+A report's ``data:`` source is already part of its parameters here (the config model turns it
+into ``transactions``, ``columns``, ``load``, ``members``, ``ledger``), so the runner passes it to
+papermill like any parameter.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,6 +36,7 @@ from loyaltylab.config.reports import (
     notebook_parameters,
 )
 from loyaltylab.errors import ConfigError
+from loyaltylab.rules import render_options
 
 __all__ = [
     "INJECTED_PARAMETERS",
@@ -43,6 +51,7 @@ __all__ = [
     "notebook_parameters",
     "parse_overrides",
     "parse_yaml_value",
+    "reword_for_report",
 ]
 
 REPORT_KEYS = tuple(ReportSpec.model_fields)
@@ -160,6 +169,23 @@ class ReportsConfig:
         )
         return replace(self, reports=reports)
 
+    def reword_error(self, name: str, message: str) -> str:
+        """Return a failed report's error with its load-option hint worded for ``reports.yaml``.
+
+        Parameters
+        ----------
+        name : str
+            The report.
+        message : str
+            The error as the notebook raised it (e.g. ``"LoadError: ..."``).
+
+        Returns
+        -------
+        str
+            See :func:`reword_for_report`.
+        """
+        return reword_for_report(self.report(name), message)
+
     def summary(self) -> pd.DataFrame:
         """Return one row per report: name, title, role, notebook and parameters.
 
@@ -210,6 +236,76 @@ def parse_overrides(items: Iterable[str] | None) -> dict[str, dict[str, Any]]:
             raise ConfigError(f"-p {item!r}: expected NAME.KEY=VALUE, e.g. -p clv_cdnow.horizon=26")
         overrides.setdefault(name, {})[key.strip()] = parse_yaml_value(text)
     return overrides
+
+
+_NOTEBOOK_HINT = re.compile(
+    r"set (?P<sets>`load: .+?`(?: or `load: .+?`)*) in the notebook parameters "
+    r"\(papermill -y '.*?'\), or under the report's parameters \(or its data source\) in "
+    r"reports\.yaml"
+)
+_OPTION_SET = re.compile(r"`load: (.+?)`(?= or `load: |$)")
+
+
+def reword_for_report(spec: ReportSpec, message: str) -> str:
+    """Reword a notebook's load-option hint as the ``reports.yaml`` keys of one report.
+
+    A loader error in a notebook says what to set in the notebook's ``load`` parameter
+    (:func:`loyaltylab.reports.notebooks.sources.notebook_hint`). Run from ``reports.yaml``, the
+    option belongs to the report: to its data source (``data.shop.load.invalid``,
+    ``reports[2].data.load.invalid``) or its ``parameters`` (``reports[2].parameters.load
+    .invalid``), wherever :meth:`~loyaltylab.config.reports.ReportSpec.parameter_path` says
+    ``load`` is. A message without such a hint is returned unchanged.
+
+    Parameters
+    ----------
+    spec : ReportSpec
+        The report that failed.
+    message : str
+        Its error message.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from loyaltylab.config import load_config
+    >>> config = load_config({"data": {"shop": {"transactions": "orders.csv"}},
+    ...     "reports": [{"name": "clv", "notebook": "notebooks/02_clv.ipynb", "data": "shop"}]})
+    >>> hint = ("2 rows have no customer id; to drop such rows, set `load: {invalid: drop}` in "
+    ...     "the notebook parameters (papermill -y '{load: {invalid: drop}}'), or under the "
+    ...     "report's parameters (or its data source) in reports.yaml")
+    >>> print(reword_for_report(config.reports[0], hint))
+    2 rows have no customer id; to drop such rows, set data.shop.load.invalid: drop in reports.yaml
+    """
+    found = _NOTEBOOK_HINT.search(message)
+    if found is None:
+        return message
+    where = spec.parameter_path("load")
+    worded: list[str] = []
+    for text in _OPTION_SET.findall(found.group("sets")):
+        try:
+            options = parse_yaml_value(text)
+        except ConfigError:
+            return message
+        if not isinstance(options, Mapping) or not options:
+            return message
+        worded.append(" and ".join(_keys(where, options)))
+    if not worded:
+        return message
+    replacement = f"set {' or '.join(worded)} in reports.yaml"
+    return message[: found.start()] + replacement + message[found.end() :]
+
+
+def _keys(prefix: str, options: Mapping[str, Any]) -> list[str]:
+    """``{members: {duplicates: first}}`` under ``data.shop.load`` as YAML keys with values."""
+    keys: list[str] = []
+    for key, value in options.items():
+        if isinstance(value, Mapping) and value:
+            keys.extend(_keys(f"{prefix}.{key}", value))
+        else:
+            keys.append(f"{prefix}.{key}: {render_options({key: value})[len(str(key)) + 3 : -1]}")
+    return keys
 
 
 def load_config(
