@@ -30,11 +30,13 @@ What the checks add to lifetimes (0.11.3, imported only inside ``loyaltylab.clv`
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import io
 import math
+import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +56,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FitAttempt",
+    "FitFailure",
+    "FitTimeoutError",
+    "BoundaryReached",
+    "DEFAULT_FIT_TIMEOUT_SECONDS",
+    "fit_deadline",
+    "check_deadline",
+    "parameter_table",
     "TransactionModelFit",
     "SpendModelFit",
     "Likelihood",
@@ -79,6 +88,84 @@ _ROUND_DECIMALS = 9
 # An accepted optimum must have |d mean log-likelihood / d log θ| below this (a loose optimiser
 # tolerance can stop far from the maximum, e.g. lifetimes' Gamma-Gamma with tol=1e-4).
 GRADIENT_TOLERANCE = 1e-3
+# An attempt whose log-likelihood is within this of the boundary model's (NBD) has found the
+# boundary maximum: the full model adds nothing (log-likelihood units, summed over customers).
+BOUNDARY_TOLERANCE = 0.01
+
+# Every fit has a time limit (seconds); checked in the optimisers' objectives and between attempts.
+DEFAULT_FIT_TIMEOUT_SECONDS = 60.0
+# A log-parameter standard error above this makes the 95 % interval span more than e^(2·1.96·10)
+# (a factor of 1e17): the interval is shown as unbounded (NaN) instead of overflowing.
+MAX_DISPLAYED_LOG_SE = 10.0
+
+_DEADLINE: contextvars.ContextVar[tuple[float, float] | None] = contextvars.ContextVar(
+    "fit_deadline", default=None
+)
+
+
+class FitFailure(ModelConvergenceError):
+    """No fit attempt gave a usable optimum; ``attempts`` holds every attempt made."""
+
+    def __init__(self, message: str, attempts: tuple[FitAttempt, ...] = ()) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
+class FitTimeoutError(FitFailure):
+    """A fit ran past its time limit (``timeout_seconds``); the attempts so far are listed."""
+
+
+class BoundaryReached(Exception):
+    """Internal signal: an attempt reached the likelihood of the boundary model (stop retrying)."""
+
+    def __init__(self, attempts: tuple[FitAttempt, ...]) -> None:
+        super().__init__("boundary optimum")
+        self.attempts = attempts
+
+
+@contextlib.contextmanager
+def fit_deadline(timeout_seconds: float | None) -> Iterator[None]:
+    """Give the fits run inside this block a time limit of ``timeout_seconds`` (None: no limit).
+
+    The limit is checked by :func:`check_deadline`, which the optimisers' objectives and the
+    retry loop call; an inner limit never extends an outer one.
+
+    Examples
+    --------
+    >>> with fit_deadline(60.0):
+    ...     check_deadline()  # well within the limit: nothing happens
+    """
+    if timeout_seconds is None:
+        yield
+        return
+    if not timeout_seconds > 0:
+        from loyaltylab.errors import ParameterError
+
+        raise ParameterError(
+            f"parameter 'timeout_seconds' must be a positive number of seconds, got "
+            f"{timeout_seconds!r}"
+        )
+    now = time.monotonic()
+    outer = _DEADLINE.get()
+    limit = (now + timeout_seconds, timeout_seconds)
+    if outer is not None and outer[0] < limit[0]:
+        limit = outer
+    token = _DEADLINE.set(limit)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def check_deadline() -> None:
+    """Raise :class:`FitTimeoutError` when the time limit of the current fit has passed."""
+    limit = _DEADLINE.get()
+    if limit is not None and time.monotonic() > limit[0]:
+        raise FitTimeoutError(
+            f"the fit ran past its time limit of {limit[1]:g} s (parameter "
+            "'fit_timeout_seconds' / 'timeout_seconds' raises it)"
+        )
+
 
 FitRun = Callable[[], dict[str, float]]
 """A fit attempt: a function returning the parameter estimates by name."""
@@ -121,6 +208,9 @@ class TransactionModelFit:
         Every optimiser run, in order; the accepted one is the last successful one.
     time_unit : str
         Analysis unit of recency and T (``"W"``, ``"D"`` or ``"M"``), as passed to the fit.
+    boundary : BoundaryFit or None
+        Set when the maximum is on the boundary (no dropout detected in this window; the CLV
+        is an upper bound): the model reduces to the NBD, whose estimates the fit carries.
     """
 
     model: str
@@ -131,6 +221,7 @@ class TransactionModelFit:
     n_unique_rows: int
     attempts: tuple[FitAttempt, ...]
     time_unit: str = "W"
+    boundary: BoundaryFit | None = None
 
     @property
     def transaction_model(self) -> TransactionModel:
@@ -142,34 +233,143 @@ class TransactionModelFit:
 
     @property
     def standard_errors(self) -> dict[str, float]:
-        """Delta-method standard errors of the parameters (from the log-parameter covariance)."""
-        log_se = np.sqrt(np.diag(self.covariance.to_numpy()))
-        return {
-            name: float(value * se)
-            for (name, value), se in zip(self.params.items(), log_se, strict=True)
-        }
+        """Delta-method standard errors of the parameters (NaN where unbounded or at a boundary)."""
+        table = self.summary()
+        return dict(zip(table["parameter"], table["std_error"].astype(float), strict=True))
 
     def summary(self) -> pd.DataFrame:
-        """Return one row per parameter: estimate, standard error and a 95 % interval.
+        """Return one row per parameter: estimate, standard error, a 95 % interval and a note.
 
-        The interval is symmetric on the log scale (exp(log θ ± 1.96 se)), so it stays positive.
+        The interval is symmetric on the log scale (exp(log θ ± 1.96 se)), so it stays positive;
+        it is computed on the log scale and shown as NaN ("unbounded") when the standard error
+        of log θ exceeds :data:`MAX_DISPLAYED_LOG_SE`, so a flat likelihood never overflows.
+        A parameter fixed at a boundary (see :attr:`boundary`) has no standard error.
         """
-        log_se = np.sqrt(np.diag(self.covariance.to_numpy()))
-        rows = []
-        for (name, value), se in zip(self.params.items(), log_se, strict=True):
-            rows.append(
-                {
-                    "model": self.transaction_model.label,
-                    "parameter": name,
-                    "estimate": value,
-                    "std_error": value * se,
-                    "ci_low": value * math.exp(-1.96 * se),
-                    "ci_high": value * math.exp(1.96 * se),
-                }
-            )
-        frame = pd.DataFrame(rows)
+        fixed = self.boundary.fixed_parameters if self.boundary is not None else ()
+        frame = parameter_table(
+            self.transaction_model.label, self.params, self.covariance, fixed=fixed
+        )
         frame.attrs["log_likelihood"] = self.log_likelihood
+        if self.boundary is not None:
+            frame.attrs["boundary"] = self.boundary.note
         return frame
+
+
+@dataclass(frozen=True)
+class BoundaryFit:
+    """A maximum of the likelihood on the boundary of the parameter space: no dropout detected.
+
+    When the dropout process of BG/NBD, MBG/NBD (a → 0 or b → ∞, so the dropout probability
+    a / (a + b) → 0) or Pareto/NBD (s → 0 or β → ∞) vanishes, the model reduces to the NBD
+    (gamma-Poisson purchases, nobody drops out). The fit then carries the NBD's estimates of
+    r and alpha, the dropout parameters fixed at the boundary, and this note.
+
+    Attributes
+    ----------
+    parameter : str
+        The parameter that ran to its limit, e.g. ``"a → 0"`` or ``"beta → ∞"``.
+    reduces_to : str
+        Name of the boundary model (``"nbd"``).
+    fixed_parameters : tuple of str
+        Parameters fixed at the boundary (no standard error).
+    boundary_log_likelihood : float
+        Log-likelihood of the boundary model (NBD) on the same data.
+    best_log_likelihood : float
+        Best log-likelihood any fit attempt of the full model reached (within
+        :data:`BOUNDARY_TOLERANCE` of the boundary model's, or below it).
+    note : str
+        The sentence a report shows.
+    """
+
+    parameter: str
+    reduces_to: str
+    fixed_parameters: tuple[str, ...]
+    boundary_log_likelihood: float
+    best_log_likelihood: float
+    note: str
+
+    @property
+    def likelihood_ratio(self) -> float:
+        """2 x (best log-likelihood of the full model - log-likelihood of the NBD), >= 0."""
+        return max(0.0, 2.0 * (self.best_log_likelihood - self.boundary_log_likelihood))
+
+
+def parameter_table(
+    label: str,
+    params: dict[str, float],
+    covariance: pd.DataFrame,
+    *,
+    fixed: Sequence[str] = (),
+    extra: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """One row per parameter: estimate, standard error, 95 % interval (log scale) and a note.
+
+    Everything is computed on the log scale with numpy (no OverflowError): an interval whose
+    log-scale standard error exceeds :data:`MAX_DISPLAYED_LOG_SE`, or that overflows, is shown
+    as NaN with the note "unbounded"; a parameter in ``fixed`` is marked "at the boundary".
+
+    Parameters
+    ----------
+    label : str
+        Model label for the ``model`` column.
+    params : dict of str to float
+        Estimates.
+    covariance : pandas.DataFrame
+        Covariance of the log-parameters, in the order of ``params``.
+    fixed : sequence of str, optional
+        Parameters fixed at a boundary.
+    extra : dict, optional
+        Columns repeated on every row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``model``, ``parameter``, ``estimate``, ``std_error``, ``ci_low``, ``ci_high``, ``note``
+        (plus ``extra``).
+
+    Examples
+    --------
+    >>> cov = pd.DataFrame([[0.01, 0.0], [0.0, 25801.0**2]])
+    >>> table = parameter_table("BG/NBD", {"r": 0.5, "a": 1e-6}, cov)
+    >>> table["note"].tolist()
+    ['', 'interval unbounded (standard error of log a = 2.6e+04)']
+    >>> bool(np.isnan(table["ci_high"].iloc[1]))
+    True
+    """
+    values = np.array(list(params.values()), dtype=float)
+    with np.errstate(all="ignore"):
+        log_se = np.sqrt(np.clip(np.diag(covariance.to_numpy(dtype=float)), 0.0, None))
+        log_values = np.log(values)
+        std_error = values * log_se
+        low = np.exp(log_values - 1.96 * log_se)
+        high = np.exp(log_values + 1.96 * log_se)
+    rows = []
+    for index, name in enumerate(params):
+        note = ""
+        row_se, row_low, row_high = std_error[index], low[index], high[index]
+        if name in fixed:
+            note = "at the boundary (fixed; no dropout detected)"
+            row_se = row_low = row_high = float("nan")
+        elif not (
+            log_se[index] <= MAX_DISPLAYED_LOG_SE and np.isfinite(row_se) and np.isfinite(row_high)
+        ):
+            note = f"interval unbounded (standard error of log {name} = {log_se[index]:.2g})"
+            row_low = row_high = float("nan")
+            if not np.isfinite(row_se):
+                row_se = float("nan")
+        rows.append(
+            {
+                "model": label,
+                "parameter": name,
+                "estimate": float(values[index]),
+                "std_error": float(row_se),
+                "ci_low": float(row_low),
+                "ci_high": float(row_high),
+                "note": note,
+                **(extra or {}),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True)
@@ -226,21 +426,15 @@ class SpendModelFit:
         repeat the fit's counts on every row; ``attrs["log_likelihood"]`` holds the
         log-likelihood.
         """
-        log_se = np.sqrt(np.diag(self.covariance.to_numpy()))
-        rows = [
-            {
-                "model": "Gamma-Gamma",
-                "parameter": name,
-                "estimate": value,
-                "std_error": value * se,
-                "ci_low": value * math.exp(-1.96 * se),
-                "ci_high": value * math.exp(1.96 * se),
+        frame = parameter_table(
+            "Gamma-Gamma",
+            self.params,
+            self.covariance,
+            extra={
                 "n_customers": self.n_customers,
                 "n_excluded_nonpositive_spend": self.n_excluded_nonpositive_spend,
-            }
-            for (name, value), se in zip(self.params.items(), log_se, strict=True)
-        ]
-        frame = pd.DataFrame(rows)
+            },
+        )
         frame.attrs["log_likelihood"] = self.log_likelihood
         return frame
 
@@ -492,6 +686,7 @@ def bfgs_with_gradient(
     """
 
     def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        check_deadline()
         value, gradient = evaluate(log_params)
         if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
             return 1e300, np.zeros_like(log_params)
@@ -573,12 +768,16 @@ def fit_with_retries(
     strategies: Sequence[FitStrategy],
     likelihood: Likelihood,
     polish: Callable[[dict[str, float]], dict[str, float]] | None = None,
+    *,
+    stop_when: Callable[[FitAttempt], bool] | None = None,
+    diagnosis: str = "",
 ) -> tuple[dict[str, float], float, np.ndarray, tuple[FitAttempt, ...]]:
     """Run fit attempts in order until one passes every check.
 
     An attempt is rejected when its optimiser fails, its parameters are non-finite or outside
     :data:`PARAMETER_RANGE`, its log-likelihood is not finite, its gradient per customer exceeds
-    :data:`GRADIENT_TOLERANCE`, or the Hessian there is not negative definite.
+    :data:`GRADIENT_TOLERANCE`, or the Hessian there is not negative definite. The time limit
+    of the enclosing :func:`fit_deadline` is checked before every attempt.
 
     Parameters
     ----------
@@ -592,6 +791,12 @@ def fit_with_retries(
         Summed log-likelihood with gradient and Hessian, on the data the estimates refer to.
     polish : callable, optional
         Refines the estimates of attempts whose name starts with ``"lifetimes"``.
+    stop_when : callable, optional
+        Called with every attempt that has a finite log-likelihood; True stops the retries with
+        :class:`BoundaryReached` (the attempts so far attached), e.g. when the attempt reached
+        the boundary model's likelihood.
+    diagnosis : str, optional
+        What the data say about the cause (counts), appended to the refusal message.
 
     Returns
     -------
@@ -602,53 +807,82 @@ def fit_with_retries(
     ------
     ModelConvergenceError
         No attempt gave a usable optimum; the message lists every attempt and why it failed.
+    FitTimeoutError
+        The time limit passed; the message lists the attempts made so far.
+    BoundaryReached
+        ``stop_when`` returned True for an attempt.
     """
     attempts: list[FitAttempt] = []
-    for strategy, run in strategies:
-        try:
-            params = run_quietly(run)
-        except (ConvergenceError, ValueError, FloatingPointError, np.linalg.LinAlgError) as error:
-            reason = (
-                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            )
-            attempts.append(FitAttempt(strategy, False, f"optimiser failed: {reason}"))
-            continue
-        params = {key: float(value) for key, value in params.items()}
-        problem = _check_params(params)
-        if not problem and polish is not None and strategy.startswith("lifetimes"):
-            params = polish(params)
+
+    def record(attempt: FitAttempt) -> None:
+        attempts.append(attempt)
+        if (
+            stop_when is not None
+            and attempt.log_likelihood is not None
+            and math.isfinite(attempt.log_likelihood)
+            and stop_when(attempt)
+        ):
+            raise BoundaryReached(tuple(attempts))
+
+    try:
+        for strategy, run in strategies:
+            check_deadline()
+            try:
+                params = run_quietly(run)
+            except FitTimeoutError:
+                raise
+            except (
+                ConvergenceError,
+                ValueError,
+                FloatingPointError,
+                np.linalg.LinAlgError,
+            ) as error:
+                text = str(error).strip()
+                reason = text.splitlines()[0] if text else type(error).__name__
+                attempts.append(FitAttempt(strategy, False, f"optimiser failed: {reason}"))
+                continue
+            params = {key: float(value) for key, value in params.items()}
             problem = _check_params(params)
-        if problem:
-            attempts.append(FitAttempt(strategy, False, problem, params))
-            continue
-        log_params = np.log([params[k] for k in parameter_names])
-        with np.errstate(all="ignore"):
-            value = float(run_quietly(functools.partial(likelihood.value, log_params)))
-        if not math.isfinite(value):
-            attempts.append(FitAttempt(strategy, False, "non-finite log-likelihood", params))
-            continue
-        steepest = _largest_gradient(likelihood, log_params)
-        if steepest > GRADIENT_TOLERANCE:
-            attempts.append(
-                FitAttempt(
-                    strategy,
-                    False,
-                    f"not at an optimum: log-likelihood gradient {steepest:.1e} per customer "
-                    f"(> {GRADIENT_TOLERANCE:g}); the optimiser stopped early",
-                    params,
-                    value,
+            if not problem and polish is not None and strategy.startswith("lifetimes"):
+                params = polish(params)
+                problem = _check_params(params)
+            log_params = np.log(np.clip([params[k] for k in parameter_names], 1e-300, None))
+            with np.errstate(all="ignore"):
+                value = float(run_quietly(functools.partial(likelihood.value, log_params)))
+            if not math.isfinite(value):
+                reason = problem or "non-finite log-likelihood"
+                attempts.append(FitAttempt(strategy, False, reason, params))
+                continue
+            if problem:
+                record(FitAttempt(strategy, False, problem, params, value))
+                continue
+            steepest = _largest_gradient(likelihood, log_params)
+            if steepest > GRADIENT_TOLERANCE:
+                record(
+                    FitAttempt(
+                        strategy,
+                        False,
+                        f"not at an optimum: log-likelihood gradient {steepest:.1e} per "
+                        f"customer (> {GRADIENT_TOLERANCE:g}); the optimiser stopped early",
+                        params,
+                        value,
+                    )
                 )
-            )
-            continue
-        covariance, problem = _log_param_covariance(likelihood, log_params)
-        if covariance is None:
-            attempts.append(FitAttempt(strategy, False, problem, params, value))
-            continue
-        attempts.append(FitAttempt(strategy, True, "converged", params, value))
-        return params, value, covariance, tuple(attempts)
+                continue
+            covariance, problem = _log_param_covariance(likelihood, log_params)
+            if covariance is None:
+                record(FitAttempt(strategy, False, problem, params, value))
+                continue
+            record(FitAttempt(strategy, True, "converged", params, value))
+            return params, value, covariance, tuple(attempts)
+    except FitTimeoutError as error:
+        details = "".join(f"\n  - {a.strategy}: {a.reason}" for a in attempts)
+        raise FitTimeoutError(
+            f"{label}: {error} after {len(attempts)} attempt(s){details}", tuple(attempts)
+        ) from None
     details = "\n".join(f"  - {a.strategy}: {a.reason}" for a in attempts)
-    raise ModelConvergenceError(
+    raise FitFailure(
         f"{label} did not converge to a usable optimum after {len(attempts)} "
-        f"attempt(s):\n{details}\nCheck the data: e.g. customers with no repeat purchases at all, "
-        "or a time unit that makes recency/T tiny or huge."
+        f"attempt(s):\n{details}" + (f"\n{diagnosis}" if diagnosis else ""),
+        tuple(attempts),
     )

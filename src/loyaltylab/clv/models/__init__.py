@@ -4,12 +4,14 @@
 * :mod:`~loyaltylab.clv.models.bgnbd`: BG/NBD (Fader, Hardie & Lee 2005);
 * :mod:`~loyaltylab.clv.models.mbgnbd`: MBG/NBD (Batislam, Denizel & Filiztekin 2007);
 * :mod:`~loyaltylab.clv.models.pareto_nbd`: Pareto/NBD (Schmittlein, Morrison & Colombo 1987);
-* :mod:`~loyaltylab.clv.models.gamma_gamma`: the Gamma-Gamma spend model (Fader & Hardie 2013).
+* :mod:`~loyaltylab.clv.models.gamma_gamma`: the Gamma-Gamma spend model (Fader & Hardie 2013);
+* :mod:`~loyaltylab.clv.models.nbd`: the NBD, the boundary model the three reduce to when no
+  dropout is detected (registered in :data:`BOUNDARY_MODELS`, not compared by default).
 
 :data:`TRANSACTION_MODELS` maps each name (the ``model`` of a fit) to its family object; every
 place in :mod:`loyaltylab.clv` that picks a model by name goes through
 :func:`get_transaction_model`. Iterating the registry gives the names, so it also serves as the
-list of choices.
+list of choices. A family is added by one file and one entry here.
 """
 
 from __future__ import annotations
@@ -19,16 +21,19 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from loyaltylab.clv.fitting import TransactionModelFit
+from loyaltylab.clv.fitting import DEFAULT_FIT_TIMEOUT_SECONDS, TransactionModelFit
 from loyaltylab.clv.models.base import TransactionModel
 from loyaltylab.clv.models.bgnbd import BetaGeoModel
 from loyaltylab.clv.models.gamma_gamma import SPEND_MODEL, GammaGammaModel, fit_spend_model
 from loyaltylab.clv.models.mbgnbd import ModifiedBetaGeoModel
+from loyaltylab.clv.models.nbd import NBDModel
 from loyaltylab.clv.models.pareto_nbd import ParetoNBDModel
 from loyaltylab.errors import ParameterError
 
 __all__ = [
     "TRANSACTION_MODELS",
+    "BOUNDARY_MODELS",
+    "NBDModel",
     "SPEND_MODEL",
     "MODEL_LABELS",
     "PARAMETER_NAMES",
@@ -47,14 +52,17 @@ TRANSACTION_MODELS: Mapping[str, TransactionModel] = MappingProxyType(
 )
 """Name -> transaction model family, in the order the comparison shows them (read-only)."""
 
+BOUNDARY_MODELS: Mapping[str, TransactionModel] = MappingProxyType({"nbd": NBDModel()})
+"""Name -> model a family reduces to at its boundary (``boundary_model``); fitted by name too."""
+
 MODEL_LABELS: Mapping[str, str] = MappingProxyType(
-    {name: model.label for name, model in TRANSACTION_MODELS.items()}
+    {name: model.label for name, model in (TRANSACTION_MODELS | BOUNDARY_MODELS).items()}
     | {SPEND_MODEL.name: SPEND_MODEL.label}
 )
 """Name -> label for people (``"bgnbd"`` -> ``"BG/NBD"``), read from the registered models."""
 
 PARAMETER_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {name: model.parameter_names for name, model in TRANSACTION_MODELS.items()}
+    {name: model.parameter_names for name, model in (TRANSACTION_MODELS | BOUNDARY_MODELS).items()}
     | {SPEND_MODEL.name: SPEND_MODEL.parameter_names}
 )
 """Name -> parameter names (lifetimes' names), read from the registered models."""
@@ -66,7 +74,8 @@ def get_transaction_model(name: str) -> TransactionModel:
     Parameters
     ----------
     name : str
-        A key of :data:`TRANSACTION_MODELS`: ``"bgnbd"``, ``"pareto_nbd"`` or ``"mbgnbd"``.
+        A key of :data:`TRANSACTION_MODELS` (``"bgnbd"``, ``"pareto_nbd"``, ``"mbgnbd"``) or of
+        :data:`BOUNDARY_MODELS` (``"nbd"``).
 
     Returns
     -------
@@ -82,16 +91,23 @@ def get_transaction_model(name: str) -> TransactionModel:
     >>> get_transaction_model("bgnbd").label
     'BG/NBD'
     """
-    model = TRANSACTION_MODELS.get(name) if isinstance(name, str) else None
+    model = None
+    if isinstance(name, str):
+        model = TRANSACTION_MODELS.get(name) or BOUNDARY_MODELS.get(name)
     if model is None:
         raise ParameterError(
-            f"parameter 'model' must be one of {list(TRANSACTION_MODELS)}, got {name!r}"
+            f"parameter 'model' must be one of {list(TRANSACTION_MODELS)} (or the boundary "
+            f"model(s) {list(BOUNDARY_MODELS)}), got {name!r}"
         )
     return model
 
 
 def fit_transaction_model(
-    summary: pd.DataFrame, model: str = "bgnbd", *, time_unit: str = "W"
+    summary: pd.DataFrame,
+    model: str = "bgnbd",
+    *,
+    time_unit: str = "W",
+    timeout_seconds: float | None = DEFAULT_FIT_TIMEOUT_SECONDS,
 ) -> TransactionModelFit:
     """Fit a BG/NBD, Pareto/NBD or MBG/NBD model to a customer summary.
 
@@ -110,10 +126,15 @@ def fit_transaction_model(
         MBG/NBD (Batislam, Denizel & Filiztekin 2007); any key of :data:`TRANSACTION_MODELS`.
     time_unit : {"W", "D", "M"}, default "W"
         Unit of recency and T; recorded on the result (alpha, beta are per this unit).
+    timeout_seconds : float or None, default 60
+        Time limit of the fit, checked inside the optimisers and between attempts (None: none).
 
     Returns
     -------
     TransactionModelFit
+        When the likelihood is largest on the boundary (BG/NBD, MBG/NBD: a → 0 or b → ∞;
+        Pareto/NBD: s → 0 or β → ∞), ``boundary`` says so ("no dropout detected in this
+        window; CLV is an upper bound") and the estimates are the NBD's with dropout off.
 
     Raises
     ------
@@ -122,7 +143,11 @@ def fit_transaction_model(
     DataValidationError
         Invalid summary (see :func:`loyaltylab.clv.validate_summary`).
     ModelConvergenceError
-        No fit attempt gave finite, plausible parameters with a valid Hessian.
+        The likelihood is not finite or the data cannot identify the model (no attempt gave a
+        usable optimum and none reached the boundary model); the message lists every attempt
+        and the counts (customers, repeat buyers, span of the data versus the period).
+    FitTimeoutError
+        The fit ran past ``timeout_seconds`` (a :class:`ModelConvergenceError`).
 
     Examples
     --------
@@ -130,4 +155,6 @@ def fit_transaction_model(
     >>> fit.params["r"], fit.log_likelihood  # doctest: +SKIP
     (0.2426, -9582.43)
     """
-    return get_transaction_model(model).fit(summary, time_unit=time_unit)
+    return get_transaction_model(model).fit(
+        summary, time_unit=time_unit, timeout_seconds=timeout_seconds
+    )

@@ -32,17 +32,26 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from loyaltylab.clv.fitting import (
+    BOUNDARY_TOLERANCE,
+    DEFAULT_FIT_TIMEOUT_SECONDS,
+    BoundaryFit,
+    BoundaryReached,
     ConvergenceError,
+    FitAttempt,
+    FitFailure,
     FitRun,
     FitStrategy,
+    FitTimeoutError,
     Likelihood,
     TransactionModelFit,
+    check_deadline,
     compress_customers,
+    fit_deadline,
     fit_with_retries,
     lifetimes_log_likelihood,
     validate_summary,
 )
-from loyaltylab.errors import ParameterError
+from loyaltylab.errors import ModelConvergenceError, ParameterError
 from loyaltylab.rules import TIME_UNIT_DAYS
 
 __all__ = [
@@ -85,6 +94,19 @@ def lifetimes_time_scale(age: np.ndarray) -> float:
     return 10.0 / age.max() if age.max() > 0 else 1.0
 
 
+def _guarded(fitter_class: type) -> type:
+    """Return a subclass of a lifetimes fitter whose likelihood checks the fit's time limit."""
+    original = fitter_class._negative_log_likelihood  # type: ignore[attr-defined]
+
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        check_deadline()
+        return original(*args, **kwargs)
+
+    return type(
+        fitter_class.__name__, (fitter_class,), {"_negative_log_likelihood": staticmethod(guarded)}
+    )
+
+
 class TransactionModel(ABC):
     """A transaction model family: closed forms, likelihood, gradient and fit strategy.
 
@@ -103,6 +125,11 @@ class TransactionModel(ABC):
         The lifetimes fitter of the family.
     time_scale_parameters : tuple of str
         Parameters in units of time (divided by lifetimes' time scale after a rescaled fit).
+    dropout_parameters : tuple of str
+        The two parameters of the dropout process, (shape, scale-like), e.g. ``("a", "b")``;
+        empty for a model without dropout.
+    boundary_model : str or None
+        Name of the model this family reduces to when its dropout vanishes (``"nbd"``).
     """
 
     name: ClassVar[str]
@@ -110,6 +137,17 @@ class TransactionModel(ABC):
     parameter_names: ClassVar[tuple[str, ...]]
     lifetimes_class: ClassVar[type]
     time_scale_parameters: ClassVar[tuple[str, ...]] = ("alpha",)
+    dropout_parameters: ClassVar[tuple[str, ...]] = ()
+    boundary_model: ClassVar[str | None] = None
+    dropout_mean_label: ClassVar[str] = "mean dropout rate s / beta per time unit"
+
+    def dropout_scale_for_mean(self, shape: float, mean: float) -> float:
+        """Return the scale parameter (b or β) giving mean dropout ``mean`` with shape ``shape``.
+
+        Pareto/NBD's mean dropout rate is s / β, so β = s / mean; the BG/NBD family overrides
+        this with its mean dropout probability a / (a + b).
+        """
+        return shape / mean
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -231,7 +269,13 @@ class TransactionModel(ABC):
         """Refine an optimum found by lifetimes (default: unchanged)."""
         return params
 
-    def fit(self, summary: pd.DataFrame, *, time_unit: str = "W") -> TransactionModelFit:
+    def fit(
+        self,
+        summary: pd.DataFrame,
+        *,
+        time_unit: str = "W",
+        timeout_seconds: float | None = DEFAULT_FIT_TIMEOUT_SECONDS,
+    ) -> TransactionModelFit:
         """Fit the family to a customer summary (see :func:`loyaltylab.clv.fit_transaction_model`).
 
         Parameters
@@ -240,10 +284,13 @@ class TransactionModel(ABC):
             One row per customer: ``frequency``, ``recency``, ``T`` in the analysis unit.
         time_unit : {"W", "D", "M"}, default "W"
             Unit of recency and T, recorded on the result.
+        timeout_seconds : float or None, default 60
+            Time limit of the fit (None: none).
 
         Returns
         -------
         TransactionModelFit
+            With ``boundary`` set when the maximum is on the boundary (no dropout detected).
         """
         if time_unit not in TIME_UNIT_DAYS:
             raise ParameterError(
@@ -251,14 +298,57 @@ class TransactionModel(ABC):
             )
         validate_summary(summary)
         rows = compress_customers(summary, ["frequency", "recency", "T"])
+        with fit_deadline(timeout_seconds):
+            return self.fit_rows(rows, time_unit=time_unit)
+
+    def fit_rows(self, rows: pd.DataFrame, *, time_unit: str = "W") -> TransactionModelFit:
+        """Fit compressed rows (:func:`loyaltylab.clv.compress_customers`); see :meth:`fit`.
+
+        When the family has a boundary model, that model (the NBD) is fitted first; an attempt
+        that reaches its log-likelihood (within :data:`~loyaltylab.clv.fitting.BOUNDARY_TOLERANCE`)
+        ends the retries, and so does a refusal whose best attempt is no better than it: the
+        result is then the boundary fit (:meth:`boundary_result`). Otherwise the refusal names
+        the cause with the counts of :func:`loyaltylab.clv.boundary.describe_data`.
+        """
+        # imported here: the boundary module looks models up in the registry built on this one
+        from loyaltylab.clv.boundary import describe_data
+
         weights = rows["weight"].to_numpy(dtype=np.int64)
-        params, loglik, covariance, attempts = fit_with_retries(
-            self.label,
-            self.parameter_names,
-            self.fit_strategies(rows),
-            self.likelihood(rows),
-            lambda found: self.polish(found, rows),
-        )
+        reduced = self.fit_boundary_model(rows, time_unit)
+
+        def reached_boundary(attempt: FitAttempt) -> bool:
+            return (
+                reduced is not None
+                and attempt.log_likelihood is not None
+                and abs(attempt.log_likelihood - reduced.log_likelihood) <= BOUNDARY_TOLERANCE
+            )
+
+        try:
+            params, loglik, covariance, attempts = fit_with_retries(
+                self.label,
+                self.parameter_names,
+                self.fit_strategies(rows),
+                self.likelihood(rows),
+                lambda found: self.polish(found, rows),
+                stop_when=reached_boundary,
+                diagnosis=describe_data(rows, time_unit, self.label),
+            )
+        except BoundaryReached as reached:
+            assert reduced is not None
+            return self.boundary_result(reduced, reached.attempts, time_unit)
+        except FitTimeoutError:
+            raise
+        except FitFailure as error:
+            tried = error.attempts
+            if reduced is not None:
+                # every attempt failed: if none beat the NBD, the maximum is the boundary
+                best = max(
+                    (a.log_likelihood for a in tried if a.log_likelihood is not None),
+                    default=float("-inf"),
+                )
+                if best <= reduced.log_likelihood + BOUNDARY_TOLERANCE and tried:
+                    return self.boundary_result(reduced, tried, time_unit)
+            raise
         labels = [f"log_{k}" for k in self.parameter_names]
         return TransactionModelFit(
             model=self.name,
@@ -271,6 +361,84 @@ class TransactionModel(ABC):
             time_unit=time_unit,
         )
 
+    def fit_boundary_model(self, rows: pd.DataFrame, time_unit: str) -> TransactionModelFit | None:
+        """Fit the model this family reduces to at its boundary (None if it has none)."""
+        if self.boundary_model is None:
+            return None
+        from loyaltylab.clv.models import get_transaction_model
+
+        try:
+            return get_transaction_model(self.boundary_model).fit_rows(rows, time_unit=time_unit)
+        except FitTimeoutError:
+            raise
+        except ModelConvergenceError:
+            return None
+
+    def boundary_result(
+        self,
+        reduced: TransactionModelFit,
+        attempts: Sequence[FitAttempt],
+        time_unit: str,
+    ) -> TransactionModelFit:
+        """Return the fit at the boundary: the boundary model's estimates, dropout switched off.
+
+        The first dropout parameter (a or s) is set to 0, which switches dropout off in every
+        closed form; the second (b or β) is not identified there and keeps the value of the
+        best attempt. The covariance is the boundary model's for its parameters and 0 for the
+        fixed ones, so parameter draws keep them fixed.
+        """
+        check_deadline()
+        shape, scale = self.dropout_parameters
+        best = max(
+            (a for a in attempts if a.params is not None and a.log_likelihood is not None),
+            key=lambda a: float(a.log_likelihood or -np.inf),
+            default=None,
+        )
+        found = dict(best.params) if best is not None and best.params else {}
+        found_scale = float(found.get(scale, 1.0))
+        if not (np.isfinite(found_scale) and 0 < found_scale < 1e12):
+            found_scale = 1.0
+        params = {
+            name: float(reduced.params[name]) if name in reduced.params else 0.0
+            for name in self.parameter_names
+        }
+        params[shape] = 0.0
+        params[scale] = found_scale
+        went = f"{shape} → 0" if float(found.get(shape, 0.0)) <= 1e-3 else f"{scale} → ∞"
+        labels = [f"log_{k}" for k in self.parameter_names]
+        covariance = pd.DataFrame(0.0, index=labels, columns=labels)
+        kept = [f"log_{k}" for k in reduced.params]
+        covariance.loc[kept, kept] = reduced.covariance.loc[kept, kept].to_numpy()
+        best_ll = (
+            float(best.log_likelihood) if best is not None and best.log_likelihood else float("nan")
+        )
+        note = (
+            f"{self.label}: no dropout detected in this window; CLV is an upper bound. The "
+            f"likelihood is largest at the boundary ({went}), where {self.label} reduces to the "
+            f"{reduced.transaction_model.label} (log-likelihood {reduced.log_likelihood:,.2f}; "
+            f"best {self.label} attempt {best_ll:,.2f}); the estimates shown are the "
+            f"{reduced.transaction_model.label}'s, with {shape} = 0."
+        )
+        boundary = BoundaryFit(
+            parameter=went,
+            reduces_to=reduced.model,
+            fixed_parameters=(shape, scale),
+            boundary_log_likelihood=reduced.log_likelihood,
+            best_log_likelihood=best_ll,
+            note=note,
+        )
+        return TransactionModelFit(
+            model=self.name,
+            params=params,
+            log_likelihood=reduced.log_likelihood,
+            covariance=covariance,
+            n_customers=reduced.n_customers,
+            n_unique_rows=reduced.n_unique_rows,
+            attempts=tuple(attempts),
+            time_unit=time_unit,
+            boundary=boundary,
+        )
+
     # ------------------------------------------------------------------ shared fit attempts
 
     def lifetimes_attempt(
@@ -280,7 +448,7 @@ class TransactionModel(ABC):
         freq, rec, age, weights = compressed_arrays(rows)
 
         def run() -> dict[str, float]:
-            fitter = self.lifetimes_class(penalizer_coef=penalizer)
+            fitter = _guarded(self.lifetimes_class)(penalizer_coef=penalizer)
             fitter.fit(freq, rec, age, weights=weights, **fit_options)
             return {k: float(fitter.params_[k]) for k in self.parameter_names}
 
@@ -296,8 +464,13 @@ class TransactionModel(ABC):
             loglik = self.reference_log_likelihood()
             data = (freq, rec * scale, age * scale, weights)
             total = weights.sum()
+
+            def objective(log_params: np.ndarray) -> float:
+                check_deadline()
+                return float(-loglik(log_params, *data) / total)
+
             result = minimize(
-                lambda lp: -loglik(lp, *data) / total,
+                objective,
                 start,
                 method="Nelder-Mead",
                 options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20000, "maxfev": 40000},

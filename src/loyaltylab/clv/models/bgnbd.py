@@ -217,6 +217,14 @@ class BetaGeoModel(TransactionModel):
     name = "bgnbd"
     label = "BG/NBD"
     parameter_names = ("r", "alpha", "a", "b")
+    dropout_parameters = ("a", "b")
+    boundary_model = "nbd"
+    dropout_mean_label = "mean dropout probability a / (a + b) per purchase"
+
+    def dropout_scale_for_mean(self, shape: float, mean: float) -> float:
+        """Return b with mean dropout probability a / (a + b) = ``mean`` at a = ``shape``."""
+        return shape * (1.0 - mean) / mean
+
     lifetimes_class = BetaGeoFitter
 
     def probability_alive(

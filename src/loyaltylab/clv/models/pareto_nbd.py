@@ -6,8 +6,9 @@ Hardie note 009). They agree with lifetimes to 1e-8 where lifetimes is accurate
 (tests/test_clv.py).
 
 Likelihood: lifetimes' ``ParetoNBDFitter._conditional_log_likelihood`` summed with weights is the
-reported value; the optimiser, the gradient check and the Hessian use the same likelihood with
-the hypergeometric terms evaluated once per distinct (x, t_x) and (x, T) pair
+reported value (where lifetimes' form is not finite, near s -> 0, the stable pairs form below);
+the optimiser, the gradient check and the Hessian use the same likelihood with the
+hypergeometric terms evaluated once per distinct (x, t_x) and (x, T) pair
 (:func:`pareto_loglik_on_pairs`), differentiated by central differences.
 
 Fit attempts, in order: BFGS on the pairs likelihood, then lifetimes' Nelder-Mead (polished: it
@@ -30,6 +31,7 @@ from loyaltylab.clv.fitting import (
     FitStrategy,
     Likelihood,
     central_gradient,
+    check_deadline,
     numeric_hessian,
     run_quietly,
     unique_rows,
@@ -168,6 +170,12 @@ def _pareto_reference_log_likelihood(
     )
 
 
+def _checked(evaluate: Callable[[], float]) -> float:
+    """Evaluate after checking the fit's time limit."""
+    check_deadline()
+    return evaluate()
+
+
 def _pair_codes(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct (first, second) pairs and each row's pair number."""
     frame = pd.DataFrame({"a": first, "b": second})
@@ -236,6 +244,8 @@ class ParetoNBDModel(TransactionModel):
     name = "pareto_nbd"
     label = "Pareto/NBD"
     parameter_names = ("r", "alpha", "s", "beta")
+    dropout_parameters = ("s", "beta")
+    boundary_model = "nbd"
     lifetimes_class = ParetoNBDFitter
     time_scale_parameters = ("alpha", "beta")
 
@@ -274,8 +284,15 @@ class ParetoNBDModel(TransactionModel):
         self, value: Callable[[np.ndarray], float], data: tuple[np.ndarray, ...]
     ) -> Likelihood:
         fast = pareto_loglik_on_pairs(*data)
+
+        def reported(log_params: np.ndarray) -> float:
+            # lifetimes' per-row form gives NaN near s -> 0 (log A_0 of two equal terms); the
+            # stable pairs form is the same likelihood and stays finite there
+            result = float(value(log_params))
+            return result if np.isfinite(result) else float(fast(log_params))
+
         return Likelihood(
-            value=value,
+            value=reported,
             gradient=lambda lp: central_gradient(fast, lp),
             hessian=lambda lp: numeric_hessian(fast, lp),
             n_customers=float(data[-1].sum()),
@@ -288,9 +305,13 @@ class ParetoNBDModel(TransactionModel):
         fast = pareto_loglik_on_pairs(freq, rec * scale, age * scale, weights.astype(float))
         total = float(weights.sum())
 
+        def objective(log_params: np.ndarray) -> float:
+            check_deadline()
+            return -fast(log_params) / total
+
         def bfgs_on_pairs() -> dict[str, float]:
             result = minimize(
-                lambda lp: -fast(lp) / total,
+                objective,
                 np.zeros(4),
                 method="BFGS",
                 options={"gtol": 1e-7, "maxiter": 1000},
@@ -337,7 +358,7 @@ class ParetoNBDModel(TransactionModel):
         base = abs(loglik(start)) or 1.0
         result = run_quietly(
             lambda: minimize(
-                lambda lp: -loglik(lp) / base,
+                lambda lp: _checked(lambda: -loglik(lp) / base),
                 start,
                 method="Nelder-Mead",
                 options={"xatol": 1e-9, "fatol": 1e-13, "maxiter": 4000},
