@@ -1,7 +1,12 @@
-"""Data sets by name: CDNOW (bundled with lifetimes) and reproducible synthetic logs with truth."""
+"""Data sets by name: CDNOW (bundled with lifetimes) and reproducible synthetic logs with truth.
+
+``synthetic_lines`` (:mod:`loyaltylab.datasets.lines`) is an invoice-line log with the traits of
+real e-commerce exports (cancellation invoices, guest checkouts, US dates, duplicates).
+"""
 
 from loyaltylab.datasets.campaign import SyntheticCampaign, generate_campaign
 from loyaltylab.datasets.cdnow import load_cdnow
+from loyaltylab.datasets.lines import SyntheticLines, generate_lines, read_lines_truth, write_lines
 from loyaltylab.datasets.loyalty import (
     SYNTHETIC_LOYALTY,
     generate_loyalty,
@@ -13,8 +18,10 @@ from loyaltylab.datasets.resolve import (
     BUNDLED,
     DATASET_NAMES,
     SYNTHETIC,
+    SYNTHETIC_LINES,
     resolve_transactions,
     synthetic_dir,
+    synthetic_lines_dir,
 )
 from loyaltylab.datasets.synthetic import (
     SyntheticTransactions,
@@ -34,11 +41,17 @@ __all__ = [
     "BUNDLED",
     "DATASET_NAMES",
     "SYNTHETIC",
+    "SYNTHETIC_LINES",
+    "SyntheticLines",
     "SyntheticTransactions",
+    "generate_lines",
     "generate_transactions",
     "load_cdnow",
+    "read_lines_truth",
     "read_synthetic",
     "resolve_transactions",
     "synthetic_dir",
+    "synthetic_lines_dir",
+    "write_lines",
     "write_synthetic",
 ]

@@ -11,19 +11,34 @@ import pandas as pd
 
 from loyaltylab.data import LoadedTransactions, load_transactions
 from loyaltylab.datasets.cdnow import load_cdnow
+from loyaltylab.datasets.lines import LINES_COLUMNS, LINES_LOAD_OPTIONS
 from loyaltylab.errors import DataValidationError, ParameterError
 from loyaltylab.paths import data_dir
 
-__all__ = ["BUNDLED", "DATASET_NAMES", "SYNTHETIC", "resolve_transactions", "synthetic_dir"]
+__all__ = [
+    "BUNDLED",
+    "DATASET_NAMES",
+    "SYNTHETIC",
+    "SYNTHETIC_LINES",
+    "resolve_transactions",
+    "synthetic_dir",
+    "synthetic_lines_dir",
+]
 
 BUNDLED: tuple[str, ...] = ("cdnow", "cdnow_sample")
 SYNTHETIC = "synthetic"
-DATASET_NAMES: tuple[str, ...] = (*BUNDLED, SYNTHETIC)
+SYNTHETIC_LINES = "synthetic_lines"
+DATASET_NAMES: tuple[str, ...] = (*BUNDLED, SYNTHETIC, SYNTHETIC_LINES)
 
 
 def synthetic_dir() -> Path:
     """Return the folder of the committed synthetic snapshot, ``<project>/data/synthetic``."""
     return data_dir() / "synthetic"
+
+
+def synthetic_lines_dir() -> Path:
+    """Return the folder of the line-level snapshot, ``<project>/data/synthetic_lines``."""
+    return data_dir() / SYNTHETIC_LINES
 
 
 def resolve_transactions(
@@ -37,7 +52,11 @@ def resolve_transactions(
     ----------
     source : str, path-like or pandas.DataFrame
         ``"cdnow"`` (full CDNOW log), ``"cdnow_sample"`` (its 1/10 sample), ``"synthetic"``
-        (the committed snapshot ``data/synthetic/transactions.csv.gz``), or anything
+        (the committed snapshot ``data/synthetic/transactions.csv.gz``), ``"synthetic_lines"``
+        (the invoice-line log ``data/synthetic_lines/lines.csv.gz``, read with
+        :data:`loyaltylab.datasets.lines.LINES_COLUMNS` and, unless given,
+        :data:`~loyaltylab.datasets.lines.LINES_LOAD_OPTIONS`: US dates, guests' rows without
+        a customer id dropped and counted, ``C`` cancellations netted), or anything
         :func:`loyaltylab.data.load_transactions` accepts.
     columns : mapping, optional
         Column mapping for a file or frame (canonical name -> your column); not used with a
@@ -69,6 +88,15 @@ def resolve_transactions(
             policy.setdefault("duplicates", "keep")
             frame = load_cdnow(sample=name == "cdnow_sample")
             return load_transactions(frame, source_name=name, **policy)
+        if name == SYNTHETIC_LINES:
+            lines = synthetic_lines_dir() / "lines.csv.gz"
+            if not lines.is_file():
+                raise DataValidationError(
+                    f"synthetic_lines snapshot {lines} not found; write it with "
+                    "`python -m loyaltylab.datasets.lines --out data/synthetic_lines`"
+                )
+            options = {**LINES_LOAD_OPTIONS, **policy}
+            return load_transactions(lines, dict(LINES_COLUMNS), source_name=name, **options)
         path = synthetic_dir() / "transactions.csv.gz"
         if not path.is_file():
             raise DataValidationError(
