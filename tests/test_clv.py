@@ -370,15 +370,29 @@ def test_conditional_expectation_by_frequency(validations):
 
 
 def test_model_comparison_rule(fits, validations):
-    # holdout errors: BG -12.1 %, Pareto -11.5 %, MBG -16.2 % (ref §3): BG and Pareto tie within
-    # 1 point and BG has the higher log-likelihood -> BG/NBD; with a 0.1-point margin Pareto wins.
-    comparison = clv.compare_models(fits, validations)
+    # holdout errors: BG -12.1 %, Pareto -11.5 %, MBG -16.2 % (ref §3): by the total rule BG and
+    # Pareto tie within 1 point and BG has the higher log-likelihood -> BG/NBD; with a 0.1-point
+    # margin Pareto wins.
+    comparison = clv.compare_models(fits, validations, rule="total")
     assert comparison.default_model == "bgnbd"
     assert comparison.table.set_index("model")["holdout_error_pct"].to_dict() == pytest.approx(
         {"bgnbd": -12.15, "pareto_nbd": -11.50, "mbgnbd": -16.22}, abs=0.01
     )
-    strict = clv.compare_models(fits, validations, tie_margin=0.001)
+    strict = clv.compare_models(fits, validations, rule="total", tie_margin=0.001)
     assert strict.default_model == "pareto_nbd"
+
+
+def test_default_rule_is_by_frequency_group(fits, validations):
+    # the by-frequency table of ref §3 (n = 1411 439 214 100 62 38 29 64; actual and predicted
+    # means): sum of |group errors| / 1,882 = 229 / 1882 = 12.2 % for BG/NBD, 254 / 1882 =
+    # 13.5 % for Pareto/NBD (its zero class predicts 0.138 vs 0.237 actual) -> BG/NBD
+    comparison = clv.compare_models(fits, validations)
+    assert comparison.default_model == "bgnbd"
+    errors = comparison.table.set_index("model")["group_error_pct"]
+    assert errors["bgnbd"] == pytest.approx(12.2, abs=0.1)
+    assert errors["pareto_nbd"] == pytest.approx(13.5, abs=0.1)
+    assert comparison.why.startswith("BG/NBD was chosen because its error by calibration")
+    assert (comparison.table["status"] == "fitted").all()
 
 
 # --------------------------------------------------------------------------- CLV

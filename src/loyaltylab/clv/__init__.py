@@ -21,14 +21,18 @@ names in every family); :data:`TRANSACTION_MODELS` is the one registry of them b
 * plots: ``plot_*`` functions taking ``ax=None`` and returning the Axes.
 """
 
+from loyaltylab.clv.boundary import ProfileLikelihood, describe_data, profile_likelihood
 from loyaltylab.clv.fitting import (
+    BoundaryFit,
     FitAttempt,
+    FitTimeoutError,
     SpendModelFit,
     TransactionModelFit,
     compress_customers,
     validate_summary,
 )
 from loyaltylab.clv.models import (
+    BOUNDARY_MODELS,
     MODEL_LABELS,
     PARAMETER_NAMES,
     SPEND_MODEL,
@@ -45,6 +49,7 @@ from loyaltylab.clv.plots import (
     plot_conditional_expectation,
     plot_probability_alive,
     plot_probability_alive_matrix,
+    plot_profile_likelihood,
     plot_tracking,
 )
 from loyaltylab.clv.predictions import (
@@ -79,6 +84,13 @@ from loyaltylab.clv.validation import (
 )
 
 __all__ = [
+    "BOUNDARY_MODELS",
+    "BoundaryFit",
+    "FitTimeoutError",
+    "ProfileLikelihood",
+    "describe_data",
+    "profile_likelihood",
+    "plot_profile_likelihood",
     "NewCustomerValue",
     "new_customer_value",
     "RenewalCounts",

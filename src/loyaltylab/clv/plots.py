@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from loyaltylab.clv.boundary import ProfileLikelihood
 from loyaltylab.clv.fitting import TransactionModelFit
 from loyaltylab.clv.models import MODEL_LABELS
 from loyaltylab.clv.predictions import CLVResult, alive_probability
@@ -26,6 +27,7 @@ __all__ = [
     "plot_probability_alive_matrix",
     "plot_clv_distribution",
     "plot_clv_by_segment",
+    "plot_profile_likelihood",
 ]
 
 _UNIT_NAMES = {"W": "weeks", "D": "days", "M": "months"}
@@ -283,4 +285,30 @@ def plot_clv_by_segment(
     ax.set_xlabel("Segment")
     ax.set_ylabel(f"Total CLV ({currency})")
     ax.margins(y=0.2)
+    return ax
+
+
+def plot_profile_likelihood(profile: ProfileLikelihood, *, ax: Axes | None = None) -> Axes:
+    """Plot a profile log-likelihood over the mean dropout, relative to the NBD (dropout 0).
+
+    Parameters
+    ----------
+    profile : ProfileLikelihood
+        From :func:`loyaltylab.clv.profile_likelihood`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    table = profile.table
+    ax.plot(table["dropout_mean"], table["relative"], marker="o", label=MODEL_LABELS[profile.model])
+    ax.axhline(0.0, color="grey", linestyle="--", linewidth=1, label="NBD (no dropout)")
+    ax.set_xscale("log")
+    ax.set_xlabel(profile.quantity)
+    ax.set_ylabel("log-likelihood minus the NBD's")
+    ax.set_title(f"Profile likelihood of {MODEL_LABELS[profile.model]}'s dropout")
+    ax.legend()
     return ax

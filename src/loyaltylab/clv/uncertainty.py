@@ -53,11 +53,19 @@ def draw_parameters(
     Returns
     -------
     numpy.ndarray
-        Shape (n_draws, n_params), columns in the order of ``fit.params``.
+        Shape (n_draws, n_params), columns in the order of ``fit.params``; parameters fixed at
+        a boundary (zero variance, see ``TransactionModelFit.boundary``) are not drawn.
     """
-    mean = np.log(np.array(list(fit.params.values()), dtype=float))
-    log_draws = rng.multivariate_normal(mean, fit.covariance.to_numpy(), size=n_draws)
-    return np.exp(log_draws)
+    values = np.array(list(fit.params.values()), dtype=float)
+    covariance = fit.covariance.to_numpy(dtype=float)
+    # parameters fixed at a boundary (a = 0 or s = 0, zero variance) stay at their value
+    free = (values > 0) & (np.diag(covariance) > 0)
+    draws = np.tile(values, (n_draws, 1))
+    log_draws = rng.multivariate_normal(
+        np.log(values[free]), covariance[np.ix_(free, free)], size=n_draws
+    )
+    draws[:, free] = np.exp(log_draws)
+    return draws
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,11 @@ Fader, Hardie & Lee (2005, *Marketing Science* §7):
   calibration frequency 0, 1, ..., 7+;
 * the log-likelihood of the calibration fit (summed over customers).
 
-:func:`compare_models` picks the default model with a stated rule (see its docstring).
+:func:`compare_models` picks the default model with a stated rule (see its docstring): by
+default the forecast that is closest *by customer group* (calibration frequency 0, 1, ..., 7+),
+ties broken by the weekly tracking error, so that errors of opposite sign in different groups
+cannot cancel in a total. :func:`evaluate_models` fits each model in isolation, with a time
+limit: a model that fails gives a failed row with its reason and the others go on.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loyaltylab.clv.fitting import TransactionModelFit
+from loyaltylab.clv.fitting import DEFAULT_FIT_TIMEOUT_SECONDS, TransactionModelFit
 from loyaltylab.clv.models import (
     MODEL_LABELS,
     PARAMETER_NAMES,
@@ -31,7 +35,7 @@ from loyaltylab.clv.models import (
     fit_transaction_model,
 )
 from loyaltylab.clv.predictions import conditional_expected, expected_purchases_new_customer
-from loyaltylab.errors import DataValidationError, ParameterError
+from loyaltylab.errors import DataValidationError, ModelConvergenceError, ParameterError
 from loyaltylab.rules import TIME_UNIT_DAYS
 
 __all__ = [
@@ -44,6 +48,7 @@ __all__ = [
     "compare_models",
     "calibration_summary",
     "evaluate_models",
+    "SELECTION_RULES",
 ]
 
 _SPLIT_COLUMNS = ("frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout")
@@ -276,6 +281,34 @@ class HoldoutValidation:
         return float(np.corrcoef(self.forecast["predicted"], self.forecast["actual"])[0, 1])
 
     @property
+    def group_error(self) -> float:
+        """Sum over frequency groups of |predicted - actual| group totals / actual total.
+
+        The customer-weighted mean absolute error of the group means (calibration frequency
+        0, 1, ..., 7+), relative to the mean actual holdout purchases: errors of opposite sign
+        in different groups add up instead of cancelling as in the total.
+        """
+        table = self.by_frequency
+        gaps = (table["predicted_mean"] - table["actual_mean"]).abs() * table["n_customers"]
+        actual = self.actual_total
+        return float(gaps.sum() / actual) if actual else float("nan")
+
+    @property
+    def tracking_mean_error(self) -> float:
+        """Mean |predicted - actual| cumulative repeat transactions over the holdout periods.
+
+        Relative to the actual cumulative count at the end of the holdout; NaN without tracking.
+        """
+        if self.tracking is None or self.tracking.empty:
+            return float("nan")
+        holdout = self.tracking[self.tracking["holdout"]]
+        if holdout.empty:
+            return float("nan")
+        last = float(self.tracking["actual"].iloc[-1])
+        gaps = (holdout["predicted"] - holdout["actual"]).abs()
+        return float(gaps.mean() / last) if last else float("nan")
+
+    @property
     def tracking_relative_error(self) -> float:
         """Relative error of the cumulative tracking forecast at the end of the holdout."""
         if self.tracking is None or self.tracking.empty:
@@ -291,12 +324,14 @@ class HoldoutValidation:
             "holdout_actual": self.actual_total,
             "holdout_predicted": self.predicted_total,
             "holdout_error_pct": 100 * self.relative_error,
+            "group_error_pct": 100 * self.group_error,
             "correlation": self.correlation,
         }
         if self.tracking is not None:
             row["tracking_actual_end"] = float(self.tracking["actual"].iloc[-1])
             row["tracking_predicted_end"] = float(self.tracking["predicted"].iloc[-1])
             row["tracking_error_pct"] = 100 * self.tracking_relative_error
+            row["tracking_mean_error_pct"] = 100 * self.tracking_mean_error
         return pd.DataFrame([row])
 
 
@@ -345,22 +380,32 @@ def validate_holdout(
     )
 
 
+SELECTION_RULES = ("groups", "total")
+"""Rules of :func:`compare_models`: by frequency group (default) or by the holdout total."""
+
+
 @dataclass(frozen=True)
 class ModelComparison:
-    """Model comparison table and the chosen default model.
+    """Model comparison table, the chosen default model and why it was chosen.
 
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per model: parameters, log-likelihood, holdout totals and errors, ``default``.
+        One row per model: ``status`` ("fitted", "boundary" or "failed"), ``reason`` (why it
+        failed, or the boundary note), parameters, log-likelihood, holdout totals and errors
+        (``holdout_error_pct``, ``group_error_pct``, ``tracking_mean_error_pct``), ``default``.
     default_model : str
         The model chosen by ``rule``.
     rule : str
         The selection rule in words.
     fits : dict of str to TransactionModelFit
-        The calibration fits compared (empty if not given).
+        The calibration fits compared (the models that did not fail).
     validations : dict of str to HoldoutValidation
-        Their holdout validations (empty if not given).
+        Their holdout validations.
+    failures : dict of str to str
+        Model -> why its fit or validation failed (timed out, no usable optimum, ...).
+    why : str
+        One paragraph saying why the default model was chosen, with the numbers.
     """
 
     table: pd.DataFrame
@@ -368,25 +413,90 @@ class ModelComparison:
     rule: str
     fits: dict[str, TransactionModelFit] = field(default_factory=dict)
     validations: dict[str, HoldoutValidation] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    why: str = ""
 
     def summary(self) -> pd.DataFrame:
-        """Return the comparison table."""
+        """Return the comparison table (failed models as rows with their reason)."""
         return self.table.copy()
+
+    @property
+    def boundary_notes(self) -> list[str]:
+        """The boundary notes of the fitted models ("no dropout detected ..."), in order."""
+        return [f.boundary.note for f in self.fits.values() if f.boundary is not None]
+
+
+def _why(table: pd.DataFrame, default: str, rule: str, tie_margin: float) -> str:
+    """Say in words why ``default`` won, with each contender's criteria."""
+    fitted = table[table["status"] != "failed"].set_index("model")
+    chosen = fitted.loc[default]
+    criterion, name = (
+        ("group_error_pct", "error by calibration-frequency group")
+        if rule == "groups"
+        else ("abs_holdout_error_pct", "absolute error of the holdout total")
+    )
+    others = [
+        f"{row['label']} {row[criterion]:.1f} %"
+        for model, row in fitted.iterrows()
+        if model != default
+    ]
+    text = (
+        f"{chosen['label']} was chosen because its {name} is the smallest or tied within "
+        f"{100 * tie_margin:g} point(s): {chosen[criterion]:.1f} % of the holdout purchases"
+        + (f" (vs {', '.join(others)})" if others else "")
+        + "."
+    )
+    tied = fitted[fitted[criterion] <= fitted[criterion].min() + 100 * tie_margin]
+    if len(tied) > 1:
+        tiebreak = (
+            "tracking_mean_error_pct"
+            if "tracking_mean_error_pct" in tied and tied["tracking_mean_error_pct"].notna().all()
+            else None
+        )
+        if tiebreak is not None:
+            text += (
+                " Tied models were separated by the mean weekly cumulative tracking error: "
+                + ", ".join(f"{r['label']} {r[tiebreak]:.1f} %" for _, r in tied.iterrows())
+                + "."
+            )
+        else:
+            text += " Tied models were separated by the calibration log-likelihood."
+    if rule == "groups":
+        text += (
+            f" The error of the holdout total is {chosen['holdout_error_pct']:+.1f} %; by "
+            "group, errors of opposite sign cannot cancel."
+        )
+    failed = table[table["status"] == "failed"]
+    if not failed.empty:
+        text += " Not compared (failed): " + "; ".join(
+            f"{r['label']}: {r['reason']}" for _, r in failed.iterrows()
+        )
+    return text
 
 
 def compare_models(
     fits: Mapping[str, TransactionModelFit] | Sequence[TransactionModelFit],
     validations: Mapping[str, HoldoutValidation] | Sequence[HoldoutValidation],
     *,
+    rule: str = "groups",
     tie_margin: float = 0.01,
+    failures: Mapping[str, str] | None = None,
 ) -> ModelComparison:
     """Compare transaction models on fit and holdout forecast; choose the default model.
 
-    Rule: the model whose holdout forecast (sum of conditional expectations, the quantity CLV is
-    built on) has the smallest absolute relative error wins; models within ``tie_margin``
-    (1 percentage point) of that error count as equally good, and among them the one with the
-    highest calibration log-likelihood is chosen (all three models have four parameters, so
-    this equals the lowest AIC/BIC).
+    Rules (``rule``):
+
+    * ``"groups"`` (default): the smallest error by customer group - the sum over calibration
+      frequency groups 0, 1, ..., 7+ of |predicted - actual| holdout purchases of the group,
+      divided by the actual holdout purchases (:attr:`HoldoutValidation.group_error`, the
+      customer-weighted mean absolute error of the group means). Models within ``tie_margin``
+      (1 percentage point) of the smallest tie, and the smallest mean weekly cumulative
+      tracking error among them wins (the highest log-likelihood without tracking).
+    * ``"total"``: the smallest absolute relative error of the holdout total (sum of the
+      conditional expectations); models within ``tie_margin`` tie and the highest calibration
+      log-likelihood among them wins (all models have four parameters, so this is the lowest
+      AIC/BIC). A total can be right for the wrong reasons (over- and under-forecast groups
+      cancelling), which is why it is not the default.
 
     Parameters
     ----------
@@ -394,17 +504,31 @@ def compare_models(
         Calibration fits.
     validations : mapping or sequence of HoldoutValidation
         Their holdout validations (same models).
+    rule : {"groups", "total"}, default "groups"
+        Selection rule.
     tie_margin : float, default 0.01
-        Margin of absolute relative error treated as a tie.
+        Margin of the relative error (as a fraction of the holdout purchases) treated as a tie.
+    failures : mapping of str to str, optional
+        Models that failed and why: shown as failed rows, never chosen.
 
     Returns
     -------
     ModelComparison
+        With ``why``, the reason for the choice in words.
     """
+    if rule not in SELECTION_RULES:
+        raise ParameterError(
+            f"parameter 'rule' must be one of {list(SELECTION_RULES)}, got {rule!r}"
+        )
     fit_list = list(fits.values()) if isinstance(fits, Mapping) else list(fits)
     val_list = list(validations.values()) if isinstance(validations, Mapping) else list(validations)
+    failed = dict(failures or {})
     if not fit_list:
-        raise ParameterError("compare_models needs at least one fitted model")
+        details = "; ".join(f"{MODEL_LABELS.get(m, m)}: {why}" for m, why in failed.items())
+        raise ModelConvergenceError(
+            "no transaction model could be fitted, so none can be compared"
+            + (f" ({details})" if details else "")
+        )
     by_model = {v.model: v for v in val_list}
     missing = [f.model for f in fit_list if f.model not in by_model]
     if missing:
@@ -412,32 +536,69 @@ def compare_models(
     rows = []
     for fit in fit_list:
         validation = by_model[fit.model]
-        row: dict[str, Any] = {"model": fit.model, "label": MODEL_LABELS[fit.model]}
+        row: dict[str, Any] = {
+            "model": fit.model,
+            "label": MODEL_LABELS[fit.model],
+            "status": "boundary" if fit.boundary is not None else "fitted",
+            "reason": fit.boundary.note if fit.boundary is not None else "",
+        }
         for name in PARAMETER_NAMES[fit.model]:
             row[name] = fit.params[name]
         row["log_likelihood"] = fit.log_likelihood
         row.update(validation.summary().drop(columns=["model", "log_likelihood"]).iloc[0])
         rows.append(row)
+    for model, reason in failed.items():
+        rows.append(
+            {
+                "model": model,
+                "label": MODEL_LABELS.get(model, model),
+                "status": "failed",
+                "reason": reason,
+            }
+        )
     table = pd.DataFrame(rows)
     names = list(dict.fromkeys(n for fit in fit_list for n in PARAMETER_NAMES[fit.model]))
-    table = table[
-        ["model", "label", *names] + [c for c in table if c not in {"model", "label", *names}]
-    ]
-    abs_error = table["holdout_error_pct"].abs() / 100
-    contenders = table[abs_error <= abs_error.min() + tie_margin]
-    default = str(contenders.sort_values("log_likelihood", ascending=False)["model"].iloc[0])
-    table["default"] = table["model"] == default
-    rule = (
-        "smallest absolute error of the holdout forecast (sum of conditional expectations); "
-        f"models within {100 * tie_margin:g} percentage point(s) tie and the highest "
-        "calibration log-likelihood among them wins"
+    lead = ["model", "label", "status", "reason", *names]
+    table = table[lead + [c for c in table if c not in set(lead)]]
+    table["abs_holdout_error_pct"] = table["holdout_error_pct"].abs()
+    ok = table["status"] != "failed"
+    criterion = "group_error_pct" if rule == "groups" else "abs_holdout_error_pct"
+    values = table.loc[ok, criterion]
+    contenders = table[ok & (table[criterion] <= values.min() + 100 * tie_margin)]
+    use_tracking = (
+        rule == "groups"
+        and "tracking_mean_error_pct" in contenders
+        and contenders["tracking_mean_error_pct"].notna().all()
     )
+    if use_tracking:
+        ordered = contenders.sort_values(
+            ["tracking_mean_error_pct", "log_likelihood"], ascending=[True, False]
+        )
+    else:
+        ordered = contenders.sort_values("log_likelihood", ascending=False)
+    default = str(ordered["model"].iloc[0])
+    table["default"] = table["model"] == default
+    if rule == "groups":
+        text = (
+            "smallest error by customer group (sum over calibration-frequency groups 0, 1, ..., "
+            "7+ of |predicted - actual| holdout purchases, relative to the actual total); models "
+            f"within {100 * tie_margin:g} percentage point(s) tie and the smallest mean weekly "
+            "cumulative tracking error among them wins"
+        )
+    else:
+        text = (
+            "smallest absolute error of the holdout forecast (sum of conditional expectations); "
+            f"models within {100 * tie_margin:g} percentage point(s) tie and the highest "
+            "calibration log-likelihood among them wins"
+        )
     return ModelComparison(
         table=table,
         default_model=default,
-        rule=rule,
+        rule=text,
         fits={f.model: f for f in fit_list},
         validations={f.model: by_model[f.model] for f in fit_list},
+        failures=failed,
+        why=_why(table, default, rule, tie_margin),
     )
 
 
@@ -474,9 +635,16 @@ def evaluate_models(
     transactions: pd.DataFrame | None = None,
     models: Sequence[str] = tuple(TRANSACTION_MODELS),
     *,
+    rule: str = "groups",
     tie_margin: float = 0.01,
+    fit_timeout_seconds: float | None = DEFAULT_FIT_TIMEOUT_SECONDS,
 ) -> ModelComparison:
     """Fit each model on the calibration period, validate it on the holdout and compare.
+
+    Each model is fitted and validated in isolation, with a time limit: a model whose fit
+    fails, times out or cannot be validated becomes a failed row of the comparison with its
+    reason (``comparison.failures``), and the other models go on. A boundary fit (no dropout
+    detected) is compared like any other and flagged ``status == "boundary"``.
 
     Parameters
     ----------
@@ -486,18 +654,47 @@ def evaluate_models(
         Canonical transactions, for the cumulative tracking.
     models : sequence of str, default all three
         Any of ``"bgnbd"``, ``"pareto_nbd"``, ``"mbgnbd"``.
+    rule : {"groups", "total"}, default "groups"
+        See :func:`compare_models`.
     tie_margin : float, default 0.01
         See :func:`compare_models`.
+    fit_timeout_seconds : float or None, default 60
+        Time limit of each model's fit (None: none).
 
     Returns
     -------
     ModelComparison
-        With ``fits`` and ``validations`` filled in.
+        With ``fits``, ``validations``, ``failures`` and ``why`` filled in.
+
+    Raises
+    ------
+    ModelConvergenceError
+        Every model failed (the message gives each reason).
     """
     if not models:
         raise ParameterError("parameter 'models' must name at least one model")
+    if rule not in SELECTION_RULES:
+        raise ParameterError(
+            f"parameter 'rule' must be one of {list(SELECTION_RULES)}, got {rule!r}"
+        )
     summary = calibration_summary(split)
     time_unit = getattr(split, "time_unit", "W")
-    fits = {m: fit_transaction_model(summary, m, time_unit=time_unit) for m in models}
-    validations = {m: validate_holdout(fit, split, transactions) for m, fit in fits.items()}
-    return compare_models(fits, validations, tie_margin=tie_margin)
+    fits: dict[str, TransactionModelFit] = {}
+    validations: dict[str, HoldoutValidation] = {}
+    failures: dict[str, str] = {}
+    for model in models:
+        try:
+            fit = fit_transaction_model(
+                summary, model, time_unit=time_unit, timeout_seconds=fit_timeout_seconds
+            )
+            validation = validate_holdout(fit, split, transactions)
+        except (ParameterError, DataValidationError):
+            raise  # a wrong argument or input is the caller's to fix, not a model failure
+        except Exception as error:  # isolation: one model's failure never stops the others
+            lines = str(error).strip().splitlines() or [""]
+            cause = f" {lines[-1]}" if len(lines) > 1 and lines[-1].startswith("Data:") else ""
+            failures[model] = f"{type(error).__name__}: {lines[0]}{cause}"
+            continue
+        fits[model] = fit
+        validations[model] = validation
+    return compare_models(fits, validations, rule=rule, tie_margin=tie_margin, failures=failures)
