@@ -436,3 +436,115 @@ def test_without_a_baseline_the_metric_says_which_way_is_better():
     assert target.better_direction() == "decrease"
     assert evaluate_target(target, current=0.25).on_track is True  # 0.25 <= 0.3: goal met
     assert evaluate_target(target, current=0.35).on_track is None  # not met, no trend
+
+
+# ----------------------------------------------------------------------------------------------
+# issue 9: a target whose deadline has passed was projected backwards with no note; it has now
+# ended and is evaluated at the deadline ("ended — met" / "ended — missed")
+
+
+def test_an_ended_target_is_evaluated_at_the_deadline_not_projected():
+    (target,) = load_targets([_target(deadline="2024-02-19")])
+    status = evaluate_target(target, series=_weekly_retention(10), as_of="2024-03-10")
+    # baseline weeks 0..3: 0.303, goal 0.3636. The deadline 2024-02-19 is week 7 (day 49):
+    # the value there is 0.30 + 0.014 = 0.314 < 0.3636 -> missed; week 9 (0.318) is after it
+    assert status.ended is True and status.projected is None and status.trend is None
+    assert status.current == pytest.approx(0.314)
+    assert status.met is False and status.on_track is None
+    assert status.status_label() == "ended — missed"
+    assert "the deadline 2024-02-19 has passed (data to 2024-03-10)" in status.note
+    assert "value of 2024-02-19" in status.note
+    assert status.progress == pytest.approx(0.011 / 0.0606)  # (0.314 - 0.303) / (0.3636 - 0.303)
+
+
+def test_an_ended_target_met_by_the_deadline_stays_met_when_it_falls_later():
+    target = load_targets(
+        [
+            _target(
+                baseline=40.0,
+                relative_change=None,
+                target_value=46.0,
+                metric="aov",
+                name="aov",
+                baseline_start=None,
+                baseline_end=None,
+                deadline="2025-03-31",
+            )
+        ]
+    )[0]
+    months = pd.period_range("2025-01", periods=6, freq="M")
+    # the goal is reached in March (47 >= 46); April-June fall to 38: judged at the deadline
+    series = pd.Series([41.0, 44.0, 47.0, 39.0, 38.0, 38.0], index=months)
+    status = evaluate_target(target, series=series)
+    assert status.current == 47.0 and status.met is True
+    assert status.status_label() == "ended — met"
+    assert "value of 2025-03" in status.note
+    # decrease: the same numbers against a goal of at most 42 are missed at the deadline
+    churn = load_targets(
+        [
+            _target(
+                name="churn",
+                metric="churn_rate",
+                baseline=0.5,
+                relative_change=None,
+                target_value=0.42,
+                baseline_start=None,
+                baseline_end=None,
+                deadline="2025-03-31",
+            )
+        ]
+    )[0]
+    churn_series = series / 100
+    assert evaluate_target(churn, series=churn_series).status_label() == "ended — missed"
+    assert evaluate_target(churn, series=churn_series.iloc[:2] + 0.0).ended is False
+
+
+def test_an_ended_target_without_a_period_by_the_deadline_names_it():
+    target = load_targets(
+        [_target(deadline="2023-12-15", baseline=0.3, baseline_start=None, baseline_end=None)]
+    )[0]
+    status = evaluate_target(target, series=_weekly_retention(4))
+    assert status.status_label() == "ended — unknown" and status.current is None
+    assert "no period of the data ends by it" in status.missing
+
+
+def test_an_ended_source_target_says_its_value_is_later_than_the_deadline():
+    entry = _target(
+        name="clv_up",
+        metric="clv.total",
+        source="clv_cdnow",
+        baseline=1000.0,
+        baseline_start="2024-01-01",
+        baseline_end="2024-12-31",
+        relative_change=0.15,
+        deadline="2025-06-30",
+    )
+    (target,) = load_targets([entry])
+    scorecard = evaluate_targets(
+        [target], run_metrics={"clv_cdnow": {"clv": {"total": 1200.0}}}, as_of="2025-07-02"
+    )
+    (status,) = scorecard.statuses
+    assert status.projected is None and status.met is True  # 1200 >= 1150
+    assert status.status_label() == "ended — met"
+    assert "value of 2025-07-02, the only one there is (later than the deadline)" in status.note
+    metrics = scorecard.to_metrics()
+    entry_metrics = metrics["targets"]["clv.total"]
+    assert entry_metrics["status"] == "ended — met"
+    assert entry_metrics["ended"] is True and entry_metrics["met"] is True
+    assert entry_metrics["on_track"] is None and entry_metrics["projected"] is None
+    assert metrics["n_ended"] == 1 and metrics["n_on_track"] == 0
+    assert "1 ended — met" in scorecard.headline()
+    assert scorecard.report_table().loc["clv_up", "status"] == "ended — met"
+
+
+def test_a_target_whose_deadline_is_ahead_is_still_projected():
+    (target,) = load_targets([_target()])
+    status = evaluate_target(target, series=_weekly_retention(10), as_of="2024-03-10")
+    assert status.ended is False and status.met is None
+    assert status.projected == pytest.approx(0.404) and status.status_label() == "on track"
+    assert (
+        evaluate_targets([target], kpi_series={}).to_metrics()["targets"]["retention_rate"][
+            "status"
+        ]
+        == "unknown"
+    )

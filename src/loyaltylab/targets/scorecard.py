@@ -16,6 +16,12 @@ Method (see also :mod:`loyaltylab.targets.projection`):
   (:meth:`SmartTarget.better_direction <loyaltylab.targets.SmartTarget.better_direction>`).
   Without a projection a target is on track only if the goal is already met, otherwise unknown
   (``None``).
+* A target whose **deadline has passed** (the data run past it) is not projected: it has
+  **ended**, and is evaluated at the deadline. Its value is that of the last period whose
+  midpoint is on or before the deadline (a ``source`` target has only the value of the run,
+  which is named as later than the deadline); it **met** the goal if that value reaches it in
+  the better direction, else it **missed** it. The status reads "ended — met" or
+  "ended — missed"; ``on_track`` is empty (there is no track left) and ``met`` says it.
 """
 
 from __future__ import annotations
@@ -37,9 +43,19 @@ from loyaltylab.targets.projection import (
     project_trend,
 )
 
-__all__ = ["Scorecard", "TargetStatus", "evaluate_target", "evaluate_targets"]
+__all__ = ["STATUS_LABELS", "Scorecard", "TargetStatus", "evaluate_target", "evaluate_targets"]
 
 _SERIES_KEYS = frozenset({"freq", "periods", "values"})
+_ENDED = {True: "met", False: "missed"}
+STATUS_LABELS = (
+    "on track",
+    "off track",
+    "unknown",
+    "ended — met",
+    "ended — missed",
+    "ended — unknown",
+)
+"""Every status a target can have, in the order the headline counts them."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +79,12 @@ class TargetStatus:
         The fitted line.
     as_of : pandas.Timestamp or None
         Date of the current value.
+    ended : bool
+        The deadline has passed: ``current`` is the value at the deadline, there is no
+        projection and ``on_track`` is ``None``.
+    met : bool or None
+        For an ended target, whether the value at the deadline reached the goal (``None``
+        when a number is missing or the target has not ended).
     """
 
     target: SmartTarget
@@ -77,9 +99,17 @@ class TargetStatus:
     series: pd.Series | None = field(default=None, repr=False)
     trend: TrendProjection | None = None
     as_of: pd.Timestamp | None = None
+    ended: bool = False
+    met: bool | None = None
 
     def status_label(self) -> str:
-        """Return ``"on track"``, ``"off track"`` or ``"unknown"``."""
+        """Return the status: one of :data:`STATUS_LABELS`.
+
+        ``"on track"``, ``"off track"`` or ``"unknown"``; once the deadline has passed,
+        ``"ended — met"``, ``"ended — missed"`` or ``"ended — unknown"``.
+        """
+        if self.ended:
+            return f"ended — {'unknown' if self.met is None else _ENDED[self.met]}"
         if self.on_track is None:
             return "unknown"
         return "on track" if self.on_track else "off track"
@@ -174,7 +204,7 @@ class Scorecard:
         parts = [f"{labels.count('on track')} of {count} targets are on track"]
         parts += [
             f"{labels.count(label)} {label}"
-            for label in ("off track", "unknown")
+            for label in STATUS_LABELS[1:]
             if labels.count(label)
         ]
         text = ", ".join(parts) + "."
@@ -189,7 +219,11 @@ class Scorecard:
         return table.loc[table["missing"] != "", ["target", "metric", "source", "missing"]]
 
     def to_metrics(self) -> dict[str, Any]:
-        """Return ``{"targets": {metric: {baseline, current, target, projected, on_track}}}``."""
+        """Return the key numbers for the metrics file.
+
+        ``{"targets": {metric: {baseline, current, target, projected, on_track, status, ended,
+        met, ...}}, "n_targets", "n_on_track", "n_ended", "n_missing"}``.
+        """
         return {
             "targets": {
                 s.target.metric: {
@@ -200,6 +234,9 @@ class Scorecard:
                     "projected": s.projected,
                     "progress": s.progress,
                     "on_track": s.on_track,
+                    "status": s.status_label(),
+                    "ended": s.ended,
+                    "met": s.met,
                     "deadline": s.target.deadline,
                     "missing": s.missing,
                     "note": s.note,
@@ -208,6 +245,7 @@ class Scorecard:
             },
             "n_targets": len(self.statuses),
             "n_on_track": sum(s.on_track is True for s in self.statuses),
+            "n_ended": sum(s.ended for s in self.statuses),
             "n_missing": sum(bool(s.missing) for s in self.statuses),
         }
 
@@ -238,12 +276,25 @@ def evaluate_target(
     Returns
     -------
     TargetStatus
+        A target whose deadline lies before ``as_of`` (or before the last period) has ended:
+        evaluated at the deadline, not projected (see the module notes).
+
+    Examples
+    --------
+    >>> target = SmartTarget(name="aov", metric="aov", deadline="2025-03-31", owner="CRM",
+    ...                      baseline=40.0, target_value=46.0)
+    >>> months = pd.period_range("2025-01", periods=5, freq="M")
+    >>> status = evaluate_target(target, series=pd.Series([41, 44, 47, 39, 38.0], index=months))
+    >>> status.status_label(), status.current, status.projected
+    ('ended — met', 47.0, None)
     """
     baseline = target.baseline
     trend: TrendProjection | None = None
     notes = [missing] if missing else []
     caveats: list[str] = []
     stamp = None if as_of in (None, "") else pd.Timestamp(as_of)
+    deadline_end = target.deadline + pd.Timedelta(days=1) - pd.Timedelta(1)
+    ended = False
     if series is not None:
         series = series.dropna().sort_index()
         if series.empty and not notes:
@@ -262,15 +313,39 @@ def evaluate_target(
                     f"{start.date()}..{end.date()} (the data's "
                     f"periods run {times[0].date()}..{times[-1].date()}, by midpoint)"
                 )
-        current = float(series.iloc[-1])
-        fit_on = series
-        if target.baseline_start is not None:
-            fit_on = series[times >= target.baseline_start]
-        trend = project_trend(fit_on, target.deadline)
-        if trend is None:
-            caveats.append("fewer than two periods since the baseline start: no trend")
         if stamp is None:
             stamp = times[-1]
+        ended = bool(stamp > deadline_end or times[-1] > deadline_end)
+        if ended:
+            by_deadline = series[times <= deadline_end]
+            if by_deadline.empty:
+                current = None
+                notes.append(
+                    f"the deadline {target.deadline.date()} has passed but no period of the data "
+                    f"ends by it (the periods run {times[0].date()}..{times[-1].date()}, by "
+                    "midpoint)"
+                )
+            else:
+                current = float(by_deadline.iloc[-1])
+                caveats.append(
+                    f"the deadline {target.deadline.date()} has passed (data to "
+                    f"{stamp.date()}): evaluated at the deadline, with the value of "
+                    f"{_period_label(by_deadline.index[-1])}"
+                )
+        else:
+            current = float(series.iloc[-1])
+            fit_on = series
+            if target.baseline_start is not None:
+                fit_on = series[times >= target.baseline_start]
+            trend = project_trend(fit_on, target.deadline)
+            if trend is None:
+                caveats.append("fewer than two periods since the baseline start: no trend")
+    elif current is not None and series is None and stamp is not None and stamp > deadline_end:
+        ended = True
+        caveats.append(
+            f"the deadline {target.deadline.date()} has passed: evaluated with the value of "
+            f"{stamp.date()}, the only one there is (later than the deadline)"
+        )
     elif current is not None and series is None:
         start, end = target.baseline_start, target.baseline_end
         if baseline is not None and start is not None and end is not None and stamp is not None:
@@ -288,7 +363,11 @@ def evaluate_target(
     projected = None if trend is None else trend.projected
     direction = target.better_direction(baseline)
     on_track: bool | None = None
-    if goal is not None:
+    met: bool | None = None
+    if ended:
+        if goal is not None and current is not None:
+            met = meets_goal(current, goal, direction)
+    elif goal is not None:
         reference = projected
         if reference is None and current is not None and meets_goal(current, goal, direction):
             reference = current
@@ -307,7 +386,16 @@ def evaluate_target(
         series=series,
         trend=trend,
         as_of=stamp,
+        ended=ended,
+        met=met,
     )
+
+
+def _period_label(label: Any) -> str:
+    """Return a period as people write it (``2025-03``), a timestamp as its day."""
+    if isinstance(label, pd.Period):
+        return str(label)
+    return str(pd.Timestamp(label).date())
 
 
 def _significant(value: float | None, digits: int = 4) -> float | None:
