@@ -13,7 +13,6 @@ import pytest
 import loyaltylab.clv as clv
 from loyaltylab.customers import split_calibration_holdout, summarize_customers
 from loyaltylab.data import load_transactions
-from loyaltylab.datasets import resolve_transactions
 from loyaltylab.errors import ParameterError
 from loyaltylab.paths import project_root
 from loyaltylab.reports.catalog import metrics_catalog
@@ -138,12 +137,7 @@ def test_load_options_are_passed_through_to_the_loader(tmp_path):
         load={"returns": "drop", "date_format": "%d/%m/%Y", "read_options": {"sep": ";"}},
         observation_end="2024-02-29",
     )
-    loaded = resolve_transactions(
-        params.transactions,
-        params.columns,
-        observation_end=params.observation_end,
-        **params.load,
-    )
+    loaded = params.load_transactions()  # the notebook's one call
     tx = loaded.transactions
     assert tx["amount"].tolist() == [10.0, 5.0, 5.0]  # the return dropped, not netted
     assert tx["timestamp"].dt.month.unique().tolist() == [2]  # day first

@@ -28,14 +28,9 @@ from loyaltylab.reports.notebooks.loading import (
     Count,
     Number,
     TimeUnit,
-    TransactionLoad,
+    TransactionParameters,
 )
-from loyaltylab.reports.notebooks.parameters import (
-    Day,
-    NameList,
-    NotebookParameters,
-    ParameterMapping,
-)
+from loyaltylab.reports.notebooks.parameters import Day, NameList
 
 __all__ = ["CLVParameters", "clv_table", "to_metrics"]
 
@@ -55,12 +50,13 @@ ModelNames = Annotated[NameList, AfterValidator(_registered_models)]
 """Names of :data:`loyaltylab.clv.TRANSACTION_MODELS` (case ignored), at least one."""
 
 
-class CLVParameters(NotebookParameters):
+class CLVParameters(TransactionParameters):
     """Validated parameters of notebook 02_clv (one field per line of its parameters cell).
 
     Papermill's strings are read the way each field says (``"26"``, ``"bgnbd,mbgnbd"``, a date);
     ``load`` holds options of :func:`loyaltylab.data.load_transactions`, passed through
-    (:data:`~loyaltylab.reports.notebooks.loading.TRANSACTION_LOAD_OPTIONS`).
+    (:data:`~loyaltylab.reports.notebooks.loading.TRANSACTION_LOAD_OPTIONS`) by
+    :meth:`~loyaltylab.reports.notebooks.loading.TransactionParameters.load_transactions`.
 
     Examples
     --------
@@ -77,11 +73,7 @@ class CLVParameters(NotebookParameters):
 
     notebook = "02_clv"
 
-    transactions: str = "cdnow_sample"
-    columns: ParameterMapping = {}
-    load: TransactionLoad = {}
     calibration_end: Day = pd.Timestamp("1997-09-30")
-    observation_end: Day = pd.Timestamp("1998-06-30")
     time_unit: TimeUnit = "W"
     models: ModelNames = ["bgnbd", "pareto_nbd", "mbgnbd"]
     horizon: Number = Field(52.0, ge=1)

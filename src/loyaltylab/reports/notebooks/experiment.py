@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 
+from loyaltylab.errors import ParameterError
 from loyaltylab.experiments import ExperimentAnalysis, load_experiment_data, recommendation
 from loyaltylab.experiments.data import ExperimentData
 from loyaltylab.reports.notebooks.parameters import (
@@ -215,6 +216,50 @@ class ExperimentParameters(NotebookParameters):
         kinds = {name: True for name in self.binary_outcomes}
         kinds.update({name: False for name in self.continuous_outcomes})
         return kinds
+
+    def load_data(self) -> ExperimentData:
+        """Read ``data`` with the ``load`` options (or generate the synthetic campaign).
+
+        Returns
+        -------
+        loyaltylab.experiments.data.ExperimentData
+
+        Raises
+        ------
+        ParameterError
+            ``load``'s reader options do not fit the file; the message names them as this
+            notebook's ``load: {read_options: {...}}`` parameter, not a Python keyword.
+        DataValidationError
+            The file does not exist, cannot be read or is empty.
+
+        Examples
+        --------
+        >>> params = ExperimentParameters.from_namespace(
+        ...     {"synthetic_customers": "1000", "seed": "2", "output_dir": ""})
+        >>> params.load_data().source, len(params.load_data().frame)
+        ('synthetic', 1000)
+        """
+        try:
+            return load_experiment_data(
+                self.data,
+                synthetic_customers=self.synthetic_customers,
+                seed=self.seed,
+                **self.load,
+            )
+        except ParameterError as error:
+            text = str(error)
+            if not text.startswith("parameter 'read_options'"):
+                raise
+            options = ", ".join(f"{key}: ..." for key in self.load.get("read_options", {}))
+            reason = text.split(" does not fit ", 1)[-1].removesuffix(
+                "; see pandas.read_csv / pandas.read_parquet"
+            )
+            raise ParameterError(
+                f"`load: {{read_options: {{{options}}}}}` does not fit {reason}; the keys of "
+                "read_options are options of pandas.read_csv (or read_parquet), e.g. "
+                '`load: {read_options: {sep: ";"}}`; change them in the notebook parameters '
+                "or under the report's parameters in reports.yaml"
+            ) from None
 
 
 def data_description(data: ExperimentData) -> str:

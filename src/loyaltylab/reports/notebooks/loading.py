@@ -7,6 +7,12 @@ with one :class:`~loyaltylab.errors.ParameterError` listing the valid ones. Keyw
 parameters of the notebook (``observation_end``, ``columns``) or that the loader sets itself
 (``source_name``, the ledger's ``members``) are not options.
 
+A notebook reads its data through its parameter model, in one call per table:
+``params.load_transactions()`` (:class:`TransactionParameters`, the base of every notebook that
+reads a purchase log), ``params.load_members()`` and ``params.load_ledger(members)``. A loader's
+refusal then names the fix as the user types it there (``set `load: {invalid: drop}` in the
+notebook parameters ...``, :mod:`loyaltylab.reports.notebooks.sources`), not a Python keyword.
+
 The notebooks that read the loyalty-program tables too (01_customers, 05_scorecard) take the
 member and ledger loaders' options under ``load["members"]`` and ``load["ledger"]``; every other
 key is an option of the transaction loader. :class:`ProgramDataParameters` is their shared base:
@@ -31,8 +37,9 @@ from typing import Annotated, Any
 import pandas as pd
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 
-from loyaltylab.data import load_transactions
-from loyaltylab.data.loyalty import load_ledger, load_members
+from loyaltylab.data import LoadedTransactions, load_transactions
+from loyaltylab.data.loyalty import LoadedLedger, LoadedMembers, load_ledger, load_members
+from loyaltylab.datasets.loyalty import resolve_ledger, resolve_members
 from loyaltylab.errors import ParameterError
 from loyaltylab.reports.notebooks.parameters import (
     Day,
@@ -41,7 +48,11 @@ from loyaltylab.reports.notebooks.parameters import (
     ParameterMapping,
     read_mapping,
 )
-from loyaltylab.reports.notebooks.sources import optional_source
+from loyaltylab.reports.notebooks.sources import (
+    call_with_notebook_hints,
+    load_transactions_for_notebook,
+    optional_source,
+)
 from loyaltylab.rules import time_unit
 
 __all__ = [
@@ -57,6 +68,7 @@ __all__ = [
     "TimeUnit",
     "UNIT_NAMES",
     "TransactionLoad",
+    "TransactionParameters",
     "check_load_options",
     "loader_options",
     "rule_validator",
@@ -247,7 +259,55 @@ OptionalSource = Annotated[str, rule_validator(optional_source)]
 """A data set name or a path; ``""`` (or ``None``) when not given."""
 
 
-class ProgramDataParameters(NotebookParameters):
+class TransactionParameters(NotebookParameters):
+    """Shared parameters of the notebooks that read a purchase log, and the one call that reads it.
+
+    ``transactions`` (a data set name or a path), ``columns`` (canonical name -> your column),
+    ``load`` (options of :func:`loyaltylab.data.load_transactions`) and ``observation_end``;
+    :meth:`load_transactions` reads them. Subclasses set :attr:`notebook` and their defaults.
+
+    Examples
+    --------
+    >>> class Demo(TransactionParameters):
+    ...     notebook = "99_demo"
+    >>> params = Demo.from_namespace({"load": "returns: drop", "output_dir": ""})
+    >>> loaded = params.load_transactions()
+    >>> loaded.source, loaded.policy["returns"]
+    ('cdnow_sample', 'drop')
+    """
+
+    transactions: str = "cdnow_sample"
+    columns: ParameterMapping = {}
+    load: TransactionLoad = {}
+    observation_end: Day = pd.Timestamp("1998-06-30")
+
+    @property
+    def transaction_options(self) -> dict[str, Any]:
+        """Options of the transaction loader given in ``load``."""
+        return dict(self.load)
+
+    def load_transactions(self) -> LoadedTransactions:
+        """Read ``transactions`` with ``columns``, the ``load`` options and ``observation_end``.
+
+        Returns
+        -------
+        loyaltylab.data.LoadedTransactions
+
+        Raises
+        ------
+        loyaltylab.rules.LoadError
+            The loader refused the data; the message names the fix as this notebook's ``load``
+            parameter (``set `load: {invalid: drop}` in the notebook parameters ...``).
+        """
+        return load_transactions_for_notebook(
+            self.transactions,
+            self.columns,
+            self.transaction_options,
+            observation_end=self.observation_end,
+        )
+
+
+class ProgramDataParameters(TransactionParameters):
     """Shared parameters of the notebooks that read transactions plus the program tables.
 
     ``members`` and ``ledger`` are given together or not at all (the rule of
@@ -257,10 +317,7 @@ class ProgramDataParameters(NotebookParameters):
     Subclasses set :attr:`notebook` and their own defaults.
     """
 
-    transactions: str = "cdnow_sample"
-    columns: ParameterMapping = {}
     load: ProgramLoad = {}
-    observation_end: Day = pd.Timestamp("1998-06-30")
     members: OptionalSource = ""
     ledger: OptionalSource = ""
     period: Period = "M"
@@ -295,3 +352,53 @@ class ProgramDataParameters(NotebookParameters):
     def ledger_options(self) -> dict[str, Any]:
         """Options of the ledger loader, ``load["ledger"]``."""
         return dict(self.load.get("ledger", {}))
+
+    def load_members(self) -> LoadedMembers | None:
+        """Read the member base ``members`` with ``load["members"]``; ``None`` without one.
+
+        Returns
+        -------
+        loyaltylab.data.loyalty.LoadedMembers or None
+
+        Raises
+        ------
+        loyaltylab.rules.LoadError
+            Worded as ``set `load: {members: {...}}` in the notebook parameters ...``.
+        """
+        if not self.program_data:
+            return None
+        return call_with_notebook_hints(
+            resolve_members,
+            self.members,
+            section="members",
+            observation_end=self.observation_end,
+            **self.member_options,
+        )
+
+    def load_ledger(self, members: LoadedMembers | None) -> LoadedLedger | None:
+        """Read the points ledger ``ledger`` with ``load["ledger"]``; ``None`` without one.
+
+        Parameters
+        ----------
+        members : loyaltylab.data.loyalty.LoadedMembers or None
+            From :meth:`load_members`: every ledger row must belong to a member.
+
+        Returns
+        -------
+        loyaltylab.data.loyalty.LoadedLedger or None
+
+        Raises
+        ------
+        loyaltylab.rules.LoadError
+            Worded as ``set `load: {ledger: {...}}` in the notebook parameters ...``.
+        """
+        if not self.program_data or members is None:
+            return None
+        return call_with_notebook_hints(
+            resolve_ledger,
+            self.ledger,
+            section="ledger",
+            members=members,
+            observation_end=self.observation_end,
+            **self.ledger_options,
+        )

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from loyaltylab.data import LoadedTransactions
-from loyaltylab.datasets.resolve import resolve_transactions
+from loyaltylab.datasets.loyalty import resolve_loyalty_transactions
 from loyaltylab.errors import ParameterError
 from loyaltylab.rules import LoadError, render_options
 
@@ -110,7 +110,8 @@ def load_transactions_for_notebook(
     Parameters
     ----------
     transactions : str or pandas.DataFrame
-        A bundled data set name, a CSV/Parquet path or a frame.
+        A bundled data set name (``"synthetic_loyalty"`` reads as ``"synthetic"``, the
+        purchases beside the program tables), a CSV/Parquet path or a frame.
     columns : mapping, optional
         Canonical name -> the data's column (the notebook's ``columns`` parameter).
     load : mapping, optional
@@ -132,7 +133,9 @@ def load_transactions_for_notebook(
     options = {k: v for k, v in dict(load or {}).items() if k not in ("members", "ledger")}
     if observation_end not in (None, ""):
         options["observation_end"] = observation_end
-    return call_with_notebook_hints(resolve_transactions, transactions, columns or None, **options)
+    return call_with_notebook_hints(
+        resolve_loyalty_transactions, transactions, columns or None, **options
+    )
 
 
 def optional_source(value: Any, name: str, *, pair: Any = None, pair_name: str = "") -> str:
