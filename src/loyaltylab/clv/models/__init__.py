@@ -56,13 +56,16 @@ BOUNDARY_MODELS: Mapping[str, TransactionModel] = MappingProxyType({"nbd": NBDMo
 """Name -> model a family reduces to at its boundary (``boundary_model``); fitted by name too."""
 
 MODEL_LABELS: Mapping[str, str] = MappingProxyType(
-    {name: model.label for name, model in (TRANSACTION_MODELS | BOUNDARY_MODELS).items()}
+    {name: model.label for name, model in {**TRANSACTION_MODELS, **BOUNDARY_MODELS}.items()}
     | {SPEND_MODEL.name: SPEND_MODEL.label}
 )
 """Name -> label for people (``"bgnbd"`` -> ``"BG/NBD"``), read from the registered models."""
 
 PARAMETER_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {name: model.parameter_names for name, model in (TRANSACTION_MODELS | BOUNDARY_MODELS).items()}
+    {
+        name: model.parameter_names
+        for name, model in {**TRANSACTION_MODELS, **BOUNDARY_MODELS}.items()
+    }
     | {SPEND_MODEL.name: SPEND_MODEL.parameter_names}
 )
 """Name -> parameter names (lifetimes' names), read from the registered models."""
