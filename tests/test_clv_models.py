@@ -100,14 +100,12 @@ def test_every_registered_model_has_the_same_methods():
     assert (SPEND_MODEL.name, SPEND_MODEL.label) == ("gamma_gamma", "Gamma-Gamma")
 
 
-def test_registry_works_as_the_list_of_model_names():
-    # notebooks pass it as choices and iterate it
-    from loyaltylab.params import as_str_list
+def test_registry_works_as_the_list_of_model_names(tmp_path):
+    # the CLV notebook's parameter model reads model names against it and iterates it
+    from loyaltylab.reports.notebooks.clv import CLVParameters
 
-    assert as_str_list("pareto_nbd, BGNBD", "models", choices=clv.TRANSACTION_MODELS) == [
-        "pareto_nbd",
-        "bgnbd",
-    ]
+    namespace = {"models": "pareto_nbd, BGNBD", "output_dir": str(tmp_path)}
+    assert CLVParameters.from_namespace(namespace).models == ["pareto_nbd", "bgnbd"]
     assert "mbgnbd" in clv.TRANSACTION_MODELS and "gamma_gamma" not in clv.TRANSACTION_MODELS
     with pytest.raises(TypeError):
         clv.TRANSACTION_MODELS["other"] = BetaGeoModel()  # read-only: registered in one place

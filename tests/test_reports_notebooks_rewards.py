@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import matplotlib.pyplot as plt
@@ -11,7 +12,6 @@ import pandas as pd
 import pytest
 
 from loyaltylab.errors import ParameterError
-from loyaltylab.params import as_mapping
 from loyaltylab.paths import project_root
 from loyaltylab.reports.notebooks.rewards import (
     RewardParameters,
@@ -108,7 +108,10 @@ def test_duplicate_keys_in_a_json_mapping_parameter_are_rejected(tmp_path):
     # Drift fixed in issue 8: the old reader (json.loads) kept the last of two equal keys, so a
     # column mapping naming customer_id twice silently used the second.
     text = '{"customer_id": "cust", "customer_id": "client"}'
-    assert as_mapping(text, "columns") == {"customer_id": "client"}
+    assert json.loads(text) == {"customer_id": "client"}  # what the old reader did
+    assert _validate(tmp_path, columns='{"customer_id": "client"}').columns == {
+        "customer_id": "client"
+    }
     with pytest.raises(ParameterError, match="parameter columns: .*'customer_id' is written twice"):
         _validate(tmp_path, columns=text)
 
