@@ -167,4 +167,4 @@ def test_refuses_bad_inputs() -> None:
     with pytest.raises(ParameterError, match="q = 0.9"):
         new_customer_value(fit, heavy_tail, 52)
     with pytest.raises(ParameterError, match="model"):
-        new_customer_value(transaction_fit("nbd", BGNBD), 30.0, 52)
+        new_customer_value(transaction_fit("not_a_model", BGNBD), 30.0, 52)
