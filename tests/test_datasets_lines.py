@@ -245,6 +245,16 @@ def test_user_options_override_the_data_set_defaults(snapshot_truth) -> None:
         resolve_transactions("synthetic_lines", {"customer_id": "CustomerID"})
 
 
+@pytest.mark.parametrize("returns", ["net", "drop"])
+@pytest.mark.parametrize("duplicates", ["drop", "keep"])
+def test_quality_table_adds_up_under_every_policy(returns: str, duplicates: str) -> None:
+    loaded = resolve_transactions("synthetic_lines", returns=returns, duplicates=duplicates)
+    steps = loaded.reconcile().set_index("step")
+    assert steps.loc["unexplained", "rows"] == 0
+    assert abs(steps.loc["unexplained", "amount"]) < TOLERANCE
+    assert loaded.quality["rows_removed"].sum() == loaded.rows_removed
+
+
 def test_order_lines_become_one_purchase_per_invoice(loaded_snapshot) -> None:
     from loyaltylab.customers import summarize_customers
 
