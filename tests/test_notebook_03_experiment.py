@@ -44,11 +44,16 @@ def _run(tmp_path: Path, **parameters) -> Path:
 
 
 @pytest.fixture(scope="module")
-def metrics(tmp_path_factory):
+def executed(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("experiment_nb")
     # papermill -p passes strings: give alpha as a string to exercise the coercion
-    out_dir = _run(tmp_path, synthetic_customers=20000, seed=5, alpha="0.05")
-    return json.loads((out_dir / "03_experiment.metrics.json").read_text())
+    _run(tmp_path, synthetic_customers=20000, seed=5, alpha="0.05")
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def metrics(executed):
+    return json.loads((executed / "out" / "03_experiment.metrics.json").read_text())
 
 
 def test_metrics_have_every_arm_and_outcome(metrics):
@@ -119,3 +124,28 @@ def test_notebook_is_stored_clean_with_one_validation_call():
     for cell in code:
         lines = cell.source.splitlines()
         assert not any(line.lstrip().startswith(("for ", "def ", "while ")) for line in lines)
+
+
+def test_notebook_ends_with_where_these_numbers_come_from():
+    # like 01/02/05: the catalog's table of every key written (the run above renders it; a key
+    # missing from the catalog would fail the notebook)
+    cells = nbformat.read(NOTEBOOK, as_version=4).cells
+    heading, table = cells[-2], cells[-1]
+    assert heading.cell_type == "markdown"
+    assert heading.source.startswith("## Where these numbers come from")
+    assert table.metadata.get("tags") == ["hide-input"]
+    assert table.source == 'display(where_numbers_come_from("03_experiment", metrics))'
+    code = "\n".join(cell.source for cell in cells if cell.cell_type == "code")
+    assert code.count("loaded = params.load_data()") == 1  # the one read, worded for notebooks
+    assert "load_experiment_data(" not in code
+
+
+def test_executed_report_shows_where_the_numbers_come_from(executed):
+    cells = nbformat.read(executed / "executed.ipynb", as_version=4).cells
+    shown = "".join(
+        str(output.get("data", {}).get("text/plain", "")) for output in cells[-1].outputs
+    )
+    header = shown.splitlines()[0].split()
+    assert header[:4] == ["key", "value", "unit", "formula"], header  # the frame wraps
+    assert "function" in shown
+    assert "loyaltylab.uplift.qini_coefficient" in shown  # a row of the catalog's table
