@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -36,10 +37,11 @@ from loyaltylab.rules import LoadError
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "data" / "synthetic_lines"
 TOLERANCE = 1e-6
+Truth = tuple[pd.DataFrame, dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
-def snapshot_truth() -> tuple[pd.DataFrame, dict]:
+def snapshot_truth() -> Truth:
     return read_lines_truth(SNAPSHOT)
 
 
@@ -52,7 +54,9 @@ def _quality(loaded: LoadedTransactions) -> pd.DataFrame:
     return loaded.quality.set_index("check")
 
 
-def _assert_matches_truth(loaded: LoadedTransactions, customers: pd.DataFrame, truth: dict) -> None:
+def _assert_matches_truth(
+    loaded: LoadedTransactions, customers: pd.DataFrame, truth: dict[str, Any]
+) -> None:
     """Loaded revenue, per-customer revenue and the quality table against the truth."""
     tx = loaded.transactions
     assert abs(tx["amount"].sum() - truth["net_revenue"]) < TOLERANCE
@@ -64,7 +68,7 @@ def _assert_matches_truth(loaded: LoadedTransactions, customers: pd.DataFrame, t
     # the quality table adds up, in rows and in money
     steps = loaded.reconcile().set_index("step")
     assert steps.loc["unexplained", "rows"] == 0
-    assert abs(steps.loc["unexplained", "amount"]) < TOLERANCE
+    assert abs(float(steps.loc["unexplained", "amount"])) < TOLERANCE
     assert abs(loaded.amount_read - truth["file_amount"]) < TOLERANCE
     quality = _quality(loaded)
     assert quality["rows_removed"].sum() == loaded.rows_read - len(tx) == loaded.rows_removed
@@ -75,7 +79,7 @@ def _assert_matches_truth(loaded: LoadedTransactions, customers: pd.DataFrame, t
     assert quality.loc["duplicate_rows", "rows"] == truth["duplicate_rows"]
     assert abs(quality.loc["duplicate_rows", "amount"] - truth["duplicate_amount"]) < 1e-6
     assert quality.loc["cancellations_netted", "rows"] == truth["cancellation_lines_matched"]
-    assert abs(quality.loc["cancellations_netted", "amount_removed"]) < 1e-6
+    assert abs(float(quality.loc["cancellations_netted", "amount_removed"])) < 1e-6
     assert quality.loc["cancellations_unmatched", "rows"] == truth["cancellation_lines_unmatched"]
     unmatched_money = quality.loc["cancellations_unmatched", "amount_removed"]
     assert abs(unmatched_money - truth["unmatched_amount"]) < 1e-6
@@ -90,7 +94,7 @@ def _assert_matches_truth(loaded: LoadedTransactions, customers: pd.DataFrame, t
 # ---------------------------------------------------------------- the committed snapshot
 
 
-def test_snapshot_regenerates_byte_for_byte(tmp_path: Path, snapshot_truth) -> None:
+def test_snapshot_regenerates_byte_for_byte(tmp_path: Path, snapshot_truth: Truth) -> None:
     # data/README.md: python -m loyaltylab.datasets.lines --out data/synthetic_lines
     #                 --customers 1500 --seed 0
     _, truth = snapshot_truth
@@ -104,7 +108,9 @@ def test_snapshot_regenerates_byte_for_byte(tmp_path: Path, snapshot_truth) -> N
         ), key
 
 
-def test_snapshot_resolves_by_name_and_equals_its_truth(loaded_snapshot, snapshot_truth) -> None:
+def test_snapshot_resolves_by_name_and_equals_its_truth(
+    loaded_snapshot: LoadedTransactions, snapshot_truth: Truth
+) -> None:
     customers, truth = snapshot_truth
     assert SYNTHETIC_LINES in DATASET_NAMES and synthetic_lines_dir() == SNAPSHOT
     assert loaded_snapshot.source == "synthetic_lines"
@@ -119,7 +125,7 @@ def test_snapshot_resolves_by_name_and_equals_its_truth(loaded_snapshot, snapsho
     )
 
 
-def test_snapshot_truth_adds_up(snapshot_truth) -> None:
+def test_snapshot_truth_adds_up(snapshot_truth: Truth) -> None:
     customers, truth = snapshot_truth
     assert len(customers) == truth["customers"]
     assert customers["net_revenue"].sum() == pytest.approx(truth["net_revenue"], abs=1e-6)
@@ -158,7 +164,9 @@ def test_snapshot_file_has_the_traits_of_a_real_export() -> None:
     assert (twins > 1).sum() >= 100
 
 
-def test_cancellations_refer_to_earlier_purchases_except_the_unmatched(snapshot_truth) -> None:
+def test_cancellations_refer_to_earlier_purchases_except_the_unmatched(
+    snapshot_truth: Truth,
+) -> None:
     # checked from the file alone: a C line of an identified customer whose product that
     # customer bought on an earlier invoice, else it is one of the stated unmatched ones
     _, truth = snapshot_truth
@@ -185,7 +193,9 @@ def test_cancellations_refer_to_earlier_purchases_except_the_unmatched(snapshot_
     ("seed", "date_style", "guest_share"),
     [(1, "us", 0.25), (2, "iso", 0.25), (3, "us", 0.0), (4, "iso", 0.6)],
 )
-def test_generated_logs_load_to_their_truth(seed: int, date_style: str, guest_share: float) -> None:
+def test_generated_logs_load_to_their_truth(
+    seed: int, date_style: Literal["us", "iso"], guest_share: float
+) -> None:
     log = generate_lines(300, seed=seed, date_style=date_style, guest_share=guest_share)
     assert isinstance(log, SyntheticLines)
     options = {**LINES_LOAD_OPTIONS, "date_format": log.truth["date_format"]}
@@ -225,7 +235,7 @@ def test_generator_refuses_bad_options() -> None:
         generate_lines(10, n_products=5)
 
 
-def test_command_line_writes_a_snapshot(tmp_path: Path, capsys) -> None:
+def test_command_line_writes_a_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--out", str(tmp_path), "--customers", "80", "--seed", "3"]) == 0
     assert (tmp_path / "lines.csv.gz").is_file() and "net revenue" in capsys.readouterr().out
 
@@ -233,7 +243,7 @@ def test_command_line_writes_a_snapshot(tmp_path: Path, capsys) -> None:
 # ---------------------------------------------------------------- options by name
 
 
-def test_user_options_override_the_data_set_defaults(snapshot_truth) -> None:
+def test_user_options_override_the_data_set_defaults(snapshot_truth: Truth) -> None:
     _, truth = snapshot_truth
     dropped = resolve_transactions("synthetic_lines", returns="drop")
     # every cancellation dropped: what is left is every identified purchase line
@@ -251,11 +261,11 @@ def test_quality_table_adds_up_under_every_policy(returns: str, duplicates: str)
     loaded = resolve_transactions("synthetic_lines", returns=returns, duplicates=duplicates)
     steps = loaded.reconcile().set_index("step")
     assert steps.loc["unexplained", "rows"] == 0
-    assert abs(steps.loc["unexplained", "amount"]) < TOLERANCE
+    assert abs(float(steps.loc["unexplained", "amount"])) < TOLERANCE
     assert loaded.quality["rows_removed"].sum() == loaded.rows_removed
 
 
-def test_order_lines_become_one_purchase_per_invoice(loaded_snapshot) -> None:
+def test_order_lines_become_one_purchase_per_invoice(loaded_snapshot: LoadedTransactions) -> None:
     from loyaltylab.customers import summarize_customers
 
     tx = loaded_snapshot.transactions
@@ -272,13 +282,13 @@ def test_order_lines_become_one_purchase_per_invoice(loaded_snapshot) -> None:
 # ---------------------------------------------------------------- the two reports
 
 
-def _report_parameters(name: str) -> tuple[Path, dict]:
+def _report_parameters(name: str) -> tuple[Path, dict[str, Any]]:
     config = load_config(project_root() / "reports.yaml")
     spec = next(report for report in config.reports if report.name == name)
     return Path(spec.notebook), dict(spec.parameters)
 
 
-def _run_report(name: str, tmp_path: Path) -> dict:
+def _run_report(name: str, tmp_path: Path) -> dict[str, Any]:
     notebook, parameters = _report_parameters(name)
     output = tmp_path / name
     papermill.execute_notebook(
@@ -294,7 +304,9 @@ def _run_report(name: str, tmp_path: Path) -> dict:
 
 
 @pytest.mark.slow
-def test_customers_lines_report_revenue_equals_the_truth(tmp_path: Path, snapshot_truth) -> None:
+def test_customers_lines_report_revenue_equals_the_truth(
+    tmp_path: Path, snapshot_truth: Truth
+) -> None:
     customers, truth = snapshot_truth
     _, parameters = _report_parameters("customers_lines")
     assert parameters["transactions"] == "synthetic_lines"
@@ -312,7 +324,7 @@ def test_clv_lines_report_runs(tmp_path: Path) -> None:
     assert np.isfinite(clv["total"]) and 0 < clv["total_low"] <= clv["total"] <= clv["total_high"]
 
 
-def test_report_dates_lie_inside_the_log(snapshot_truth) -> None:
+def test_report_dates_lie_inside_the_log(snapshot_truth: Truth) -> None:
     _, truth = snapshot_truth
     for name in ("customers_lines", "clv_lines"):
         _, parameters = _report_parameters(name)
