@@ -138,6 +138,29 @@ def test_period_floors_and_codes() -> None:
         as_period("Y")
 
 
+def test_one_period_rule_for_the_kpi_functions_and_the_notebook_parameters(tmp_path) -> None:
+    # Drift fixed in issue 8: the notebook parameter models read " m " as "M" with their own copy
+    # of the rule while the KPI functions refused it, and a bad retention_period was reported as
+    # 'period'. Now both call loyaltylab.kpi.as_period.
+    from loyaltylab.reports.notebooks.customers import CustomersParameters
+
+    assert kpi.as_period is as_period
+    assert as_period(" m ") == "M"
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b"],
+            "timestamp": pd.to_datetime(["2024-01-05", "2024-02-07", "2024-02-09"]),
+            "amount": [10.0, 20.0, 5.0],
+        }
+    )
+    spaced = kpi.customer_kpis(tx, retention_period=" m ").summary()
+    pd.testing.assert_frame_equal(spaced, kpi.customer_kpis(tx).summary())
+    params = CustomersParameters.from_namespace({"period": " q ", "output_dir": str(tmp_path)})
+    assert params.period == as_period(" q ") == "Q"
+    with pytest.raises(ParameterError, match="parameter 'retention_period' must be one of"):
+        kpi.customer_kpis(tx, retention_period="Y")
+
+
 def test_window_defaults_and_complete_periods(tx: pd.DataFrame) -> None:
     window = observation_window(validate_transactions(tx), None, "2024-03-15", "M")
     # hand: starts at the month of the first purchase, ends on the day given

@@ -29,7 +29,8 @@ Modules, in the order of the data flow
   self-selection note.
 * :mod:`~loyaltylab.kpi.validation` - checks of the input frames (rules from
   :mod:`loyaltylab.rules` and :mod:`loyaltylab.data`).
-* :mod:`~loyaltylab.kpi.engine` - the window, the periods and the DuckDB queries, written once.
+* :mod:`~loyaltylab.kpi.engine` - the window, the periods (:func:`as_period`, the one rule that
+  reads a period code) and the DuckDB queries, written once.
 * :mod:`~loyaltylab.kpi.customer` - :func:`customer_kpis` of a window, :func:`customer_orders`,
   :func:`order_table`.
 * :mod:`~loyaltylab.kpi.periods` - :func:`kpis_by_period` and its metrics-file section.
@@ -49,6 +50,7 @@ from loyaltylab.kpi.definitions import (
     SELF_SELECTION_NOTE,
     kpi_definitions,
 )
+from loyaltylab.kpi.engine import as_period
 from loyaltylab.kpi.periods import (
     PANDAS_PERIOD_FREQ,
     kpis_by_period,
@@ -67,6 +69,7 @@ __all__ = [
     "CohortRetention",
     "CustomerKPIs",
     "ProgramKPIs",
+    "as_period",
     "cohort_retention",
     "customer_kpis",
     "customer_orders",

@@ -138,7 +138,7 @@ def customer_kpis(
     (20.0, 0.5)
     """
     frame = validate_transactions(transactions)
-    period = as_period(retention_period)
+    period = as_period(retention_period, "retention_period")
     window = observation_window(frame, observation_start, observation_end, period)
     con = connect(frame, window)
     try:

@@ -52,17 +52,35 @@ EMPTY_STATS: dict[str, int | float] = {
 }
 
 
-def as_period(period: str) -> str:
-    """Return the period code ``"W"``, ``"M"`` or ``"Q"`` (any case), else a ParameterError.
+def as_period(value: Any, name: str = "period") -> str:
+    """Return a KPI period as its code ``"W"``, ``"M"`` or ``"Q"`` (case and spaces ignored).
+
+    The one rule for a period: the KPI functions and the notebook parameter models read it here.
+
+    Parameters
+    ----------
+    value : Any
+        A key of :data:`loyaltylab.kpi.PERIODS` in any case, e.g. ``"m"`` or ``" Q "``.
+    name : str, default "period"
+        The parameter name, used in the error message.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ParameterError
+        If ``value`` is not one of the period codes.
 
     Examples
     --------
-    >>> as_period("m")
-    'M'
+    >>> as_period("m"), as_period(" q ", "retention_period")
+    ('M', 'Q')
     """
-    if not isinstance(period, str) or period.upper() not in PERIODS:
-        raise ParameterError(f"parameter 'period' must be one of {list(PERIODS)}, got {period!r}")
-    return period.upper()
+    if isinstance(value, str) and value.strip().upper() in PERIODS:
+        return value.strip().upper()
+    raise ParameterError(f"parameter {name!r} must be one of {list(PERIODS)}, got {value!r}")
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ def member_comparison(
     """
     frame = validate_transactions(transactions)
     table = validate_members(members)
-    period = as_period(retention_period)
+    period = as_period(retention_period, "retention_period")
     end = observation_window(frame, observation_start, observation_end, period).end
     enrolled = set(table.loc[table["enrolled_at"] < end + pd.Timedelta(days=1), "customer_id"])
     customers = frame["customer_id"].drop_duplicates()

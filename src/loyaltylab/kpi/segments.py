@@ -53,7 +53,7 @@ def kpis_by_segment(
         (active customers of the segment / active customers).
     """
     frame = validate_transactions(transactions)
-    period = as_period(retention_period)
+    period = as_period(retention_period, "retention_period")
     table = validate_labels(segments, "segments")
     window = observation_window(frame, observation_start, observation_end, period)
     con = connect(frame, window)

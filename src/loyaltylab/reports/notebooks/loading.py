@@ -41,6 +41,7 @@ from loyaltylab.data import LoadedTransactions, load_transactions
 from loyaltylab.data.loyalty import LoadedLedger, LoadedMembers, load_ledger, load_members
 from loyaltylab.datasets.loyalty import resolve_ledger, resolve_members
 from loyaltylab.errors import ParameterError
+from loyaltylab.kpi import as_period
 from loyaltylab.reports.notebooks.parameters import (
     Day,
     MappingText,
@@ -244,16 +245,8 @@ UNIT_NAMES: Mapping[str, str] = MappingProxyType({"D": "days", "W": "weeks", "M"
 """Plural names of the time units of :data:`loyaltylab.rules.TIME_UNIT_DAYS`, for sentences."""
 
 
-def _period(value: Any, name: str) -> str:
-    from loyaltylab.kpi import PERIODS
-
-    if isinstance(value, str) and value.strip().upper() in PERIODS:
-        return value.strip().upper()
-    raise ParameterError(f"parameter {name!r} must be one of {list(PERIODS)}, got {value!r}")
-
-
-Period = Annotated[str, rule_validator(_period)]
-"""A KPI period, a key of :data:`loyaltylab.kpi.PERIODS` (``"m"`` reads as ``"M"``)."""
+Period = Annotated[str, rule_validator(as_period)]
+"""A KPI period, read by :func:`loyaltylab.kpi.as_period` (``"m"`` reads as ``"M"``)."""
 
 OptionalSource = Annotated[str, rule_validator(optional_source)]
 """A data set name or a path; ``""`` (or ``None``) when not given."""
