@@ -37,6 +37,7 @@ from loyaltylab.errors import DataValidationError, ParameterError
 from loyaltylab.rules import (
     QUALITY_COLUMNS,
     QualityLog,
+    column_mapping,
     end_of_day,
     examples,
     inexact_id_problem,
@@ -145,27 +146,14 @@ def _rename(
     required: Sequence[str],
     what: str,
 ) -> pd.DataFrame:
-    mapping = dict(columns or {})
-    targets: dict[str, list[str]] = {}
-    for canonical, user in mapping.items():
-        targets.setdefault(user, []).append(canonical)
-    clashes = {user: names for user, names in targets.items() if len(names) > 1}
-    clashes.update(
-        {
-            user: [user, canonical]
-            for canonical, user in mapping.items()
-            if user != canonical
-            and user in frame.columns
-            and user in required
-            and user not in mapping
-        }
+    # the one column-mapping rule (canonical name -> your column; one source column per name)
+    mapping = column_mapping(
+        columns,
+        available=list(frame.columns),
+        implied=required,
+        parameter=f"{what}: parameter 'columns'",
     )
-    if clashes:
-        listed = "; ".join(f"{names} -> {user!r}" for user, names in clashes.items())
-        raise ParameterError(
-            f"{what}: parameter 'columns' maps one source column to several canonical names "
-            f"({listed}); map each canonical name to its own column"
-        )
+    mapping = {canonical: user for canonical, user in mapping.items() if canonical != user}
     missing_source = [user for user in mapping.values() if user not in frame.columns]
     if missing_source:
         raise DataValidationError(

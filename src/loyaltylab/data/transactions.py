@@ -66,6 +66,7 @@ from loyaltylab.rules import (
     QUALITY_COLUMNS,
     QualityLog,
     as_day,
+    column_mapping,
     inexact_id_problem,
     parse_customer_ids,
     parse_timestamps,
@@ -487,27 +488,21 @@ def load_transactions(
 def _column_mapping(
     raw: pd.DataFrame, columns: Mapping[str, str] | None, name: str
 ) -> dict[str, Any]:
-    if columns is not None and not isinstance(columns, Mapping):
-        raise ParameterError(
-            f"parameter 'columns' must be a mapping of canonical name -> your column, "
-            f"got {type(columns).__name__}"
-        )
-    user = dict(columns or {})
-    unknown = [
-        key for key in user if key not in CANONICAL_COLUMNS and not key.startswith(_POINTS_PREFIX)
-    ]
-    if unknown:
-        raise ParameterError(
-            f"parameter 'columns' maps unknown canonical names {unknown}; canonical names are "
-            f"{list(CANONICAL_COLUMNS)} and points_*"
-        )
     available = list(raw.columns)
-    has_lines = all(user.get(c, c) in available for c in _NUMERIC_LINE_COLUMNS)
+    # the one column-mapping rule (canonical name -> your column; one source column per name)
+    checked = column_mapping(
+        columns,
+        canonical=CANONICAL_COLUMNS,
+        prefixes=(_POINTS_PREFIX,),
+        available=available,
+        context=f" in {name} (it has {available[:20]})",
+    )
+    has_lines = all(checked.get(c, c) in available for c in _NUMERIC_LINE_COLUMNS)
     required = [c for c in REQUIRED_COLUMNS if not (c == "amount" and has_lines)]
     missing = [
-        f"{canonical!r} (looked for column {user.get(canonical, canonical)!r})"
+        f"{canonical!r} (looked for column {checked.get(canonical, canonical)!r})"
         for canonical in required
-        if user.get(canonical, canonical) not in available
+        if checked.get(canonical, canonical) not in available
     ]
     if missing:
         raise DataValidationError(
@@ -518,37 +513,16 @@ def _column_mapping(
         )
     optional_missing = [
         canonical
-        for canonical, source_col in user.items()
+        for canonical, source_col in checked.items()
         if canonical not in REQUIRED_COLUMNS and source_col not in available
     ]
     if optional_missing:
         raise DataValidationError(
             f"transactions source {name} has no column for {optional_missing} "
-            f"(mapped to {[user[c] for c in optional_missing]}); it has columns {available[:20]}"
+            f"(mapped to {[checked[c] for c in optional_missing]}); it has columns "
+            f"{available[:20]}"
         )
-    mapping: dict[str, Any] = {}
-    for canonical in CANONICAL_COLUMNS:
-        source_col = user.get(canonical, canonical)
-        if source_col in available:
-            mapping[canonical] = source_col
-    for canonical, source_col in user.items():
-        if canonical.startswith(_POINTS_PREFIX):
-            mapping[canonical] = source_col
-    for col in available:
-        if isinstance(col, str) and col.startswith(_POINTS_PREFIX) and col not in user:
-            if col not in mapping.values():
-                mapping[col] = col
-    shared: dict[Any, list[str]] = {}
-    for canonical, source_col in mapping.items():
-        shared.setdefault(source_col, []).append(canonical)
-    clashes = {col: names for col, names in shared.items() if len(names) > 1}
-    if clashes:
-        listed = "; ".join(f"{names} -> {col!r}" for col, names in clashes.items())
-        raise ParameterError(
-            f"parameter 'columns': one source column serves several canonical names ({listed}) "
-            f"in {name}; map each canonical name to its own column (it has {available[:20]})"
-        )
-    return mapping
+    return {canonical: col for canonical, col in checked.items() if col in available}
 
 
 # ----------------------------------------------------------------------------------------------
