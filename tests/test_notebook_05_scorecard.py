@@ -150,14 +150,17 @@ def test_scorecard_reads_the_run_and_names_what_is_missing(tmp_path):
     assert targets["roi.median"]["current"] is None and targets["roi.median"]["on_track"] is None
     assert "report 'reward_models' failed" in targets["roi.median"]["missing"]
 
-    # series from another report: 2024Q1 = 1.0 (baseline), 2024Q2 = 1.5 (current), goal 2.0;
-    # midpoints day 45.5 and 136.5 of 2024 -> slope 0.5 / 91 per day; 2024-12-31 is day 365:
-    # 1.0 + 0.5 * (365 - 45.5) / 91 = 2.7555 >= 2.0
+    # series from another report: 2024Q1 = 1.0 (baseline), 2024Q2 = 1.5 (current), goal 2.0 by
+    # 2024-12-31. The data run to 2025-12-31, so the deadline has passed (issue 9: evaluated at the
+    # deadline as ended - met / missed, never projected backwards): 1.5 < 2.0 is missed, half way
     frequency = targets["kpi_by_period.purchase_frequency"]
     assert frequency["baseline"] == 1.0 and frequency["current"] == 1.5
     assert frequency["target"] == 2.0 and frequency["progress"] == pytest.approx(0.5)
-    assert frequency["projected"] == pytest.approx(1.0 + 0.5 * 319.5 / 91, rel=1e-9)
-    assert frequency["on_track"] is True
+    assert frequency["projected"] is None and frequency["on_track"] is None
+    assert frequency["ended"] is True and frequency["met"] is False
+    assert frequency["status"] == "ended — missed"
+    assert "2024-12-31 has passed" in frequency["note"]
+    assert metrics["n_ended"] == 1
 
 
 @pytest.mark.slow
