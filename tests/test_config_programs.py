@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -30,11 +32,11 @@ from loyaltylab.config.programs import (
     validate_programs,
 )
 from loyaltylab.config.yaml import load_yaml
-from loyaltylab.errors import ConfigError
+from loyaltylab.errors import ConfigError, ParameterError
 from loyaltylab.paths import reports_config
 from loyaltylab.rewards import Behaviour, PopulationModel, load_programs, simulate_programs
 from loyaltylab.rewards.config import ProgramConfig as RewardsProgramConfig
-from loyaltylab.rewards.ledger import LEDGER_EXPIRY_POLICIES
+from loyaltylab.rewards.ledger import PointsLedger
 from loyaltylab.rewards.population import Population
 
 POINTS = {"earn_rate": 1.0, "redemption_threshold": 500}
@@ -287,8 +289,15 @@ def test_after_inactivity_days_is_a_points_expiry_policy_with_at_least_a_week():
 
 
 def test_the_program_expiry_policies_are_the_ones_the_ledger_implements():
-    assert set(EXPIRY_POLICIES) == set(LEDGER_EXPIRY_POLICIES)
+    # one vocabulary (loyaltylab.config.programs.EXPIRY_POLICIES): the ledger books every policy
+    # a program may name and refuses any other with the same list
     assert "after_inactivity_days" in EXPIRY_POLICIES
+    for policy in EXPIRY_POLICIES:
+        rules = PointsRules(expiry=policy, expiry_days=28)
+        assert PointsLedger(rules, 3).policy == policy
+    unknown = SimpleNamespace(expiry="after_weeks", expiry_days=28, lock_days=0)
+    with pytest.raises(ParameterError, match=re.escape(str(list(EXPIRY_POLICIES)))):
+        PointsLedger(unknown, 3)
 
 
 def test_the_simulation_expires_idle_balances_after_inactivity_days():

@@ -30,15 +30,14 @@ from typing import Protocol
 
 import numpy as np
 
+from loyaltylab.config.programs import EXPIRY_POLICIES
 from loyaltylab.errors import ParameterError
 
-__all__ = ["LEDGER_EXPIRY_POLICIES", "WEEK", "WEEKS_PER_YEAR", "ExpiryRules", "PointsLedger"]
+__all__ = ["WEEK", "WEEKS_PER_YEAR", "ExpiryRules", "PointsLedger"]
 
 WEEKS_PER_YEAR = 52
 #: The simulation's clock tick.
 WEEK = np.timedelta64(7, "D")
-#: Expiry policies the ledger implements: the program policies plus whole-balance inactivity.
-LEDGER_EXPIRY_POLICIES = ("never", "after_days", "end_of_year", "after_inactivity_days")
 _NEVER_ACTIVE = -(2**62)  # last-activity time of a customer who never earned
 
 
@@ -47,7 +46,7 @@ class ExpiryRules(Protocol):
 
     @property
     def expiry(self) -> str:
-        """Expiry policy, one of :data:`LEDGER_EXPIRY_POLICIES`."""
+        """Expiry policy, one of :data:`loyaltylab.config.programs.EXPIRY_POLICIES`."""
         ...
 
     @property
@@ -110,10 +109,9 @@ class PointsLedger:
         self.rules = rules
         self.n = int(n_customers)
         self.policy = rules.expiry
-        if self.policy not in LEDGER_EXPIRY_POLICIES:
+        if self.policy not in EXPIRY_POLICIES:
             raise ParameterError(
-                f"ledger expiry policy must be one of {list(LEDGER_EXPIRY_POLICIES)}, "
-                f"got {self.policy!r}"
+                f"ledger expiry policy must be one of {list(EXPIRY_POLICIES)}, got {self.policy!r}"
             )
         weekly = tick == WEEK
         if not weekly and (self.policy in ("after_days", "end_of_year") or rules.lock_days):
