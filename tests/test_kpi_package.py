@@ -14,7 +14,7 @@ import pytest
 import loyaltylab.kpi
 from loyaltylab import kpi
 from loyaltylab.data import REQUIRED_COLUMNS, load_ledger
-from loyaltylab.data.loyalty import LEDGER_KINDS
+from loyaltylab.data.loyalty import LEDGER_KINDS, LEDGER_SIGNS
 from loyaltylab.errors import DataValidationError, ParameterError
 from loyaltylab.kpi.definitions import (
     CUSTOMER_KPIS,
@@ -101,6 +101,27 @@ def test_ledger_kinds_are_the_loaders_kinds() -> None:
     with pytest.raises(DataValidationError, match=r"outside \[.*'adjust'.*\]") as error:
         validate_ledger(ledger.assign(kind=["earn", "bonus", "redeem", "expire"]))
     assert "bonus" in str(error.value)  # the example row is shown
+
+
+def test_ledger_signs_are_the_loaders_signs() -> None:
+    # one sign rule (loyaltylab.data.loyalty.LEDGER_SIGNS) for the loader and the KPI check
+    assert dict(LEDGER_SIGNS) == {"earn": 1.0, "redeem": -1.0, "expire": -1.0}
+    rows = pd.DataFrame(
+        {
+            "customer_id": ["a"] * 5,
+            "timestamp": pd.to_datetime(["2024-01-05"] * 5),
+            "kind": ["earn", "adjust", "adjust", "redeem", "expire"],
+            "points": [10.0, 3.0, -2.0, -4.0, -1.0],
+        }
+    )
+    assert len(validate_ledger(rows)) == 5  # an adjustment takes either sign
+    for kind, sign in LEDGER_SIGNS.items():
+        wrong = rows[rows["kind"] == kind].assign(points=-sign * 5.0)
+        with pytest.raises(DataValidationError, match=r"1 value\(s\) with the wrong sign"):
+            validate_ledger(wrong)
+        zero = rows[rows["kind"] == kind].assign(points=0.0)
+        with pytest.raises(DataValidationError, match="wrong sign"):
+            validate_ledger(zero)
 
 
 def test_a_ledger_from_the_loader_passes_kpi_validation() -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,7 @@ from loyaltylab.rules import (
 
 __all__ = [
     "LEDGER_KINDS",
+    "LEDGER_SIGNS",
     "QUALITY_COLUMNS",
     "LoadedLedger",
     "LoadedMembers",
@@ -57,7 +59,9 @@ __all__ = [
 
 #: Kinds of points movements, in the order they are applied within one timestamp.
 LEDGER_KINDS: tuple[str, ...] = ("earn", "adjust", "redeem", "expire")
-_SIGN = {"earn": 1.0, "redeem": -1.0, "expire": -1.0}
+#: The sign of the points of each directed kind: earn > 0, redeem < 0, expire < 0 (an adjustment
+#: takes either sign). The ledger loader and the KPI ledger check both read it here.
+LEDGER_SIGNS: Mapping[str, float] = MappingProxyType({"earn": 1.0, "redeem": -1.0, "expire": -1.0})
 # The quality tables have the columns of the transactions' table (QUALITY_COLUMNS); ``amount``
 # holds the signed points of the rows concerned (0 for the member table).
 _TOLERANCE = 1e-9
@@ -450,7 +454,7 @@ def load_ledger(
             "order_id": _optional_text(raw, "order_id"),
         }
     )
-    sign = frame["kind"].map(_SIGN)
+    sign = frame["kind"].map(dict(LEDGER_SIGNS))
     directed = sign.notna()
     zero = directed & (frame["points"] == 0)
     if zero.any():

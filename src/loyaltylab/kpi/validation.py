@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from loyaltylab.data.loyalty import LEDGER_KINDS
+from loyaltylab.data.loyalty import LEDGER_KINDS, LEDGER_SIGNS
 from loyaltylab.data.transactions import REQUIRED_COLUMNS
 from loyaltylab.errors import DataValidationError
 from loyaltylab.rules import customer_ids, examples
@@ -204,9 +204,8 @@ def validate_ledger(ledger: Any) -> pd.DataFrame:
             f"ledger column 'kind' has {int(unknown.sum())} value(s) outside {list(LEDGER_KINDS)}"
             f", e.g. rows \n{examples(out, unknown, _LEDGER_COLUMNS)}"
         )
-    wrong_sign = ((out["kind"] == "earn") & (out["points"] <= 0)) | (
-        out["kind"].isin(["redeem", "expire"]) & (out["points"] >= 0)
-    )
+    sign = out["kind"].map(dict(LEDGER_SIGNS))  # NaN for an adjustment: either sign
+    wrong_sign = sign.notna() & (np.sign(out["points"]) != sign)
     if wrong_sign.any():
         raise DataValidationError(
             f"ledger column 'points' has {int(wrong_sign.sum())} value(s) with the wrong sign "
