@@ -392,6 +392,8 @@ def _run_one(
     except papermill.PapermillExecutionError as exc:
         error_type = type(exc).__name__
         error = f"{exc.ename}: {exc.evalue} (in cell In [{exc.exec_count}])"
+        # a loader's hint names the notebook's `load` parameter; in a run it is a reports.yaml key
+        error = config.reword_error(spec.name, error)
     except (CellTimeoutError, DeadKernelError) as exc:
         error_type = type(exc).__name__
         if isinstance(exc, CellTimeoutError):
