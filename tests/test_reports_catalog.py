@@ -130,6 +130,14 @@ def test_every_producing_function_resolves() -> None:
     assert not unresolved, "producing functions that do not resolve:\n  " + "\n  ".join(unresolved)
 
 
+def test_the_catalog_is_reached_from_the_reports_package() -> None:
+    import loyaltylab.reports
+
+    assert loyaltylab.reports.metrics_catalog is metrics_catalog
+    assert loyaltylab.reports.where_numbers_come_from is where_numbers_come_from
+    assert {"metrics_catalog", "where_numbers_come_from"} <= set(loyaltylab.reports.__all__)
+
+
 def test_kpi_keys_take_unit_and_formula_from_kpi_definitions() -> None:
     catalog = metrics_catalog()
     for name, (formula, unit) in KPIS.items():

@@ -13,9 +13,12 @@ Modules: :mod:`~loyaltylab.reports.config` (parse and validate ``reports.yaml``,
 overrides), :mod:`~loyaltylab.reports.runner` (execute notebooks into a run folder),
 :mod:`~loyaltylab.reports.html` (HTML without code), :mod:`~loyaltylab.reports.index` (run pages,
 ``reports/index.html``, ``reports/latest``), :mod:`~loyaltylab.reports.pages` (the ``.j2`` page
-templates and the environment that renders them).
+templates and the environment that renders them), :mod:`~loyaltylab.reports.catalog` (the metrics
+catalog, :func:`metrics_catalog`, and the "Where these numbers come from" table of a report,
+:func:`where_numbers_come_from`).
 """
 
+from loyaltylab.reports.catalog import metrics_catalog, where_numbers_come_from
 from loyaltylab.reports.config import (
     ReportsConfig,
     ReportSpec,
@@ -45,11 +48,13 @@ __all__ = [
     "latest_run",
     "list_runs",
     "load_config",
+    "metrics_catalog",
     "notebook_to_html",
     "parse_overrides",
     "parse_yaml_value",
     "read_run_status",
     "run_reports",
     "update_reports_index",
+    "where_numbers_come_from",
     "write_run_index",
 ]
