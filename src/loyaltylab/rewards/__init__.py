@@ -9,32 +9,14 @@ behavioural assumptions and a tornado chart live in :mod:`~loyaltylab.rewards.un
 Sources [Sx] refer to reference/rewards.md.
 """
 
+from loyaltylab.rewards import config
 from loyaltylab.rewards.accounting import (
     allocate_to_points,
     ifrs15_schedule,
     points_revenue_to_date,
 )
 from loyaltylab.rewards.behaviour import ASSUMPTIONS, Behaviour, assumptions_table
-from loyaltylab.rewards.config import (
-    Campaign,
-    CampaignProgram,
-    Cashback,
-    CashbackProgram,
-    Coalition,
-    CoalitionProgram,
-    Economics,
-    PaidMembership,
-    PaidProgram,
-    PointsProgram,
-    PointsRules,
-    ProgramConfig,
-    Reward,
-    Tier,
-    TieredProgram,
-    TierRules,
-    load_programs,
-    program_from_mapping,
-)
+from loyaltylab.rewards.config import *  # noqa: F403  (the one list: config.__all__)
 from loyaltylab.rewards.ledger import PointsLedger
 from loyaltylab.rewards.population import (
     Population,
@@ -50,34 +32,17 @@ __all__ = [
     "ASSUMPTIONS",
     "KEY_METRICS",
     "Behaviour",
-    "Campaign",
-    "CampaignProgram",
-    "Cashback",
-    "CashbackProgram",
-    "Coalition",
-    "CoalitionProgram",
-    "Economics",
-    "PaidMembership",
-    "PaidProgram",
     "PointsLedger",
-    "PointsProgram",
-    "PointsRules",
     "Population",
     "PopulationModel",
-    "ProgramConfig",
-    "Reward",
     "SimulationResult",
-    "Tier",
-    "TierRules",
     "TierState",
-    "TieredProgram",
     "allocate_to_points",
     "assumptions_table",
     "draw_population",
     "fit_population",
     "ifrs15_schedule",
-    "load_programs",
     "points_revenue_to_date",
-    "program_from_mapping",
     "simulate_programs",
 ]
+__all__ += config.__all__  # the program models of loyaltylab.config.programs and load_programs

@@ -2,8 +2,9 @@
 
 The typed models of every program part and the six program kinds are in
 :mod:`loyaltylab.config.programs`, the one home of the ``programs:`` section of
-``reports.yaml``; they are re-exported here so ``from loyaltylab.rewards.config import
-PointsRules, ProgramConfig`` keeps working. :func:`load_programs` reads the section through the
+``reports.yaml``; its public names (``loyaltylab.config.programs.__all__``, the one list) are
+re-exported here so ``from loyaltylab.rewards.config import PointsRules, ProgramConfig`` keeps
+working. :func:`load_programs` reads the section through the
 one reader and model of ``reports.yaml`` (:func:`loyaltylab.config.load_config`).
 """
 
@@ -13,62 +14,14 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from loyaltylab.config import programs
 from loyaltylab.config.model import load_config
-from loyaltylab.config.programs import (
-    DOWNGRADE_MODES,
-    EXPIRY_POLICIES,
-    PROGRAM_KINDS,
-    TIER_METRICS,
-    Campaign,
-    CampaignProgram,
-    Cashback,
-    CashbackProgram,
-    Coalition,
-    CoalitionProgram,
-    Economics,
-    PaidMembership,
-    PaidProgram,
-    PointsProgram,
-    PointsRules,
-    ProgramBase,
-    ProgramConfig,
-    Reward,
-    Tier,
-    TieredProgram,
-    TierRules,
-    program_from_mapping,
-    validate_program,
-    validate_programs,
-)
+from loyaltylab.config.programs import *  # noqa: F403  (the one list: programs.__all__)
+from loyaltylab.config.programs import ProgramConfig, validate_programs
 from loyaltylab.errors import ConfigError
 
-__all__ = [
-    "DOWNGRADE_MODES",
-    "EXPIRY_POLICIES",
-    "PROGRAM_KINDS",
-    "TIER_METRICS",
-    "Campaign",
-    "CampaignProgram",
-    "Cashback",
-    "CashbackProgram",
-    "Coalition",
-    "CoalitionProgram",
-    "Economics",
-    "PaidMembership",
-    "PaidProgram",
-    "PointsProgram",
-    "PointsRules",
-    "ProgramBase",
-    "ProgramConfig",
-    "Reward",
-    "Tier",
-    "TierRules",
-    "TieredProgram",
-    "load_programs",
-    "program_from_mapping",
-    "validate_program",
-    "validate_programs",
-]
+__all__ = ["load_programs"]
+__all__ += programs.__all__
 
 
 def load_programs(
