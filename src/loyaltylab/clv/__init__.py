@@ -14,6 +14,9 @@ names in every family); :data:`TRANSACTION_MODELS` is the one registry of them b
 * uncertainty: :func:`clv_intervals` (per-customer and total intervals from parameter draws);
 * reporting: :func:`evaluate_models` (fit + validate + compare); the report's metrics and
   table are notebook helpers (:mod:`loyaltylab.reports.notebooks.clv`);
+* covariates: :func:`load_customer_covariates` (a per-customer file, dummy-coded) and
+  :func:`fit_covariate_model` (Pareto/NBD and BG/NBD with static covariates on the purchase and
+  the dropout process, CLVTools' parametrisation, with standard errors);
 * new customers: :func:`new_customer_value` (expected purchases and discounted value of a
   customer acquired today, for acquisition budgets);
 * contractual retention: :func:`fit_retention_model` (shifted-beta-geometric, Fader & Hardie
@@ -22,6 +25,11 @@ names in every family); :data:`TRANSACTION_MODELS` is the one registry of them b
 """
 
 from loyaltylab.clv.boundary import ProfileLikelihood, describe_data, profile_likelihood
+from loyaltylab.clv.covariates import (
+    CustomerCovariates,
+    covariate_matrix,
+    load_customer_covariates,
+)
 from loyaltylab.clv.fitting import (
     BoundaryFit,
     FitAttempt,
@@ -33,13 +41,17 @@ from loyaltylab.clv.fitting import (
 )
 from loyaltylab.clv.models import (
     BOUNDARY_MODELS,
+    COVARIATE_MODELS,
     MODEL_LABELS,
     PARAMETER_NAMES,
     SPEND_MODEL,
     TRANSACTION_MODELS,
+    CovariateModelFit,
     TransactionModel,
+    fit_covariate_model,
     fit_spend_model,
     fit_transaction_model,
+    get_covariate_model,
     get_transaction_model,
 )
 from loyaltylab.clv.new_customer import NewCustomerValue, new_customer_value
@@ -85,6 +97,13 @@ from loyaltylab.clv.validation import (
 
 __all__ = [
     "BOUNDARY_MODELS",
+    "COVARIATE_MODELS",
+    "CovariateModelFit",
+    "CustomerCovariates",
+    "covariate_matrix",
+    "fit_covariate_model",
+    "get_covariate_model",
+    "load_customer_covariates",
     "BoundaryFit",
     "FitTimeoutError",
     "ProfileLikelihood",

@@ -6,7 +6,12 @@
 * :mod:`~loyaltylab.clv.models.pareto_nbd`: Pareto/NBD (Schmittlein, Morrison & Colombo 1987);
 * :mod:`~loyaltylab.clv.models.gamma_gamma`: the Gamma-Gamma spend model (Fader & Hardie 2013);
 * :mod:`~loyaltylab.clv.models.nbd`: the NBD, the boundary model the three reduce to when no
-  dropout is detected (registered in :data:`BOUNDARY_MODELS`, not compared by default).
+  dropout is detected (registered in :data:`BOUNDARY_MODELS`, not compared by default);
+* :mod:`~loyaltylab.clv.models.pareto_nbd_covariates`,
+  :mod:`~loyaltylab.clv.models.bgnbd_covariates`: Pareto/NBD and BG/NBD with static covariates
+  (CLVTools' parametrisation, the shared machinery in
+  :mod:`~loyaltylab.clv.models.covariate_base`), registered in :data:`COVARIATE_MODELS` and
+  fitted by :func:`fit_covariate_model`.
 
 :data:`TRANSACTION_MODELS` maps each name (the ``model`` of a fit) to its family object; every
 place in :mod:`loyaltylab.clv` that picks a model by name goes through
@@ -16,18 +21,22 @@ list of choices. A family is added by one file and one entry here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 import pandas as pd
 
+from loyaltylab.clv.covariates import CustomerCovariates
 from loyaltylab.clv.fitting import DEFAULT_FIT_TIMEOUT_SECONDS, TransactionModelFit
 from loyaltylab.clv.models.base import TransactionModel
 from loyaltylab.clv.models.bgnbd import BetaGeoModel
+from loyaltylab.clv.models.bgnbd_covariates import BetaGeoCovariateModel
+from loyaltylab.clv.models.covariate_base import CovariateModelFit, CovariateTransactionModel
 from loyaltylab.clv.models.gamma_gamma import SPEND_MODEL, GammaGammaModel, fit_spend_model
 from loyaltylab.clv.models.mbgnbd import ModifiedBetaGeoModel
 from loyaltylab.clv.models.nbd import NBDModel
 from loyaltylab.clv.models.pareto_nbd import ParetoNBDModel
+from loyaltylab.clv.models.pareto_nbd_covariates import ParetoNBDCovariateModel
 from loyaltylab.errors import ParameterError
 
 __all__ = [
@@ -45,6 +54,13 @@ __all__ = [
     "get_transaction_model",
     "fit_transaction_model",
     "fit_spend_model",
+    "COVARIATE_MODELS",
+    "BetaGeoCovariateModel",
+    "CovariateModelFit",
+    "CovariateTransactionModel",
+    "ParetoNBDCovariateModel",
+    "fit_covariate_model",
+    "get_covariate_model",
 ]
 
 TRANSACTION_MODELS: Mapping[str, TransactionModel] = MappingProxyType(
@@ -54,6 +70,11 @@ TRANSACTION_MODELS: Mapping[str, TransactionModel] = MappingProxyType(
 
 BOUNDARY_MODELS: Mapping[str, TransactionModel] = MappingProxyType({"nbd": NBDModel()})
 """Name -> model a family reduces to at its boundary (``boundary_model``); fitted by name too."""
+
+COVARIATE_MODELS: Mapping[str, CovariateTransactionModel] = MappingProxyType(
+    {model.base_model: model for model in (BetaGeoCovariateModel(), ParetoNBDCovariateModel())}
+)
+"""Plain family name -> its static-covariate family (:func:`fit_covariate_model`, read-only)."""
 
 MODEL_LABELS: Mapping[str, str] = MappingProxyType(
     {name: model.label for name, model in {**TRANSACTION_MODELS, **BOUNDARY_MODELS}.items()}
@@ -160,4 +181,92 @@ def fit_transaction_model(
     """
     return get_transaction_model(model).fit(
         summary, time_unit=time_unit, timeout_seconds=timeout_seconds
+    )
+
+
+def get_covariate_model(name: str) -> CovariateTransactionModel:
+    """Return the covariate family of plain family ``name`` (``"bgnbd"``, ``"pareto_nbd"``).
+
+    The covariate family's own name (``"pareto_nbd_covariates"``) is accepted too.
+
+    Examples
+    --------
+    >>> get_covariate_model("pareto_nbd").name
+    'pareto_nbd_covariates'
+    """
+    if isinstance(name, str):
+        for base, model in COVARIATE_MODELS.items():
+            if name in (base, model.name):
+                return model
+    raise ParameterError(
+        f"parameter 'model' must be one of {list(COVARIATE_MODELS)} for a fit with covariates, "
+        f"got {name!r}"
+    )
+
+
+def fit_covariate_model(
+    summary: pd.DataFrame,
+    model: str = "pareto_nbd",
+    covariates: pd.DataFrame | CustomerCovariates | None = None,
+    *,
+    purchase_covariates: Sequence[str] = (),
+    dropout_covariates: Sequence[str] = (),
+    time_unit: str = "W",
+    timeout_seconds: float | None = DEFAULT_FIT_TIMEOUT_SECONDS,
+) -> CovariateModelFit:
+    """Fit Pareto/NBD or BG/NBD with static covariates (CLVTools' parametrisation).
+
+    Purchase process (both): α_i = α·exp(−γ_purchase·x_i). Dropout: Pareto/NBD
+    β_i = β·exp(−γ_dropout·x_i); BG/NBD a_i = a·exp(γ_dropout·x_i), b_i = b·exp(γ_dropout·x_i).
+    A positive purchase coefficient means more purchases, a positive Pareto/NBD dropout
+    coefficient faster attrition (:mod:`loyaltylab.clv.models.covariate_base`).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        One row per customer (``frequency``, ``recency``, ``T``; ``customer_id`` to match the
+        covariates by id).
+    model : {"pareto_nbd", "bgnbd"}, default "pareto_nbd"
+        The plain family.
+    covariates : pandas.DataFrame or CustomerCovariates, optional
+        Per-customer numeric covariates (:func:`loyaltylab.clv.load_customer_covariates`),
+        indexed by ``customer_id``, or one row per summary row in order.
+    purchase_covariates, dropout_covariates : sequence of str
+        Columns acting on the purchase and on the dropout process (either may be empty; the
+        same column may act on both).
+    time_unit : {"W", "D", "M"}, default "W"
+        Unit of recency and T.
+    timeout_seconds : float or None, default 60
+        Time limit of the plain fit and the covariate fit together.
+
+    Returns
+    -------
+    CovariateModelFit
+        Population parameters, coefficients with standard errors (``coefficients()``),
+        per-customer predictions. Without covariate columns it carries the plain fit's
+        parameters and log-likelihood unchanged.
+
+    Raises
+    ------
+    ParameterError
+        Unknown model or column, covariates missing.
+    DataValidationError
+        Customers without covariates, a constant covariate column.
+    ModelConvergenceError
+        No usable optimum (the message names the covariates), or the plain model detects no
+        dropout (its boundary), around which the effects cannot be estimated.
+
+    Examples
+    --------
+    >>> fit = fit_covariate_model(summary, "pareto_nbd", covariates,
+    ...                           purchase_covariates=["member"])  # doctest: +SKIP
+    >>> fit.coefficients()  # doctest: +SKIP
+    """
+    return get_covariate_model(model).fit(
+        summary,
+        covariates,
+        purchase_covariates=purchase_covariates,
+        dropout_covariates=dropout_covariates,
+        time_unit=time_unit,
+        timeout_seconds=timeout_seconds,
     )
