@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import loyaltylab.clv as clv
 from loyaltylab.clv import (
     COVARIATE_MODELS,
     CustomerCovariates,
@@ -306,3 +307,77 @@ def test_load_customer_covariates_missing_and_duplicates(tmp_path) -> None:
         load_customer_covariates(twice)
     with pytest.raises(ParameterError, match="not in the file"):
         load_customer_covariates(twice, columns=["gender"])
+
+
+# ---------------------------------------------------------------------- notebook 02_clv layer
+
+
+def test_notebook_parameters_read_covariates_and_metrics_carry_them(tmp_path, cdnow_sample) -> None:
+    from loyaltylab.clv import (
+        calibration_summary,
+        clv_intervals,
+        customer_lifetime_value,
+        evaluate_models,
+    )
+    from loyaltylab.customers import split_calibration_holdout, summarize_customers
+    from loyaltylab.reports.notebooks.clv import CLVParameters, to_metrics
+
+    tx = cdnow_sample
+    summary = summarize_customers(tx, "1998-06-30")
+    rng = np.random.default_rng(3)
+    path = tmp_path / "covariates.csv"
+    pd.DataFrame(
+        {
+            "customer_id": summary["customer_id"],
+            "channel": rng.choice(["online", "shop", "tv"], len(summary)),
+            "flat": "x",
+        }
+    ).to_csv(path, index=False)
+    params = CLVParameters.from_namespace(
+        {
+            "output_dir": str(tmp_path),
+            "covariates": str(path),
+            "purchase_covariates": "channel[shop], channel[tv]",
+            "dropout_covariates": '["channel[tv]"]',  # quoted in a YAML list
+            "models": "bgnbd, pareto_nbd, mbgnbd",
+        }
+    )
+    assert params.purchase_covariates == ["channel[shop]", "channel[tv]"]
+    assert params.covariate_columns == ["channel[shop]", "channel[tv]"]
+    covariates = params.load_covariates()
+    assert covariates is not None and covariates.coding == {"channel": ("online", "shop", "tv")}
+    fits = params.fit_covariate_models(summary, covariates)
+    assert set(fits) == {"bgnbd", "pareto_nbd"}  # MBG/NBD has no covariate family: plain only
+    assert all(isinstance(fit, clv.CovariateModelFit) for fit in fits.values()), fits
+    with pytest.raises(ParameterError, match="set covariates to its path"):
+        CLVParameters.from_namespace({"output_dir": str(tmp_path), "purchase_covariates": "a"})
+    assert CLVParameters.from_namespace({"output_dir": str(tmp_path)}).load_covariates() is None
+
+    split = split_calibration_holdout(tx, "1997-09-30", "1998-06-30")
+    comparison = evaluate_models(split, tx, ["bgnbd", "pareto_nbd"])
+    final_fit = fit_transaction_model(summary, comparison.default_model)
+    final_spend = fit_spend_model(summary)
+    result = customer_lifetime_value(final_fit, final_spend, summary, horizon=52)
+    intervals = clv_intervals(final_fit, final_spend, summary, point=result, n_draws=20)
+    analysis = (
+        comparison,
+        fit_spend_model(calibration_summary(split)),
+        final_fit,
+        final_spend,
+        result,
+        intervals,
+    )
+    failed = {**fits, "pareto_nbd": "ModelConvergenceError: no optimum"}
+    metrics = to_metrics(*analysis, covariate_fits=failed)
+    bgnbd = metrics["models"]["bgnbd"]["covariates"]
+    fit = fits["bgnbd"]
+    assert isinstance(fit, clv.CovariateModelFit)
+    assert bgnbd["purchase"]["channel[tv]"] == {
+        "estimate": fit.purchase_coefficients["channel[tv]"],
+        "se": fit.standard_errors["purchase.channel[tv]"],
+    }
+    assert set(bgnbd["dropout"]) == {"channel[tv]"}
+    assert metrics["models"]["pareto_nbd"]["covariates"] == {
+        "error": "ModelConvergenceError: no optimum"
+    }
+    assert "covariates" not in to_metrics(*analysis)["models"]["bgnbd"]

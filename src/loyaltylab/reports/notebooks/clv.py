@@ -10,19 +10,26 @@ file, the scorecard and the metrics catalog read; :func:`clv_table` is the table
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import pandas as pd
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from loyaltylab.clv import (
+    COVARIATE_MODELS,
     TRANSACTION_MODELS,
     CLVIntervals,
     CLVResult,
+    CovariateModelFit,
+    CustomerCovariates,
     ModelComparison,
     SpendModelFit,
     TransactionModelFit,
+    fit_covariate_model,
+    load_customer_covariates,
 )
+from loyaltylab.errors import LoyaltyLabError
 from loyaltylab.reports.notebooks.loading import (
     UNIT_NAMES,
     Count,
@@ -82,11 +89,71 @@ class CLVParameters(TransactionParameters):
     interval_level: Number = Field(0.90, ge=0.5, le=0.99)
     seed: Count = Field(1, ge=0)
     currency: str = "$"
+    covariates: str = ""
+    purchase_covariates: NameList = []
+    dropout_covariates: NameList = []
+
+    @model_validator(mode="after")
+    def _covariates_named_with_a_file(self) -> CLVParameters:
+        if (self.purchase_covariates or self.dropout_covariates) and not self.covariates.strip():
+            raise ValueError(
+                "purchase_covariates / dropout_covariates name columns of a covariate file: "
+                "set covariates to its path (one row per customer, a customer_id column)"
+            )
+        return self
 
     @property
     def unit_name(self) -> str:
         """The time unit in words (``"weeks"``), for the report's sentences."""
         return UNIT_NAMES[self.time_unit]
+
+    @property
+    def covariate_columns(self) -> list[str]:
+        """Covariate columns of either process, in order, each once."""
+        return list(dict.fromkeys([*self.purchase_covariates, *self.dropout_covariates]))
+
+    def load_covariates(self) -> CustomerCovariates | None:
+        """Read the ``covariates`` file (None when not set), dummy-coding its text columns.
+
+        The columns read are the source columns of ``purchase_covariates`` and
+        ``dropout_covariates`` (``channel[shop]`` reads ``channel``).
+        """
+        if not self.covariates.strip():
+            return None
+        sources = list(dict.fromkeys(name.split("[", 1)[0] for name in self.covariate_columns))
+        return load_customer_covariates(self.covariates.strip(), columns=sources or None)
+
+    def fit_covariate_models(
+        self,
+        summary: pd.DataFrame,
+        covariates: CustomerCovariates | None,
+        *,
+        timeout_seconds: float | None = 60.0,
+    ) -> dict[str, CovariateModelFit | str]:
+        """Fit each chosen model that has a covariate family with the named covariates.
+
+        Returns model name -> fit, or the reason it failed (one failure never stops the rest).
+        Empty without covariates.
+        """
+        if covariates is None or not self.covariate_columns:
+            return {}
+        fits: dict[str, CovariateModelFit | str] = {}
+        for name in self.models:
+            if name not in COVARIATE_MODELS:
+                continue
+            try:
+                fits[name] = fit_covariate_model(
+                    summary,
+                    name,
+                    covariates,
+                    purchase_covariates=self.purchase_covariates,
+                    dropout_covariates=self.dropout_covariates,
+                    time_unit=self.time_unit,
+                    timeout_seconds=timeout_seconds,
+                )
+            except LoyaltyLabError as error:
+                fits[name] = f"{type(error).__name__}: {error}"
+        return fits
 
 
 def to_metrics(
@@ -98,6 +165,7 @@ def to_metrics(
     intervals: CLVIntervals,
     *,
     active_threshold: float = 0.5,
+    covariate_fits: Mapping[str, CovariateModelFit | str] | None = None,
 ) -> dict[str, Any]:
     """Collect the key numbers of a CLV analysis for the metrics file of notebook 02_clv.
 
@@ -115,6 +183,10 @@ def to_metrics(
         Its intervals.
     active_threshold : float, default 0.5
         A customer counts as "probably active" when P(alive) >= this.
+    covariate_fits : mapping, optional
+        From :meth:`CLVParameters.fit_covariate_models`: each fitted model's coefficients are
+        written as ``models.<name>.covariates.purchase.<column>`` and ``.dropout.<column>``
+        (``estimate``, ``se``), a failure as ``models.<name>.covariates.error``.
 
     Returns
     -------
@@ -141,6 +213,24 @@ def to_metrics(
         if validation.tracking is not None:
             tracking[name] = float(validation.tracking["predicted"].iloc[-1])
             models[name]["tracking_error_pct"] = 100 * validation.tracking_relative_error
+    for name, covariate_fit in (covariate_fits or {}).items():
+        entry = models.setdefault(name, {})
+        if isinstance(covariate_fit, str):
+            entry["covariates"] = {"error": covariate_fit}
+            continue
+        errors = covariate_fit.standard_errors
+        entry["covariates"] = {
+            process: {
+                column: {"estimate": estimate, "se": errors[f"{process}.{column}"]}
+                for column, estimate in coefficients.items()
+            }
+            for process, coefficients in (
+                ("purchase", covariate_fit.purchase_coefficients),
+                ("dropout", covariate_fit.dropout_coefficients),
+            )
+        }
+        entry["covariates"]["log_likelihood"] = covariate_fit.log_likelihood
+        entry["covariates"]["likelihood_ratio"] = covariate_fit.likelihood_ratio
     first = next(iter(comparison.validations.values()))
     holdout: dict[str, Any] = {
         "actual": first.actual_total,
