@@ -18,7 +18,7 @@ import pytest
 
 from loyaltylab.customers import summarize_customers
 from loyaltylab.data import LoadedTransactions, load_transactions
-from loyaltylab.datasets.resolve import resolve_transactions
+from loyaltylab.datasets import DATASET_NAMES, SYNTHETIC_LOYALTY, resolve_loyalty_transactions
 from loyaltylab.rules import LoadError
 
 LINE_COLUMNS = {
@@ -240,17 +240,21 @@ def test_returns_inside_the_order_still_net_pro_rata():
     assert_quality_adds_up(loaded)
 
 
-@pytest.mark.parametrize(
-    ("name", "options"),
-    [
-        ("cdnow_sample", {}),
-        ("cdnow", {}),
-        ("cdnow_sample", {"duplicates": "drop"}),
-        ("synthetic", {}),
-    ],
-)
-def test_quality_table_adds_up_on_every_bundled_dataset(name, options):
-    assert_quality_adds_up(resolve_transactions(name, **options))
+# every bundled name the notebooks accept, so a new bundled data set is covered without an edit
+BUNDLED_NAMES: tuple[str, ...] = (*DATASET_NAMES, SYNTHETIC_LOYALTY)
+
+
+@pytest.mark.parametrize("name", BUNDLED_NAMES)
+@pytest.mark.parametrize("duplicates", [None, "drop"])
+def test_quality_table_adds_up_on_every_bundled_dataset(name: str, duplicates: str | None) -> None:
+    options = {} if duplicates is None else {"duplicates": duplicates}
+    assert_quality_adds_up(resolve_loyalty_transactions(name, **options))
+
+
+def test_every_bundled_name_is_in_the_quality_sweep() -> None:
+    assert {"cdnow", "cdnow_sample", "synthetic", "synthetic_lines", "synthetic_loyalty"} <= set(
+        BUNDLED_NAMES
+    )
 
 
 def test_quality_table_adds_up_with_every_policy_on_a_messy_log():
