@@ -317,3 +317,32 @@ def test_us_dates_without_date_format_name_the_option():
         pd.Timestamp("2010-12-01 08:26"),
         pd.Timestamp("2010-12-13 09:02"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "loaded_total", "netted", "unmatched"),
+    [
+        ("C", 6.0, 1, 1),  # C2 nets against O1; R3 (no prefix) is a return without a purchase
+        ("R", 7.0, 1, 1),  # R3 nets; C2 is now the unmatched return
+        ("", 3.0, 2, 0),  # prefix detection off: both returns-only orders are documents
+        (None, 3.0, 2, 0),
+    ],
+)
+def test_cancellation_prefix_decides_which_orders_are_cancellation_documents(
+    prefix: str | None, loaded_total: float, netted: int, unmatched: int
+) -> None:
+    # truth: O1 bought 10.0; C2 took 4.0 back, R3 took 3.0 back (both returns-only orders)
+    raw = pd.DataFrame(
+        {
+            "customer_id": ["1", "1", "1"],
+            "timestamp": ["2024-01-01", "2024-01-03", "2024-01-05"],
+            "amount": [10.0, -4.0, -3.0],
+            "order_id": ["O1", "C2", "R3"],
+        }
+    )
+    loaded = load_transactions(raw, cancellation_prefix=prefix)
+    assert loaded.transactions["amount"].sum() == pytest.approx(loaded_total)
+    quality = loaded.quality.set_index("check")
+    assert quality.loc["cancellations_netted", "rows"] == netted
+    assert quality.loc["returns_unmatched", "rows"] == unmatched
+    assert_quality_adds_up(loaded)

@@ -9,14 +9,21 @@ rows are reduced **pro rata** so that their total equals the group's net amount.
 net is zero or negative (fully returned) is dropped, purchase and return rows. This is the rule
 of every log without cancellation documents.
 
-**A cancellation document.** A return written as a document of its own:
+**A cancellation document.** A return written as a document of its own. Which rows are
+cancellation documents (:func:`cancellation_documents`):
 
 * a row whose ``is_return`` flag column is true (a canonical optional column, mapped with
-  ``columns``; its amount is taken as a return whatever its sign), or
-* a negative row whose ``order_id`` starts with ``cancellation_prefix`` (``"C"`` by default,
-  as in invoice logs where cancellation ``C536379`` reverses a line of an earlier invoice;
-  ``cancellation_prefix=""`` turns this off), or
-* a negative row whose ``order_id`` has no purchase line at all (a credit note of its own).
+  ``columns``; its amount is taken as a return whatever its sign), always; and
+* with ``cancellation_prefix`` set (``"C"`` by default, as in invoice logs where cancellation
+  ``C536379`` reverses a line of an earlier invoice): a negative row whose ``order_id``
+  starts with the prefix (after stripping spaces, case-sensitive). A negative-only order
+  **without** the prefix is then an ordinary return without a purchase in its order
+  (``returns_unmatched``): the prefix is how the log marks its cancellations;
+* with ``cancellation_prefix`` ``None`` or ``""`` (prefix detection off): a negative row whose
+  order (same customer and ``order_id``) has no purchase line at all (a credit note with a
+  number of its own).
+
+Without an ``order_id`` column only the flag column makes documents.
 
 Each cancellation is netted against the **same customer's earlier purchases** (purchase time at
 or before the cancellation's), the same ``product`` when a product column is mapped, **most
@@ -51,7 +58,8 @@ _NET_REASONS = {
     "(or on the same day without order_id)",
     "returns_exceed_purchases": "purchase fully returned: order/day nets to zero or less "
     "(purchase and return rows)",
-    "returns_unmatched": "return without a purchase in the same order/day",
+    "returns_unmatched": "return without a purchase in the same order/day (an order of returns "
+    "only that lacks the cancellation_prefix is one)",
     "cancellations_netted": "cancellation document netted against the same customer's earlier "
     "purchases (same product if mapped), most recent first",
     "cancellations_unmatched": "cancellation document (or part of one) without an earlier "
@@ -66,15 +74,16 @@ _NONE_FOUND = {
 }
 
 
-def cancellation_documents(frame: pd.DataFrame, prefix: str) -> pd.Series:
+def cancellation_documents(frame: pd.DataFrame, prefix: str | None) -> pd.Series:
     """Return the rows that are cancellation documents (see the module docstring).
 
     Parameters
     ----------
     frame : pandas.DataFrame
         Canonical rows (``amount``, optional ``order_id``, ``is_return``).
-    prefix : str
-        Order ids starting with it are cancellations; ``""`` for none.
+    prefix : str or None
+        A negative row whose order id starts with it is a cancellation; ``None`` or ``""``:
+        prefix detection off, a negative row of an order without purchases is one instead.
 
     Returns
     -------
@@ -86,6 +95,8 @@ def cancellation_documents(frame: pd.DataFrame, prefix: str) -> pd.Series:
     >>> frame = pd.DataFrame({"customer_id": ["1", "1", "1"], "order_id": ["5", "C6", "7"],
     ...                       "amount": [10.0, -4.0, -2.0]})
     >>> cancellation_documents(frame, "C").tolist()
+    [False, True, False]
+    >>> cancellation_documents(frame, "").tolist()
     [False, True, True]
     """
     amount = frame["amount"]
@@ -99,10 +110,11 @@ def cancellation_documents(frame: pd.DataFrame, prefix: str) -> pd.Series:
         text = order.astype("string").str.strip()
         if prefix:
             documents |= negative & has_order & text.str.startswith(prefix).fillna(False)
-        key = pd.DataFrame({"customer_id": frame["customer_id"], "order": text})
-        group = key.groupby(["customer_id", "order"], sort=False, dropna=False).ngroup()
-        has_purchase = (amount > 0).groupby(group).transform("any")
-        documents |= negative & has_order & ~has_purchase
+        else:
+            key = pd.DataFrame({"customer_id": frame["customer_id"], "order": text})
+            group = key.groupby(["customer_id", "order"], sort=False, dropna=False).ngroup()
+            has_purchase = (amount > 0).groupby(group).transform("any")
+            documents |= negative & has_order & ~has_purchase
     return documents.astype(bool)
 
 
@@ -112,7 +124,7 @@ def apply_returns(
     checks: QualityLog,
     problems: RowProblems,
     *,
-    cancellation_prefix: str = "C",
+    cancellation_prefix: str | None = "C",
 ) -> pd.DataFrame:
     """Apply a returns policy (module docstring) and record its checks in ``checks``.
 
@@ -124,7 +136,8 @@ def apply_returns(
     checks : QualityLog
     problems : RowProblems
         Builds the error of ``policy="error"``.
-    cancellation_prefix : str, default "C"
+    cancellation_prefix : str or None, default "C"
+        See :func:`cancellation_documents`.
 
     Returns
     -------

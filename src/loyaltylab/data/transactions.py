@@ -34,8 +34,8 @@ Policies (each check is one row of :attr:`LoadedTransactions.quality`, also when
 * Rows after ``observation_end`` (a day, inclusive): ``after_end="error"`` (default) or ``"drop"``.
 * Returns: see :mod:`loyaltylab.data.returns` (``returns="net"`` nets a return inside its order
   or day, and a cancellation document - ``is_return`` flag, an order id starting with
-  ``cancellation_prefix`` or an order without purchases - against the customer's earlier
-  purchases; ``"drop"``; ``"error"``).
+  ``cancellation_prefix``, or with no prefix an order without purchases - against the
+  customer's earlier purchases; ``"drop"``; ``"error"``).
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ def load_transactions(
     invalid: Literal["error", "drop"] = "error",
     mixed_timezones: Literal["error", "utc"] = "error",
     date_format: str | None = None,
-    cancellation_prefix: str = "C",
+    cancellation_prefix: str | None = "C",
     na_ids: Sequence[str] | None = None,
     max_amount: float = DEFAULT_MAX_AMOUNT,
     delimiter: str | None = None,
@@ -246,9 +246,11 @@ def load_transactions(
         Policy for a timestamp column that mixes timezone-aware and naive values.
     date_format : str, optional
         ``strftime`` format of the timestamps (e.g. ``"%m/%d/%Y %H:%M"``); default ISO 8601.
-    cancellation_prefix : str, default "C"
-        A negative line whose ``order_id`` starts with it is a cancellation document; ``""``
-        for none.
+    cancellation_prefix : str or None, default "C"
+        A negative line whose ``order_id`` starts with it is a cancellation document (netted
+        against earlier purchases); a negative-only order without it is a return without a
+        purchase. ``None`` or ``""``: no prefix; a negative-only order is a cancellation
+        document (:func:`loyaltylab.data.returns.cancellation_documents`).
     na_ids : sequence of str, optional
         Text meaning "no customer id" (default :data:`loyaltylab.rules.NA_ID_TOKENS`).
     max_amount : float, default 1e9
