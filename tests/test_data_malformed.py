@@ -11,6 +11,7 @@ import bz2
 import gzip
 import lzma
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -293,3 +294,37 @@ def test_member_and_ledger_errors_for_a_delimiter_name_the_section(tmp_path):
     path = _write(tmp_path / "m.csv", MEMBERS.replace(",", ";"))
     with pytest.raises(LoadError, match=r"`load: \{members: \{delimiter: \";\"\}\}`"):
         call_with_notebook_hints(load_members, path, section="members")
+
+
+@pytest.mark.parametrize(
+    ("text", "fix"),
+    [
+        # issue 9 follow-up: a decimal comma made the data rows split on "," and the error blamed
+        # the header ("add the missing name"); the sniffed delimiter is suggested instead
+        (
+            "customer_id;timestamp;amount\n1;2024-01-01;12,50\n2;2024-01-02;3,75\n",
+            {"delimiter": ";", "decimal": ","},
+        ),
+        ("customer_id;timestamp;amount\n1;2024-01-01;12\n2;2024-01-02;3\n", {"delimiter": ";"}),
+        (
+            "customer_id\ttimestamp\tamount\n1\t2024-01-01\t1,5\n",
+            {"delimiter": "\t", "decimal": ","},
+        ),
+        ("customer_id|timestamp|amount\n1|2024-01-01|1.5\n", {"delimiter": "|"}),
+    ],
+)
+def test_the_sniffed_delimiter_and_decimal_comma_are_suggested(
+    text: str, fix: dict[str, str], tmp_path: Path
+) -> None:
+    path = _write(tmp_path / "semi.csv", text)
+    with pytest.raises(LoadError, match="probably separated") as caught:
+        load_transactions(path)
+    assert caught.value.fix == fix
+    assert "missing name" not in str(caught.value)
+    loaded = load_transactions(path, **fix)
+    assert len(loaded.transactions) == text.count("\n") - 1
+    # a comma-separated file read with a wrong delimiter gets the comma suggested
+    comma = _write(tmp_path / "comma.csv", "customer_id,timestamp,amount\n1,2024-01-01,2\n")
+    with pytest.raises(LoadError) as caught:
+        load_transactions(comma, delimiter=";")
+    assert caught.value.fix == {"delimiter": ","}

@@ -12,8 +12,12 @@ the same way whichever table it holds:
 * **CSV options**: ``delimiter`` (default ``","``, a tab for ``.tsv``), ``encoding`` (default
   UTF-8; a file that is not UTF-8 gets an error suggesting ``encoding: latin-1``). Values are
   read as text; numbers are parsed by the loaders (with their ``decimal`` and ``thousands``
-  options). A header of one column that contains ``;``, a tab or ``|`` gets an error suggesting
-  the ``delimiter`` option.
+  options).
+* **The delimiter is sniffed** on the first lines before the file is read
+  (:func:`sniff_delimiter`): when the delimiter in use leaves the header one column while
+  another of ``,`` ``;`` tab ``|`` splits the header and the data lines into the same number of
+  fields, the error suggests that ``delimiter`` (and ``decimal: ","`` when values such as
+  ``12,50`` show a decimal comma), whatever the values hold.
 * **A trailing delimiter on data rows only** (one more, empty, field than the header has) would
   make pandas take the first column as the index and shift every column by one; it is read with
   ``index_col=False`` instead and noted. A last field that is not empty is an error.
@@ -21,19 +25,25 @@ the same way whichever table it holds:
 
 from __future__ import annotations
 
+import bz2
+import csv
+import gzip
+import lzma
 import os
+import re
 import warnings
-from collections.abc import Mapping
+import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
 from loyaltylab.errors import DataValidationError, ParameterError
 from loyaltylab.rules import LoadError
 
-__all__ = ["RawTable", "read_table", "sniff_format"]
+__all__ = ["RawTable", "read_table", "sniff_delimiter", "sniff_format"]
 
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _CSV_SUFFIXES = (".csv", ".txt", ".tsv", ".dat")
@@ -47,6 +57,10 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x28\xb5\x2f\xfd", "zstd"),
 )
 _OTHER_DELIMITERS = {";": "a semicolon", "\t": "a tab", "|": "a vertical bar"}
+_DELIMITER_WORDS = {",": "a comma", **_OTHER_DELIMITERS}
+_SNIFF_BYTES = 1 << 16
+_SNIFF_LINES = 50
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d{1,3}(?:\.?\d{3})*,\d+\s*$")
 
 
 @dataclass(frozen=True)
@@ -189,8 +203,114 @@ def read_table(
     options.setdefault("keep_default_na", False)
     options.setdefault("na_values", [""])
     options["compression"] = compression
+    head = _head_lines(path, compression, encoding)
+    sniffed = sniff_delimiter(head, sep) if head else None
+    if sniffed is not None:
+        other, decimal_comma = sniffed
+        words = _DELIMITER_WORDS[other]
+        fix: dict[str, str] = {"delimiter": other}
+        if decimal_comma:
+            fix["decimal"] = ","
+        raise LoadError(
+            f"{what} file {path} read with delimiter {sep!r} has one column "
+            f"{head[0][:60]!r}, but {words} ({other!r}) splits its header and data lines into "
+            f"{len(next(csv.reader([head[0]], delimiter=other)))} columns alike, so the file "
+            f"is probably separated by {words}"
+            + (" with a decimal comma (values like 12,50)" if decimal_comma else ""),
+            "to read it",
+            fix,
+        )
     frame = _read_csv(path, what, sep, encoding, options, notes)
     return RawTable(frame, str(path), True, tuple(notes))
+
+
+def sniff_delimiter(lines: list[str], sep: str) -> tuple[str, bool] | None:
+    """Return the delimiter a text really uses when ``sep`` leaves its header one column.
+
+    A candidate (``,`` ``;`` tab ``|``) qualifies when it splits the header into two or more
+    fields and at least 80 % of the data lines into the same number (or one more: a trailing
+    delimiter); the one giving most fields wins.
+
+    Parameters
+    ----------
+    lines : list of str
+        The first lines of the file (header first), without line ends.
+    sep : str
+        The delimiter in use.
+
+    Returns
+    -------
+    tuple of (str, bool) or None
+        The delimiter and whether values show a decimal comma (``12,50``); ``None`` when
+        ``sep`` already splits the header, or no candidate is consistent.
+
+    Examples
+    --------
+    >>> sniff_delimiter(["id;day;amount", "1;2024-01-01;12,50"], ",")
+    (';', True)
+    >>> sniff_delimiter(["id,day,amount", "1,2024-01-01,12.50"], ",") is None
+    True
+    """
+    lines = [line for line in lines if line.strip()]
+    if not lines or len(_fields(lines[0], sep)) > 1:
+        return None
+    data = lines[1:]
+    best: tuple[int, str] | None = None
+    for other in _DELIMITER_WORDS:
+        if other == sep:
+            continue
+        width = len(_fields(lines[0], other))
+        if width < 2:
+            continue
+        if data:
+            alike = sum(len(_fields(line, other)) in (width, width + 1) for line in data)
+            if alike < 0.8 * len(data):
+                continue
+        if best is None or width > best[0]:
+            best = (width, other)
+    if best is None:
+        return None
+    other = best[1]
+    decimal_comma = other != "," and any(
+        _DECIMAL_COMMA.match(value) for line in data for value in _fields(line, other)
+    )
+    return other, decimal_comma
+
+
+def _fields(line: str, sep: str) -> list[str]:
+    return next(csv.reader([line], delimiter=sep), [])
+
+
+def _read_head(handle: IO[bytes] | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile) -> bytes:
+    with handle:
+        return handle.read(_SNIFF_BYTES)
+
+
+def _head_lines(path: Path, compression: str | None, encoding: str | None) -> list[str]:
+    """Return the first lines of a text file (decompressed); ``[]`` when they cannot be read."""
+    try:
+        if compression == "zip":
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+                data = archive.open(names[0]).read(_SNIFF_BYTES) if names else b""
+        else:
+            openers: dict[str | None, Callable[[Path], bytes]] = {
+                None: lambda file: _read_head(file.open("rb")),
+                "gzip": lambda file: _read_head(gzip.open(file, "rb")),
+                "bz2": lambda file: _read_head(bz2.open(file, "rb")),
+                "xz": lambda file: _read_head(lzma.open(file, "rb")),
+            }
+            opener = openers.get(compression)
+            if opener is None:
+                return []
+            data = opener(path)
+        text = data.decode(encoding or "utf-8", errors="replace")
+    except Exception:  # the real read names the problem; sniffing is best effort
+        return []
+    lines = text.removeprefix("\ufeff").splitlines()
+    if len(data) == _SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    return lines[:_SNIFF_LINES]
 
 
 def _read_folder(path: Path, what: str, options: dict[str, Any]) -> RawTable:
