@@ -36,6 +36,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from loyaltylab.clv.models import get_transaction_model
+from loyaltylab.clv.models.bgnbd import BetaGeoModel
 from loyaltylab.errors import ParameterError
 from loyaltylab.rewards.behaviour import (
     Behaviour,
@@ -164,7 +166,9 @@ def simulate_programs(
     rate = population.rate
     dropout = population.dropout
     spend_mean = population.mean_spend
-    bgnbd = population.model.model == "bgnbd"
+    # dropout after each purchase (BG/NBD family) or in continuous time (Pareto/NBD), by the
+    # clv registry's family of the population model, not by its name
+    bgnbd = isinstance(get_transaction_model(population.model.model), BetaGeoModel)
     gg_p = population.model.p
     segments = segment_labels(rate)
     heavy = segments == "heavy"
