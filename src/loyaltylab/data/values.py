@@ -15,6 +15,7 @@ import pandas as pd
 
 from loyaltylab.data.rows import RowProblems
 from loyaltylab.errors import ParameterError
+from loyaltylab.rules import na_id_tokens
 
 __all__ = [
     "ceiling_above",
@@ -57,7 +58,8 @@ def parse_amounts(
         return numbers, missing, ~missing & ~np.isfinite(numbers.fillna(0.0))
     missing = values.isna()
     text = values.astype(object).where(~missing, "").astype(str).str.strip()
-    missing = missing | (text == "") | text.str.lower().isin(["nan", "na", "null", "none", "n/a"])
+    # the same NA-like tokens as customer ids (loyaltylab.rules: one list for every loader)
+    missing = missing | (text == "") | text.str.lower().isin(na_id_tokens())
     if thousands:
         text = text.str.replace(thousands, "", regex=False)
     if decimal != ".":
