@@ -10,11 +10,11 @@ file, the scorecard and the metrics catalog read; :func:`clv_table` is the table
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import pandas as pd
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from loyaltylab.clv import (
     COVARIATE_MODELS,
@@ -24,12 +24,19 @@ from loyaltylab.clv import (
     CovariateModelFit,
     CustomerCovariates,
     ModelComparison,
+    NewCustomerValue,
+    RetentionFit,
     SpendModelFit,
     TransactionModelFit,
     fit_covariate_model,
     load_customer_covariates,
 )
 from loyaltylab.errors import LoyaltyLabError
+from loyaltylab.reports.notebooks.clv_sections import (
+    comparison_metrics,
+    new_customer_metrics,
+    retention_metrics,
+)
 from loyaltylab.reports.notebooks.loading import (
     UNIT_NAMES,
     Count,
@@ -37,9 +44,12 @@ from loyaltylab.reports.notebooks.loading import (
     TimeUnit,
     TransactionParameters,
 )
-from loyaltylab.reports.notebooks.parameters import Day, NameList
+from loyaltylab.reports.notebooks.parameters import Day, NameList, read_names
 
 __all__ = ["CLVParameters", "clv_table", "to_metrics"]
+
+CountList = Annotated[list[Annotated[Count, Field(ge=0)]], BeforeValidator(read_names)]
+"""Whole numbers >= 0; also ``"1000, 631, 468"`` or ``"[1000, 631]"`` from papermill."""
 
 
 def _registered_models(names: list[str]) -> list[str]:
@@ -92,6 +102,24 @@ class CLVParameters(TransactionParameters):
     covariates: str = ""
     purchase_covariates: NameList = []
     dropout_covariates: NameList = []
+    fit_timeout_seconds: Number = Field(60.0, gt=0)
+    retention_survivors: CountList = []
+    retention_holdout: CountList = []
+    retention_value: Number = Field(0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _retention_cohort_complete(self) -> CLVParameters:
+        if self.retention_holdout and not self.retention_survivors:
+            raise ValueError(
+                "retention_holdout continues a cohort: set retention_survivors to its survivors "
+                "per renewal period (the cohort size first), e.g. [1000, 631, 468]"
+            )
+        if len(self.retention_survivors) == 1:
+            raise ValueError(
+                "retention_survivors needs the cohort size and at least one later count, "
+                f"got {self.retention_survivors}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _covariates_named_with_a_file(self) -> CLVParameters:
@@ -166,6 +194,12 @@ def to_metrics(
     *,
     active_threshold: float = 0.5,
     covariate_fits: Mapping[str, CovariateModelFit | str] | None = None,
+    retention: RetentionFit | None = None,
+    retention_holdout: Sequence[int] = (),
+    retention_discount_rate: float = 0.10,
+    retention_value: float = 0.0,
+    new_customer: NewCustomerValue | None = None,
+    fit_timeout_seconds: float | None = None,
 ) -> dict[str, Any]:
     """Collect the key numbers of a CLV analysis for the metrics file of notebook 02_clv.
 
@@ -187,21 +221,31 @@ def to_metrics(
         From :meth:`CLVParameters.fit_covariate_models`: each fitted model's coefficients are
         written as ``models.<name>.covariates.purchase.<column>`` and ``.dropout.<column>``
         (``estimate``, ``se``), a failure as ``models.<name>.covariates.error``.
+    retention : RetentionFit, optional
+        The sBG fit of ``retention_survivors``: written as ``retention.*`` (γ, δ, their SE,
+        DERL at ``retention_discount_rate`` per period, residual value at ``retention_value``
+        a period, holdout error against ``retention_holdout``).
+    new_customer : NewCustomerValue, optional
+        :func:`loyaltylab.clv.new_customer_value` of the final fit: ``new_customer.*``.
+    fit_timeout_seconds : float, optional
+        The time limit each fit had (``fit_timeout_seconds``).
 
     Returns
     -------
     dict
         ``n_customers``, ``default_model``, ``models.<name>.{params, log_likelihood, ...}``,
         ``spend.gamma_gamma.{params, log_likelihood}``, ``holdout.{actual, predicted.<name>}``,
-        ``clv.{total, total_low, total_high, ...}``, ``customers.{active_probable, ...}``
-        (every key is in the metrics catalog).
+        ``clv.{total, total_low, total_high, ...}``, ``customers.{active_probable, ...}``;
+        every compared model's ``status`` (fitted, boundary, failed) with its
+        ``boundary_note`` or ``failure_reason``, ``default_model_why``; ``retention.*`` and
+        ``new_customer.*`` when given (every key is in the metrics catalog).
     """
-    models: dict[str, Any] = {}
+    models: dict[str, Any] = comparison_metrics(comparison)
     predicted: dict[str, float] = {}
     tracking: dict[str, float] = {}
     for name, fit in comparison.fits.items():
         validation = comparison.validations[name]
-        models[name] = {
+        models[name] |= {
             "params": dict(fit.params),
             "log_likelihood": fit.log_likelihood,
             "holdout_predicted": validation.predicted_total,
@@ -249,10 +293,28 @@ def to_metrics(
         return float(clv_values.iloc[:count].sum() / total) if total else float("nan")
 
     active = per_customer["probability_alive"] >= active_threshold
+    final: dict[str, Any] = {
+        "model": final_fit.model,
+        "status": "boundary" if final_fit.boundary is not None else "fitted",
+        "params": dict(final_fit.params),
+        "log_likelihood": final_fit.log_likelihood,
+        "spend_params": dict(final_spend.params),
+        "boundary_note": final_fit.boundary.note if final_fit.boundary is not None else "",
+    }
+    extra: dict[str, Any] = {}
+    if fit_timeout_seconds is not None:
+        extra["fit_timeout_seconds"] = fit_timeout_seconds
+    if retention is not None:
+        extra["retention"] = retention_metrics(
+            retention, retention_holdout, retention_discount_rate, retention_value
+        )
+    if new_customer is not None:
+        extra["new_customer"] = new_customer_metrics(new_customer)
     return {
         "n_customers": len(per_customer),
         "default_model": comparison.default_model,
         "default_model_rule": comparison.rule,
+        "default_model_why": comparison.why,
         "models": models,
         "spend": {
             "gamma_gamma": {
@@ -263,12 +325,7 @@ def to_metrics(
             }
         },
         "holdout": holdout,
-        "final": {
-            "model": final_fit.model,
-            "params": dict(final_fit.params),
-            "log_likelihood": final_fit.log_likelihood,
-            "spend_params": dict(final_spend.params),
-        },
+        "final": final,
         "clv": {
             "total": total,
             "total_low": intervals.total_low,
@@ -291,6 +348,7 @@ def to_metrics(
             "probability_alive_mean": float(per_customer["probability_alive"].mean()),
             "expected_purchases_total": float(per_customer["expected_purchases"].sum()),
         },
+        **extra,
     }
 
 
