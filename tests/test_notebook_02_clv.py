@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pandas as pd
 import papermill as pm
 import pytest
@@ -133,3 +134,143 @@ def test_a_us_dated_file_names_the_load_option_and_loads_with_it(tmp_path, cdnow
         for output in cell.get("outputs", [])
     )
     assert "unexplained" in shown  # the reconciliation is in the data-quality section
+
+
+# ------------------------------------------------------------------ issue 10: what the models know
+
+
+def _metrics(out_dir: Path) -> dict:
+    return json.loads((out_dir / "02_clv.metrics.json").read_text())
+
+
+def _shown(executed: Path) -> str:
+    notebook = nbformat.read(executed, as_version=4)
+    return "".join(
+        str(output.get("data", {}).get("text/markdown", ""))
+        + str(output.get("data", {}).get("text/plain", ""))
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    )
+
+
+def test_the_published_sbg_cohort_runs_to_the_retention_section(tmp_path):
+    # Fader & Hardie (2007) "How to Project Customer Retention", "regular" segment, years 0-7
+    # (reference/clv.md §7): gamma = 0.704, delta = 1.182, LL = -1,680.27; years 8-12 holdout.
+    out_dir = _run(
+        tmp_path,
+        models="bgnbd",
+        n_draws=20,
+        retention_survivors=[1000, 631, 468, 382, 326, 289, 262, 241],
+        retention_holdout="223, 207, 194, 183, 173",
+        retention_value=100,
+    )
+    retention = _metrics(out_dir)["retention"]
+    assert retention["gamma"] == pytest.approx(0.704, abs=5e-4)
+    assert retention["delta"] == pytest.approx(1.182, abs=5e-4)
+    assert retention["log_likelihood"] == pytest.approx(-1680.27, abs=0.01)
+    assert retention["n_members"] == 1000 and retention["n_periods"] == 7
+    assert retention["residual_value"] == pytest.approx(100 * retention["derl"])
+    assert retention["holdout_mape"] < 5  # the paper's projection tracks years 8-12
+    shown = _shown(tmp_path / "executed.ipynb")
+    assert "γ = 0.704, δ = 1.182" in shown and "further payments" in shown
+    new_customer = _metrics(out_dir)["new_customer"]
+    assert new_customer["model"] == "bgnbd" and new_customer["expected_purchases"] > 0
+    assert "A newly acquired customer is expected to make" in shown
+
+
+def _no_dropout_log(path: Path, n: int = 300, seed: int = 4) -> Path:
+    """A pure NBD log over one year: gamma weekly rates, Poisson purchases, no dropout."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2024-01-01")
+    rows = []
+    for customer in range(n):
+        join = int(rng.integers(0, 180))
+        rate = rng.gamma(0.8, 1 / 6.0) / 7  # per day
+        scale = 1 / rng.gamma(4.0, 1 / 40.0)  # Gamma-Gamma spend: each customer's own scale
+        extra = rng.integers(join + 1, 366, rng.poisson(rate * (365 - join)))
+        for day in [join, *sorted(set(extra.tolist()))]:
+            stamp = start + pd.Timedelta(days=int(day))
+            rows.append((f"c{customer}", stamp, round(float(rng.gamma(6.0, scale)), 2)))
+    pd.DataFrame(rows, columns=["customer_id", "timestamp", "amount"]).to_csv(path, index=False)
+    return path
+
+
+def test_a_log_without_dropout_ends_with_boundary_notes_not_a_crash(tmp_path):
+    # issue 10: a one-year log with no detectable attrition is a result (maximum on the
+    # boundary, the NBD), not a refusal; the notebook runs to the end and says so.
+    path = _no_dropout_log(tmp_path / "nbd.csv")
+    out_dir = _run(
+        tmp_path,
+        transactions=str(path),
+        calibration_end="2024-09-30",
+        observation_end="2024-12-31",
+        n_draws=20,
+    )
+    metrics = _metrics(out_dir)
+    statuses = {name: entry["status"] for name, entry in metrics["models"].items()}
+    assert "fitted" in statuses.values() or "boundary" in statuses.values(), statuses
+    assert metrics["final"]["status"] == "boundary", metrics["final"]
+    assert "no dropout detected in this window" in metrics["final"]["boundary_note"]
+    assert "CLV is an upper bound" in metrics["final"]["boundary_note"]
+    assert metrics["clv"]["total"] > 0
+    for entry in metrics["models"].values():  # a failed model says why, with the counts
+        assert entry["status"] != "failed" or "300 customers" in entry["failure_reason"]
+    shown = _shown(tmp_path / "executed.ipynb")
+    assert "Boundary results" in shown and "Why this model" in shown
+    executed = nbformat.read(tmp_path / "executed.ipynb", as_version=4)
+    boundary_cell = next(cell for cell in executed.cells if cell.get("id") == "boundary-02")
+    assert any("image/png" in out.get("data", {}) for out in boundary_cell.outputs)  # profile
+
+
+def test_a_failing_model_is_a_failed_row_and_the_report_goes_on(tmp_path):
+    # issue 10: one model's failure never stops the comparison. Pareto/NBD is forced to fail by
+    # a cell inserted after the parameters (the notebook itself is unchanged).
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    breaker = nbformat.v4.new_code_cell(
+        "from loyaltylab.clv.models import get_transaction_model\n"
+        "def _broken(*args, **kwargs):\n"
+        "    raise FloatingPointError('overflow in a likelihood')\n"
+        "type(get_transaction_model('pareto_nbd')).fit = _broken"
+    )
+    notebook.cells.insert(2, breaker)
+    forced = tmp_path / "forced.ipynb"
+    nbformat.write(notebook, forced)
+    out_dir = tmp_path / "out"
+    pm.execute_notebook(
+        str(forced),
+        str(tmp_path / "executed.ipynb"),
+        parameters={"output_dir": str(out_dir), "models": "bgnbd,pareto_nbd", "n_draws": 20},
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    metrics = _metrics(out_dir)
+    assert metrics["models"]["pareto_nbd"]["status"] == "failed"
+    assert "overflow in a likelihood" in metrics["models"]["pareto_nbd"]["failure_reason"]
+    assert metrics["models"]["bgnbd"]["status"] == "fitted"
+    assert metrics["default_model"] == "bgnbd"
+    assert "Not compared (failed): Pareto/NBD" in metrics["default_model_why"]
+    assert metrics["fit_timeout_seconds"] == 60
+    shown = _shown(tmp_path / "executed.ipynb")
+    assert "Models that could not be compared" in shown
+
+
+def test_a_covariate_file_gives_the_coefficient_table(tmp_path, cdnow_sample):
+    ids = cdnow_sample["customer_id"].drop_duplicates()
+    path = tmp_path / "covariates.csv"
+    channel = np.random.default_rng(5).choice(["online", "shop"], len(ids))
+    pd.DataFrame({"customer_id": ids, "channel": channel}).to_csv(path, index=False)
+    out_dir = _run(
+        tmp_path,
+        models="bgnbd",
+        n_draws=20,
+        covariates=str(path),
+        purchase_covariates="channel[shop]",
+        dropout_covariates="channel[shop]",
+    )
+    covariates = _metrics(out_dir)["models"]["bgnbd"]["covariates"]
+    # a channel drawn at random has no effect: the coefficients are within about 3 SE of 0
+    for process in ("purchase", "dropout"):
+        entry = covariates[process]["channel[shop]"]
+        assert abs(entry["estimate"]) < 3 * entry["se"], covariates
+    assert "likelihood_ratio" in _shown(tmp_path / "executed.ipynb")
