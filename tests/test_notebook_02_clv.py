@@ -269,6 +269,7 @@ def test_a_covariate_file_gives_the_coefficient_table(tmp_path, cdnow_sample):
         dropout_covariates="channel[shop]",
     )
     covariates = _metrics(out_dir)["models"]["bgnbd"]["covariates"]
+    assert covariates["error"] == ""  # the same keys as a failed fit, which says why
     # a channel drawn at random has no effect: the coefficients are within about 3 SE of 0
     for process in ("purchase", "dropout"):
         entry = covariates[process]["channel[shop]"]

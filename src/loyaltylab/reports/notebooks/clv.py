@@ -275,6 +275,7 @@ def to_metrics(
         }
         entry["covariates"]["log_likelihood"] = covariate_fit.log_likelihood
         entry["covariates"]["likelihood_ratio"] = covariate_fit.likelihood_ratio
+        entry["covariates"]["error"] = ""  # the same keys whether the fit worked or not
     first = next(iter(comparison.validations.values()))
     holdout: dict[str, Any] = {
         "actual": first.actual_total,
