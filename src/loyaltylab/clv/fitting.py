@@ -327,6 +327,40 @@ class Likelihood:
     n_customers: float
 
 
+def likelihood_from_evaluator(
+    value: Callable[[np.ndarray], float],
+    evaluate: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    weights: np.ndarray,
+) -> Likelihood:
+    """Return the :class:`Likelihood` of a family whose evaluator gives (value, gradient).
+
+    The Hessian is the central difference of the analytic gradient.
+
+    Parameters
+    ----------
+    value : callable
+        log-parameters -> the reported summed log-likelihood.
+    evaluate : callable
+        log-parameters -> (summed log-likelihood, its gradient), analytic.
+    weights : numpy.ndarray
+        Customers behind each compressed row.
+
+    Returns
+    -------
+    Likelihood
+    """
+
+    def gradient(log_params: np.ndarray) -> np.ndarray:
+        return evaluate(log_params)[1]
+
+    return Likelihood(
+        value=value,
+        gradient=gradient,
+        hessian=lambda lp: hessian_from_gradient(gradient, lp),
+        n_customers=float(weights.sum()),
+    )
+
+
 def lifetimes_log_likelihood(fitter_class: Any) -> Callable[..., Any]:
     """Return f(log_params, *data) = -N x lifetimes' mean negative log-likelihood (the sum).
 

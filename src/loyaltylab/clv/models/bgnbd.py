@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
 from loyaltylab.clv import fitting
-from loyaltylab.clv.fitting import FitStrategy, Likelihood, hessian_from_gradient
+from loyaltylab.clv.fitting import FitStrategy, Likelihood, likelihood_from_evaluator
 from loyaltylab.clv.models.base import (
     ArrayLike,
     Parameters,
@@ -204,7 +205,20 @@ def beta_geometric_retries(model: TransactionModel, rows: pd.DataFrame) -> list[
     ]
 
 
-class BetaGeoModel(TransactionModel):
+class BetaDropout(TransactionModel):
+    """What BG/NBD and MBG/NBD share: parameters (r, alpha, a, b), beta dropout, NBD boundary."""
+
+    parameter_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
+    dropout_parameters: ClassVar[tuple[str, ...]] = ("a", "b")
+    boundary_model: ClassVar[str | None] = "nbd"
+    dropout_mean_label: ClassVar[str] = "mean dropout probability a / (a + b) per purchase"
+
+    def dropout_scale_for_mean(self, shape: float, mean: float) -> float:
+        """Return b with mean dropout probability a / (a + b) = ``mean`` at a = ``shape``."""
+        return shape * (1.0 - mean) / mean
+
+
+class BetaGeoModel(BetaDropout):
     """BG/NBD: Poisson purchases, gamma rates; a customer may drop out after each purchase.
 
     Examples
@@ -216,14 +230,6 @@ class BetaGeoModel(TransactionModel):
 
     name = "bgnbd"
     label = "BG/NBD"
-    parameter_names = ("r", "alpha", "a", "b")
-    dropout_parameters = ("a", "b")
-    boundary_model = "nbd"
-    dropout_mean_label = "mean dropout probability a / (a + b) per purchase"
-
-    def dropout_scale_for_mean(self, shape: float, mean: float) -> float:
-        """Return b with mean dropout probability a / (a + b) = ``mean`` at a = ``shape``."""
-        return shape * (1.0 - mean) / mean
 
     lifetimes_class = BetaGeoFitter
 
@@ -244,17 +250,7 @@ class BetaGeoModel(TransactionModel):
     def _derivatives(
         self, value: Callable[[np.ndarray], float], data: tuple[np.ndarray, ...]
     ) -> Likelihood:
-        evaluate = bgnbd_loglik_and_gradient(*data)
-
-        def gradient(log_params: np.ndarray) -> np.ndarray:
-            return evaluate(log_params)[1]
-
-        return Likelihood(
-            value=value,
-            gradient=gradient,
-            hessian=lambda lp: hessian_from_gradient(gradient, lp),
-            n_customers=float(data[-1].sum()),
-        )
+        return likelihood_from_evaluator(value, bgnbd_loglik_and_gradient(*data), data[-1])
 
     def fit_strategies(self, rows: pd.DataFrame) -> list[FitStrategy]:
         """BFGS with the analytic gradient (time rescaled as lifetimes does), then the retries."""

@@ -21,8 +21,9 @@ import pandas as pd
 from scipy.special import expit
 
 from loyaltylab.clv.fitting import FitStrategy, Likelihood
-from loyaltylab.clv.models.base import ArrayLike, Parameters, TransactionModel
+from loyaltylab.clv.models.base import ArrayLike, Parameters
 from loyaltylab.clv.models.bgnbd import (
+    BetaDropout,
     beta_geometric_expected_if_alive,
     beta_geometric_log_odds_dead,
     beta_geometric_retries,
@@ -66,7 +67,7 @@ def mbgnbd_expected_if_alive(
     return beta_geometric_expected_if_alive(t, alpha, a, T, a + b - r, a + b + x)
 
 
-class ModifiedBetaGeoModel(TransactionModel):
+class ModifiedBetaGeoModel(BetaDropout):
     """MBG/NBD: BG/NBD where a customer may also drop out before the first repeat purchase.
 
     Examples
@@ -78,14 +79,6 @@ class ModifiedBetaGeoModel(TransactionModel):
 
     name = "mbgnbd"
     label = "MBG/NBD"
-    parameter_names = ("r", "alpha", "a", "b")
-    dropout_parameters = ("a", "b")
-    boundary_model = "nbd"
-    dropout_mean_label = "mean dropout probability a / (a + b) per purchase"
-
-    def dropout_scale_for_mean(self, shape: float, mean: float) -> float:
-        """Return b with mean dropout probability a / (a + b) = ``mean`` at a = ``shape``."""
-        return shape * (1.0 - mean) / mean
 
     lifetimes_class = ModifiedBetaGeoFitter
 

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy.special import digamma, gammaln
 
 from loyaltylab.clv import fitting
-from loyaltylab.clv.fitting import FitStrategy, Likelihood, hessian_from_gradient
+from loyaltylab.clv.fitting import FitStrategy, Likelihood, likelihood_from_evaluator
 from loyaltylab.clv.models.base import (
     ArrayLike,
     Parameters,
@@ -124,17 +124,7 @@ class NBDModel(TransactionModel):
     def _derivatives(
         self, value: Callable[[np.ndarray], float], data: tuple[np.ndarray, ...]
     ) -> Likelihood:
-        evaluate = nbd_loglik_and_gradient(*data)
-
-        def gradient(log_params: np.ndarray) -> np.ndarray:
-            return evaluate(log_params)[1]
-
-        return Likelihood(
-            value=value,
-            gradient=gradient,
-            hessian=lambda lp: hessian_from_gradient(gradient, lp),
-            n_customers=float(data[-1].sum()),
-        )
+        return likelihood_from_evaluator(value, nbd_loglik_and_gradient(*data), data[-1])
 
     def fit_strategies(self, rows: pd.DataFrame) -> list[FitStrategy]:
         """BFGS with the analytic gradient, time rescaled to max T = 10, from two starts."""
