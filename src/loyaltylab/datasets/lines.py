@@ -39,8 +39,6 @@ The committed snapshot ``data/synthetic_lines/`` is written by::
 from __future__ import annotations
 
 import argparse
-import gzip
-import io
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -54,6 +52,7 @@ import pandas as pd
 
 from loyaltylab.datasets.synthetic import generate_transactions
 from loyaltylab.errors import DataValidationError, ParameterError
+from loyaltylab.files import write_gzip_text
 
 __all__ = [
     "LINES_COLUMNS",
@@ -398,10 +397,7 @@ def write_lines(log: SyntheticLines, directory: str | os.PathLike[str]) -> dict[
         "truth": folder / _TRUTH_FILE,
     }
     text = log.lines.to_csv(index=False, lineterminator="\n")
-    buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as zipped:
-        zipped.write(text.encode("utf-8"))
-    paths["lines"].write_bytes(buffer.getvalue())
+    write_gzip_text(paths["lines"], text)
     log.customers.to_csv(paths["customers"], index=False, lineterminator="\n", float_format="%.2f")
     paths["truth"].write_text(json.dumps(log.truth, indent=2) + "\n", encoding="utf-8")
     return paths

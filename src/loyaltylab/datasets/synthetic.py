@@ -27,8 +27,6 @@ The committed snapshot ``data/synthetic/`` is written by::
 from __future__ import annotations
 
 import argparse
-import gzip
-import io
 import json
 import os
 from collections.abc import Sequence
@@ -40,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltylab.errors import DataValidationError, ParameterError
+from loyaltylab.files import write_gzip_text
 from loyaltylab.rules import as_day
 
 __all__ = [
@@ -359,10 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _write_csv_gz(frame: pd.DataFrame, path: Path) -> None:
     text = frame.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S", lineterminator="\n")
-    buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as zipped:
-        zipped.write(text.encode("utf-8"))
-    path.write_bytes(buffer.getvalue())
+    write_gzip_text(path, text)
 
 
 def _customer_ids(n: int, prefix: str) -> np.ndarray:
