@@ -34,3 +34,14 @@ def test_use_report_display_changes_only_the_display():
     pd.reset_option("display.max_columns")
     pd.reset_option("display.max_rows")
     pd.reset_option("display.width")
+
+
+def test_report_tables_show_a_dash_for_missing_values_not_nan_or_none():
+    import pandas as pd
+
+    from loyaltylab.display import MISSING, table_html
+
+    html = table_html(pd.DataFrame({"x": [1.5, float("nan")], "label": ["a", None]}))
+    assert "NaN" not in html and "None" not in html
+    assert html.count(f"<td>{MISSING}</td>") == 2
+    assert "<td>1.500</td>" in html  # the report number format still applies

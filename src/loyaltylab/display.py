@@ -62,3 +62,55 @@ def use_report_display(max_columns: int = 40, max_rows: int = 60) -> None:
     pd.set_option("display.max_columns", max_columns)
     pd.set_option("display.max_rows", max_rows)
     pd.set_option("display.width", 200)
+    _show_missing_as_dash(max_columns, max_rows)
+
+
+MISSING = "–"
+"""How a report table shows a missing value (not ``NaN`` or ``None``)."""
+
+
+def table_html(frame: pd.DataFrame, max_columns: int = 40, max_rows: int = 60) -> str:
+    """Render a table for a report: readable numbers, missing values as a dash.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table.
+    max_columns, max_rows : int
+        Columns and rows shown before the middle ones are elided.
+
+    Returns
+    -------
+    str
+        HTML.
+
+    Examples
+    --------
+    >>> "NaN" in table_html(pd.DataFrame({"a": [1.5, float("nan")], "b": ["x", None]}))
+    False
+    """
+    return frame.to_html(
+        na_rep=MISSING,
+        float_format=format_number,
+        max_cols=max_columns,
+        max_rows=max_rows,
+        notebook=True,
+        border=0,
+        classes="dataframe",
+    )
+
+
+def _show_missing_as_dash(max_columns: int, max_rows: int) -> None:
+    """Register :func:`table_html` as the HTML of every DataFrame shown in the kernel."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: nothing to register
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["text/html"]
+    formatter.for_type(
+        pd.DataFrame,
+        lambda frame: table_html(frame, max_columns=max_columns, max_rows=max_rows),
+    )
