@@ -220,8 +220,38 @@ def read_table(
             "to read it",
             fix,
         )
+    if head and "names" not in options and options.get("header", 0) == 0:
+        _check_header_names(head[0], sep, path, what)
     frame = _read_csv(path, what, sep, encoding, options, notes)
+    frame = _strip_header_spaces(frame, path, notes)
     return RawTable(frame, str(path), True, tuple(notes))
+
+
+def _check_header_names(header: str, sep: str, path: Path, what: str) -> None:
+    """Refuse a header that names one column twice (pandas would rename the second ``X.1``)."""
+    names = [name.strip().lstrip("\ufeff") for name in next(csv.reader([header], delimiter=sep))]
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name and name in seen:
+            raise DataValidationError(
+                f"{what} file {path}: the header names column {name!r} twice (fields "
+                f"{seen[name]} and {position}), so it is not clear which one holds the data; "
+                "rename one of them in the file"
+            )
+        seen.setdefault(name, position)
+
+
+def _strip_header_spaces(frame: pd.DataFrame, path: Path, notes: list[str]) -> pd.DataFrame:
+    """Strip spaces around header names (``"a , b"`` exports); the change is noted."""
+    names = [str(name) for name in frame.columns]
+    stripped = [name.strip() for name in names]
+    if stripped == names or len(set(stripped)) != len(stripped):
+        return frame
+    changed = [name for name in names if name != name.strip()]
+    notes.append(
+        f"{path.name}: spaces around {len(changed)} header name(s) removed (e.g. {changed[0]!r})"
+    )
+    return frame.set_axis(stripped, axis=1)
 
 
 def sniff_delimiter(lines: list[str], sep: str) -> tuple[str, bool] | None:
@@ -370,7 +400,9 @@ def _read_csv(
         raise LoadError(
             f"unknown encoding for {what} file {path}: {error}", "use e.g.", {"encoding": "utf-8"}
         ) from None
-    except (pd.errors.ParserError, ValueError, OSError, EOFError) as error:
+    except pd.errors.ParserError as error:
+        raise DataValidationError(_parser_problem(str(error), path, what, sep)) from None
+    except (ValueError, OSError, EOFError) as error:
         raise DataValidationError(f"cannot read {what} CSV file {path}: {error}") from None
     if frame.shape[1] == 1:
         header = str(frame.columns[0])
@@ -383,6 +415,21 @@ def _read_csv(
                     {"delimiter": other},
                 )
     return frame
+
+
+def _parser_problem(message: str, path: Path, what: str, sep: str) -> str:
+    """Word pandas' tokenizer error ("Expected 7 fields in line 4, saw 8") for a user."""
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if found is None:
+        return f"cannot read {what} CSV file {path}: {message.strip()}"
+    expected, line, saw = (int(group) for group in found.groups())
+    return (
+        f"cannot read {what} CSV file {path}: line {line} has {saw} fields where the header "
+        f"has {expected}. Usually a text field holds the delimiter {sep!r} without quotes "
+        '(e.g. a country "Korea, Republic of" or an address), or the row has extra values. '
+        "Export the file with quoted text fields (every CSV writer can), or fix that line; "
+        "no row is skipped silently"
+    )
 
 
 def _trailing_delimiter(

@@ -41,6 +41,7 @@ Policies (each check is one row of :attr:`LoadedTransactions.quality`, also when
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -507,11 +508,16 @@ def _column_mapping(
         if checked.get(canonical, canonical) not in available
     ]
     if missing:
+        near = _near_column_names(checked, available)
+        suggestion = (
+            f"; the file has them spelled differently: columns={near}"
+            if near
+            else "; map your names with columns={'customer_id': ..., 'timestamp': ..., "
+            "'amount': ...} (or give 'quantity' and 'unit_price' instead of 'amount')"
+        )
         raise DataValidationError(
             f"transactions source {name} is missing {len(missing)} required column(s): "
-            f"{', '.join(missing)}; it has columns {available[:20]}; map your names with "
-            "columns={'customer_id': ..., 'timestamp': ..., 'amount': ...} (or give "
-            "'quantity' and 'unit_price' instead of 'amount')"
+            f"{', '.join(missing)}; it has columns {available[:20]}{suggestion}"
         )
     optional_missing = [
         canonical
@@ -525,6 +531,31 @@ def _column_mapping(
             f"{available[:20]}"
         )
     return {canonical: col for canonical, col in checked.items() if col in available}
+
+
+def _near_column_names(checked: Mapping[str, str], available: list[Any]) -> dict[str, str]:
+    """Map each canonical name whose column is missing to a column spelled alike.
+
+    Alike means equal after ignoring case, spaces, ``_`` and ``-`` ("CustomerID" and
+    "customer id"); a name with two such candidates is left out (ambiguous).
+    """
+
+    def key(text: Any) -> str:
+        return re.sub(r"[\s_\-]+", "", str(text)).lower()
+
+    by_key: dict[str, list[str]] = {}
+    for column in available:
+        by_key.setdefault(key(column), []).append(str(column))
+    wanted = {c: checked.get(c, c) for c in (*REQUIRED_COLUMNS, *_NUMERIC_LINE_COLUMNS)}
+    wanted.update(checked)
+    near = {}
+    for canonical, looked_for in wanted.items():
+        if looked_for in available:
+            continue
+        candidates = by_key.get(key(looked_for), [])
+        if len(candidates) == 1:
+            near[canonical] = candidates[0]
+    return near
 
 
 # ----------------------------------------------------------------------------------------------
