@@ -60,7 +60,12 @@ ROLES = ("scorecard",)
 """Allowed values of ``role``: a scorecard runs after every other report of the run."""
 
 SETTINGS_DEFAULTS: Mapping[str, Any] = MappingProxyType(
-    {"timeout_minutes": 20.0, "kernel_name": "python3", "start_timeout_seconds": 60.0}
+    {
+        "timeout_minutes": 20.0,
+        "kernel_name": "python3",
+        "start_timeout_seconds": 60.0,
+        "currency": "$",
+    }
 )
 """Keys of ``settings`` and their defaults."""
 
@@ -113,6 +118,10 @@ class RunSettings(ConfigModel):
         Jupyter kernel for every notebook.
     start_timeout_seconds : float, default 60
         How long to wait for a kernel to start.
+    currency : str, default "$"
+        The one currency symbol of the run's money amounts: the runner passes it to every
+        notebook that declares a ``currency`` parameter (unless the report sets its own) and to
+        every kernel's table display (:mod:`loyaltylab.display`).
 
     Examples
     --------
@@ -123,6 +132,7 @@ class RunSettings(ConfigModel):
     timeout_minutes: _PositiveNumber = float(SETTINGS_DEFAULTS["timeout_minutes"])
     kernel_name: Annotated[str, Field(min_length=1)] = str(SETTINGS_DEFAULTS["kernel_name"])
     start_timeout_seconds: _PositiveNumber = float(SETTINGS_DEFAULTS["start_timeout_seconds"])
+    currency: str = str(SETTINGS_DEFAULTS["currency"])
 
     @field_validator("kernel_name", mode="before")
     @classmethod

@@ -11,7 +11,9 @@ the runner prints it, named by report, and keeps it in ``<name>.kernel.log`` of 
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +65,9 @@ def filter_kernel_noise(text: str) -> str:
     return "\n".join(kept)
 
 
-def capturing_kernel_manager(stderr_path: str | Path) -> type[AsyncKernelManager]:
+def capturing_kernel_manager(
+    stderr_path: str | Path, env: Mapping[str, str] | None = None
+) -> type[AsyncKernelManager]:
     """Return a kernel manager class whose kernels append their stderr to ``stderr_path``.
 
     Pass it to papermill as ``kernel_manager_class``; nbclient creates, starts and shuts down the
@@ -73,6 +77,8 @@ def capturing_kernel_manager(stderr_path: str | Path) -> type[AsyncKernelManager
     ----------
     stderr_path : str or pathlib.Path
         File the kernel's stderr is appended to (created if missing).
+    env : mapping, optional
+        Environment variables added to the kernel's environment (the run's currency).
 
     Returns
     -------
@@ -87,6 +93,8 @@ def capturing_kernel_manager(stderr_path: str | Path) -> type[AsyncKernelManager
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
             with open(path, "ab") as handle:  # the kernel process holds its own copy
                 kw["stderr"] = handle
+                if env:
+                    kw["env"] = {**(kw.get("env") or os.environ), **env}
                 await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return CapturingKernelManager

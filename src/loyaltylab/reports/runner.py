@@ -43,6 +43,7 @@ from typing import Any
 import nbformat
 import pandas as pd
 
+from loyaltylab.display import CURRENCY_ENV
 from loyaltylab.errors import ConfigError, ReportError
 from loyaltylab.files import write_text_atomic
 from loyaltylab.metrics import METRICS_SUFFIX, RUN_STATUS_FILE, to_jsonable
@@ -371,6 +372,9 @@ def _run_one(
     parameters: dict[str, Any] = {**spec.parameters, "output_dir": str(output_dir)}
     if "run_dir" in spec.declared_parameters:
         parameters["run_dir"] = str(run_dir)
+    currency = str(spec.parameters.get("currency", config.settings.currency))
+    if "currency" in spec.declared_parameters:
+        parameters.setdefault("currency", currency)
     executed = run_dir / f"{spec.name}.ipynb"
     html_path = run_dir / f"{spec.name}.html"
     kernel_log = run_dir / f"{spec.name}.kernel.log"
@@ -387,7 +391,9 @@ def _run_one(
             cwd=str(config.root),
             start_timeout=config.settings.start_timeout_seconds,
             timeout_func=lambda cell: max(0.1, deadline - time.monotonic()),
-            kernel_manager_class=capturing_kernel_manager(kernel_log),
+            kernel_manager_class=capturing_kernel_manager(
+                kernel_log, env={CURRENCY_ENV: currency}
+            ),
         )
     except papermill.PapermillExecutionError as exc:
         error_type = type(exc).__name__
