@@ -270,3 +270,47 @@ def test_a_header_in_other_case_gets_the_mapping_to_type(tmp_path):
     path = _write(tmp_path / "lower.csv", HEADER_MUTATIONS["header_lowercase"], CLEAN)
     with pytest.raises(LoyaltyLabError, match=r"'customer_id': 'customerid'"):
         load_transactions(path, COLUMNS)
+
+
+# the member table and the points ledger: every row read is loaded or counted
+MEMBERS = (
+    "customer_id,enrolled_at,tier\n"
+    "1,2024-01-05,base\n1,2024-02-01,base\n2,2024-01-07,silver\n3,2024-03-01,base\n"
+)
+LEDGER = (
+    "customer_id,timestamp,kind,points\n"
+    "1,2024-01-06,earn,100\n1,2024-01-06,earn,100\n"  # exact duplicate
+    "2,2024-01-08,earn,50\n2,2024-01-09,redeem,-20\n"
+    "9,2024-01-10,earn,70\n"  # not a member
+    "3,2024-02-01,earn,30\n"  # before enrolment
+    "2,2025-06-01,earn,5\n"  # after observation_end
+)
+
+
+def test_member_and_ledger_quality_tables_add_up(tmp_path):
+    from loyaltylab.data import load_ledger, load_members
+
+    members = load_members(_write_text(tmp_path / "members.csv", MEMBERS), duplicates="first")
+    steps = members.reconcile().set_index("step")["rows"]
+    assert (steps["read"], steps["duplicate_member"], steps["loaded"]) == (4, -1, 3)
+    assert steps["unexplained"] == 0
+    ledger = load_ledger(
+        _write_text(tmp_path / "ledger.csv", LEDGER),
+        members=members,
+        observation_end="2024-12-31",
+        after_end="drop",
+        before_enrolment="drop",
+        unknown_member="drop",
+    )
+    table = ledger.reconcile().set_index("step")
+    assert table.loc["read", "rows"] == 7 and table.loc["loaded", "rows"] == 3
+    # points: 100 + 100 + 50 - 20 + 70 + 30 + 5 read; 100 + 50 - 20 loaded (by hand)
+    assert table.loc["read", "amount"] == pytest.approx(335.0)
+    assert table.loc["loaded", "amount"] == pytest.approx(130.0)
+    assert table.loc["unexplained", "rows"] == 0
+    assert table.loc["unexplained", "amount"] == pytest.approx(0.0)
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

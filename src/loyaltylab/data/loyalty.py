@@ -80,11 +80,36 @@ class LoadedMembers:
         Data-quality table: ``check``, ``reason``, ``rows``, ``action``.
     source : str
         Where the table came from.
+    rows_read : int
+        Rows in the source before any check (every row not loaded is counted in ``quality``).
     """
 
     members: pd.DataFrame
     quality: pd.DataFrame
     source: str
+    rows_read: int = 0
+
+    def reconcile(self) -> pd.DataFrame:
+        """Return how rows get from the source to the member table (``unexplained`` is 0).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``step``, ``rows``, ``amount`` (amount is 0: members carry no money).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> raw = pd.DataFrame({"customer_id": ["1", "1", "2"],
+        ...                     "enrolled_at": ["2024-01-05", "2024-02-01", "2024-01-07"]})
+        >>> load_members(raw, duplicates="first").reconcile()[["step", "rows"]]
+                       step  rows
+        0              read     3
+        1  duplicate_member    -1
+        2            loaded     2
+        3       unexplained     0
+        """
+        return QualityLog.reconcile(self.quality, self.rows_read, len(self.members), 0.0, 0.0)
 
     def summary(self) -> pd.DataFrame:
         """Return members, first and last enrolment and members per tier as one-row DataFrame."""
@@ -114,11 +139,33 @@ class LoadedLedger:
         Data-quality table: ``check``, ``reason``, ``rows``, ``action``.
     source : str
         Where the table came from.
+    rows_read : int
+        Rows in the source before any check (every row not loaded is counted in ``quality``).
+    points_read : float
+        Sum of the signed points of the valid source rows.
     """
 
     ledger: pd.DataFrame
     quality: pd.DataFrame
     source: str
+    rows_read: int = 0
+    points_read: float = 0.0
+
+    def reconcile(self) -> pd.DataFrame:
+        """Return how rows and points get from the source to the ledger (``unexplained`` is 0).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``step``, ``rows``, ``amount`` (``amount`` in points).
+        """
+        return QualityLog.reconcile(
+            self.quality,
+            self.rows_read,
+            len(self.ledger),
+            self.points_read,
+            float(self.ledger["points"].sum()),
+        )
 
     def summary(self) -> pd.DataFrame:
         """Return rows, customers and points per kind (signed sums) as a one-row DataFrame."""
@@ -297,6 +344,7 @@ def load_members(
     raw, origin = _read_table(source, what, delimiter, encoding)
     raw = _rename(raw, columns, ("customer_id", "enrolled_at"), what)
     raw = raw.reset_index(drop=True)
+    rows_read = len(raw)
     log = QualityLog()
     for column in ("tier", "channel"):
         absent = pd.Series(column not in raw.columns, index=raw.index)
@@ -350,9 +398,10 @@ def load_members(
         "customer_id",
         extra,
         "kept the earliest enrolment, dropped the rest",
+        removes=True,
     )
     frame = frame.loc[~extra].reset_index(drop=True)
-    return LoadedMembers(members=frame, quality=log.frame(), source=origin)
+    return LoadedMembers(members=frame, quality=log.frame(), source=origin, rows_read=rows_read)
 
 
 def load_ledger(
@@ -431,6 +480,7 @@ def load_ledger(
     raw, origin = _read_table(source, what, delimiter, encoding)
     raw = _rename(raw, columns, ("customer_id", "timestamp", "kind", "points"), what)
     raw = raw.reset_index(drop=True)
+    rows_read = len(raw)
     log = QualityLog()
 
     kind = raw["kind"].astype("string").str.strip().str.lower()
@@ -482,6 +532,7 @@ def load_ledger(
                 wrong,
             )
 
+    points_read = float(frame["points"].sum())  # signed, before any row is dropped
     repeated = frame.duplicated(keep="first")
     if repeated.any() and duplicates == "error":
         _fail(what, "an exact duplicate row", "all columns", frame, frame.duplicated(keep=False))
@@ -492,6 +543,7 @@ def load_ledger(
         repeated,
         "dropped" if duplicates == "drop" else "kept",
         frame["points"],
+        removes=duplicates == "drop",
     )
     if duplicates == "drop":
         frame = frame.loc[~repeated]
@@ -509,6 +561,7 @@ def load_ledger(
             late,
             "dropped",
             frame["points"],
+            removes=True,
         )
         frame = frame.loc[~late]
     else:
@@ -538,6 +591,7 @@ def load_ledger(
             stranger,
             "dropped",
             frame["points"],
+            removes=True,
         )
         frame = frame.loc[~stranger]
         joined = joined.loc[~stranger]
@@ -557,6 +611,7 @@ def load_ledger(
             early,
             "dropped" if before_enrolment == "drop" else "kept",
             frame["points"],
+            removes=before_enrolment == "drop",
         )
         if before_enrolment == "drop":
             frame = frame.loc[~early]
@@ -582,7 +637,13 @@ def load_ledger(
         "kept",
         frame["points"],
     )
-    return LoadedLedger(ledger=frame.reset_index(drop=True), quality=log.frame(), source=origin)
+    return LoadedLedger(
+        ledger=frame.reset_index(drop=True),
+        quality=log.frame(),
+        source=origin,
+        rows_read=rows_read,
+        points_read=points_read,
+    )
 
 
 def _sort_ledger(frame: pd.DataFrame) -> pd.DataFrame:
