@@ -112,3 +112,16 @@ def test_answer_box_renders_bold_and_refuses_nothing():
     assert "Data quality:" in box
     with pytest.raises(ValueError, match="answer sentences"):
         answer_html([])
+
+
+def test_long_tables_format_each_value_by_its_unit_or_row_name():
+    frame = pd.DataFrame(
+        {"kpi": ["retention_rate", "aov", "orders", "p_value"],
+         "value": [0.2433, 35.537, 15278.0, 3e-9],
+         "unit": ["share 0-1", "currency per order", "orders", ""]}
+    )
+    html = table_html(frame, currency="$")
+    assert "24.3 %" in html and "$35.54" in html and "15,278" in html and "&lt; 0.001" in html
+    by_name = table_html(pd.DataFrame({"metric": ["repeat_share", "rows read"],
+                                       "value": [0.5, 15393]}))
+    assert "50.0 %" in by_name and "15,393" in by_name

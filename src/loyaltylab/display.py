@@ -408,7 +408,12 @@ def table_html(
             ):
                 kind = column_kind(name, numeric)
                 column = numeric
-        cells = [format_value(v, kind, currency) for v in column.tolist()]
+        row_kinds = _row_kinds(data, name)
+        if row_kinds is not None:
+            pairs = zip(column.tolist(), row_kinds, strict=True)
+            cells = [format_value(v, k, currency) for v, k in pairs]
+        else:
+            cells = [format_value(v, kind, currency) for v in column.tolist()]
         if MISSING in cells:
             missing_in.append(str(name))
         head.append(f'<th class="ll-{kind}">{html.escape(label(name))}</th>')
@@ -433,6 +438,49 @@ def table_html(
         '<table class="dataframe ll" border="0"><thead><tr>' + "".join(head) + "</tr></thead>"
         "<tbody>" + "".join(rows) + "</tbody></table>" + note_html + "</div>"
     )
+
+
+_VALUE_COLUMNS = frozenset(
+    {"value", "estimate", "current", "baseline", "target", "target_value", "projected",
+     "value_low", "value_high", "ci_low", "ci_high", "low", "high", "truth", "true_value"}
+)
+_ROW_NAME_COLUMNS = ("kpi", "metric", "key", "name", "measure", "check", "quantity")
+
+
+def _unit_kind(unit: object) -> Kind | None:
+    """Return the kind a ``unit`` cell names (``share 0-1``, ``currency``, ``customers``, ...)."""
+    text = str(unit).strip().lower()
+    if not text or text in {"nan", "none"}:
+        return None
+    if text.startswith(("share", "rate", "fraction", "%")):
+        return "share"
+    if text.startswith("probab"):
+        return "probability"
+    if text.startswith("p-value") or text == "p":
+        return "p_value"
+    if text.startswith(("currency", "money")):
+        return "money"
+    if text in {"customers", "orders", "members", "points", "count", "rows", "days", "weeks"}:
+        return "count"
+    return None
+
+
+def _row_kinds(data: pd.DataFrame, name: object) -> list[Kind] | None:
+    """Return per-row kinds of a long table's value column, from its unit or row-name column."""
+    if str(name).lower() not in _VALUE_COLUMNS:
+        return None
+    columns = {str(c).lower(): c for c in data.columns}
+    if "unit" in columns:
+        units = [_unit_kind(u) for u in data[columns["unit"]].tolist()]
+        names = data[columns[next((c for c in _ROW_NAME_COLUMNS if c in columns), "unit")]]
+        return [
+            u if u is not None else column_kind(n)
+            for u, n in zip(units, names.tolist(), strict=True)
+        ]
+    for candidate in _ROW_NAME_COLUMNS:
+        if candidate in columns:
+            return [column_kind(n) for n in data[columns[candidate]].tolist()]
+    return None
 
 
 def _without_index(frame: pd.DataFrame) -> pd.DataFrame:
