@@ -210,3 +210,27 @@ def test_metrics_are_the_reports_keys_and_all_in_the_catalog(tmp_path):
     assert metrics["segments"] == rfm.to_metrics()
     flat = flatten_metrics(to_jsonable(metrics))
     assert metrics_catalog().missing("01_customers", flat) == []
+
+
+def test_answer_states_the_base_the_trend_and_concentration_by_hand():
+    from loyaltylab.reports.notebooks.answers import quality_line
+    from loyaltylab.reports.notebooks.customers import answer
+
+    # 4 customers in January (a: 2 orders), a and b again in February, a in March:
+    # active 4 -> 2 -> 1 (fell 75.0 %), retention Jan->Feb 2/4, Feb->Mar 1/2; 8 orders of 100.
+    rows = [("a", "2024-01-03"), ("a", "2024-01-20"), ("b", "2024-01-05"), ("c", "2024-01-07"),
+            ("d", "2024-01-09"), ("a", "2024-02-04"), ("b", "2024-02-05"), ("a", "2024-03-06")]
+    tx = pd.DataFrame(rows, columns=["customer_id", "timestamp"]).assign(amount=100.0)
+    loaded = load_transactions(tx, observation_end="2024-03-31")
+    kpis = kpi.customer_kpis(loaded.transactions, observation_end="2024-03-31",
+                             retention_period="M")
+    by_period = kpi.kpis_by_period(loaded.transactions, "M", observation_end="2024-03-31")
+    text = answer(kpis, by_period, currency="$")
+    assert 3 <= len(text) <= 5
+    assert text[0].startswith("**4 customers** placed 8 orders worth **$800.00**")
+    assert "50.0 % of them ordered more than once" in text[0]  # a (4 orders) and b (2): 2 of 4
+    assert "fell 75.0 % from 4 to 1 (Jan 2024 to Mar 2024)" in text[1]
+    assert "no new customers joined in Mar 2024" in text[1]
+    # retention over the last three complete periods: mean(2/4, 1/2) = 50.0 % (January has none)
+    assert "**50.0 %**" in text[2]
+    assert "8 rows read, 8 used; no row removed" in quality_line(loaded)

@@ -15,11 +15,13 @@ import pandas as pd
 from pydantic import Field
 
 from loyaltylab.data import LoadedTransactions
+from loyaltylab.display import format_number, format_percent
 from loyaltylab.kpi import CohortRetention, CustomerKPIs, ProgramKPIs, period_series_metrics
+from loyaltylab.reports.notebooks.answers import change_words, money
 from loyaltylab.reports.notebooks.loading import Count, Number, ProgramDataParameters
 from loyaltylab.segments import RFMSegments
 
-__all__ = ["CustomersParameters", "to_metrics"]
+__all__ = ["CustomersParameters", "answer", "to_metrics"]
 
 
 class CustomersParameters(ProgramDataParameters):
@@ -101,3 +103,81 @@ def to_metrics(
         "value_risk": value_risk["value_risk"].value_counts() if value_risk is not None else {},
         "cohorts": {"mean_retention": cohorts.mean_curve()},
     }
+
+
+def answer(
+    kpis: CustomerKPIs,
+    by_period: pd.DataFrame,
+    program: ProgramKPIs | None = None,
+    *,
+    currency: str | None = None,
+) -> list[str]:
+    """Write the opening answer of notebook 01_customers: three to five sentences with numbers.
+
+    Parameters
+    ----------
+    kpis : CustomerKPIs
+        From :func:`loyaltylab.kpi.customer_kpis` (the whole window).
+    by_period : pandas.DataFrame
+        From :func:`loyaltylab.kpi.kpis_by_period`; only complete periods are compared.
+    program : ProgramKPIs, optional
+        From :func:`loyaltylab.kpi.program_kpis`, with loyalty-program data.
+    currency : str, optional
+        Currency symbol; default the run's.
+
+    Returns
+    -------
+    list of str
+        Size and value of the base; how activity moved from the first to the last complete
+        period (and why, when no new customers join); revenue concentration; with program
+        data enrolment, redemption and breakage.
+    """
+    start = pd.Timestamp(kpis.observation_start).strftime("%d %b %Y")
+    end = pd.Timestamp(kpis.observation_end).strftime("%d %b %Y")
+    sentences = [
+        f"**{kpis.active_customers:,} customers** placed {kpis.orders:,} orders worth "
+        f"**{money(kpis.revenue, currency)}** between {start} and {end} "
+        f"({money(kpis.aov, currency)} an order); "
+        f"{format_percent(kpis.repeat_purchase_rate)} of them ordered more than once."
+    ]
+    complete = by_period[by_period["complete"]] if "complete" in by_period else by_period
+    if len(complete) >= 2:
+        first, last = complete.iloc[0], complete.iloc[-1]
+        first_label = _period_label(complete.index[0])
+        last_label = _period_label(complete.index[-1])
+        active = change_words(float(first["active_customers"]), float(last["active_customers"]))
+        sentence = f"Active customers per period {active} ({first_label} to {last_label})"
+        falling = last["active_customers"] < 0.7 * first["active_customers"]
+        if falling and float(last.get("new_customers", 1)) == 0:
+            sentence += (
+                f"; no new customers joined in {last_label}, so the decline is the existing base "
+                "thinning out, not a measured loss of market"
+            )
+        sentences.append(sentence + ".")
+        recent = complete.tail(3)
+        sentences.append(
+            f"Retention (buyers of one period who buy again in the next) averaged "
+            f"**{format_percent(float(recent['retention_rate'].mean()))}** over the last "
+            f"{len(recent)} complete periods, against "
+            f"{format_percent(kpis.retention_rate)} over the whole window."
+        )
+    sentences.append(
+        f"Revenue is concentrated: the top 10 % of customers bring "
+        f"{format_percent(kpis.revenue_top10_share)} of it, the top 20 % "
+        f"{format_percent(kpis.revenue_top20_share)}."
+    )
+    if program is not None:
+        sentences.append(
+            f"Loyalty program: {format_percent(program.enrolment_rate)} of customers are members "
+            f"({program.members:,}); {format_percent(program.redemption_rate)} of the "
+            f"{format_number(program.points_issued)} points issued were redeemed and "
+            f"{format_percent(program.breakage_rate)} expired (breakage); rewards cost "
+            f"{format_percent(program.reward_cost_share)} of revenue. Member/non-member gaps "
+            "below are descriptive (members choose to join)."
+        )
+    return sentences
+
+
+def _period_label(start: object) -> str:
+    """Return a period's start as ``Dec 2025``."""
+    return pd.Timestamp(start).strftime("%b %Y")  # type: ignore[arg-type]
