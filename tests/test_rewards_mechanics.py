@@ -63,7 +63,7 @@ def _twin(raw: dict, n: int, behaviour: Behaviour | None = None) -> Twin:
         weekly={},
         goal_exposure=np.zeros(0),
         goal_purchases=np.zeros(0),
-        dropout_factor=1 - behaviour.dropout_reduction,
+        dropout_factor=1 - behaviour.dropout_reduction_for(program.kind),
     )
     for mechanic in mechanics:
         mechanic.setup(twin)
@@ -294,7 +294,8 @@ def test_paid_fee_every_billing_period_and_weekly_churn():
     tw = _week(0, 3, discount=0.5)
     _run(twin, tw, "start_week")  # no churn in the launch week
     _run(twin, tw, "end_week")
-    assert tw.fee_income == 75.0 and twin.margin.tolist() == [12.5, 12.5, 12.5]
+    # the fee is fee income, never customer value: members' purchase margin stays 0
+    assert tw.fee_income == 75.0 and twin.margin.tolist() == [0.0, 0.0, 0.0]
     # week 1: 1 - u_aux = 0.005 < 0.0094 leaves, 0.5 and 0.0095 stay; no fee until week 52
     tw = _week(1, 3, u_aux=np.array([0.995, 0.5, 0.9905]))
     _run(twin, tw, "start_week")
@@ -335,10 +336,13 @@ COALITION = {
 
 
 def test_coalition_partner_points_funding_and_focal_effects():
-    behaviour = Behaviour().with_overrides(dropout_reduction=0.4, redemption_propensity=0.0)
+    behaviour = Behaviour().with_overrides(
+        dropout_reduction=0.4, coalition_dropout_reduction=0.05, redemption_propensity=0.0
+    )
     twin = _twin(COALITION, 3, behaviour)
     assert twin.response.tolist() == [0.5, 0.5, 0.5]
-    assert twin.dropout_factor == pytest.approx(0.8)  # 1 - 0.4 x 0.5
+    # a coalition's own dropout reduction, not the points programs' one scaled [S21]
+    assert twin.dropout_factor == pytest.approx(0.95)
     tw = _week(0, 3)
     _run(twin, tw, "start_week")
     _buy(twin, tw, [0], [1], [10.0])

@@ -116,9 +116,7 @@ def _costly_programs() -> list[ProgramConfig]:
         PointsProgram("points", points=points, economics=costs),
         TieredProgram("tiered", points=points, tiers=tiers, economics=costs),
         CashbackProgram("cashback", cashback=Cashback(0.02), economics=costs),
-        CashbackProgram(
-            "instant", cashback=Cashback(0.03, instant=True), economics=costs
-        ),
+        CashbackProgram("instant", cashback=Cashback(0.03, instant=True), economics=costs),
         CampaignProgram(
             "campaign",
             points=points,
@@ -181,9 +179,7 @@ def test_frequency_uplift_does_not_add_bgnbd_dropout_chances():
     """rewards.md §4 item 5: in BG/NBD a rate uplift would shorten lifetimes unless p is divided
     by the rate multiplier. A paid program with only a purchase-rate uplift keeps retention."""
     people = draw_population(CDNOW, 40_000, seed=14)
-    program = PaidProgram(
-        "paid", auto_enrol=True, paid=PaidMembership(fee=0.0, monthly_churn=0.0)
-    )
+    program = PaidProgram("paid", auto_enrol=True, paid=PaidMembership(fee=0.0, monthly_churn=0.0))
     behaviour = Behaviour.none().with_overrides(paid_uplift=0.5, heavy_response=1.0)
     totals = simulate_programs(
         [program], people, horizon_weeks=104, behaviour=behaviour, seed=15

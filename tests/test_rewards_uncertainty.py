@@ -63,7 +63,7 @@ def test_monte_carlo_gives_median_and_interval_for_every_key_metric(draws):
     finite = table.dropna()
     assert (finite["low"] <= finite["median"]).all() and (finite["median"] <= finite["high"]).all()
     # the draws really vary the assumptions, inside their ranges
-    assert draws.parameters["dropout_reduction"].between(0.2, 0.5).all()
+    assert draws.parameters["dropout_reduction"].between(0.15, 0.8).all()
     assert draws.parameters["dropout_reduction"].nunique() == 8
     # same seed, same draws
     again = monte_carlo(PROGRAMS, CDNOW, n_customers=1_500, n_draws=8, horizon_weeks=52, seed=3)

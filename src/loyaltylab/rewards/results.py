@@ -15,9 +15,16 @@ Definitions (per program, over the horizon; "members" = customers enrolled at la
   (:mod:`~loyaltylab.rewards.accounting`);
 * ``retention_change``: 12-month retention of members (share still alive after a year), program
   twin minus baseline twin, in percentage points;
-* ``clv_change``: relative change of members' discounted margin over the horizon (net of rewards,
-  fees and per-member costs); ``value_change``: same for discounted sales (Chen et al.'s
-  "customer value" [S17]);
+* ``clv_change``: relative change of members' discounted purchase margin over the horizon (gross
+  margin on their purchases net of the rewards, cashback and discounts they receive); fees,
+  partner funding and program costs are the program's income and costs (in
+  ``incremental_margin``), never customer value; ``value_change``: same for discounted sales
+  (Chen et al.'s "customer value" [S17]);
+* ``incremental_sales_share``: members' incremental sales over their sales with the program,
+  ``true_lift / (1 + true_lift)`` - the "share of sales that is incentive-driven" of Nastasoiu et
+  al. [S13];
+* ``true_lift_heavy`` / ``true_lift_light_moderate``: the true lift of heavy members (top 20 % by
+  baseline rate) and of the others (Liu 2007 [S14]);
 * ``naive_lift``: members' vs non-members' sales in the program world - 1, the comparison a
   dashboard makes; ``true_lift``: members' sales with vs without the program - 1.
 """
@@ -230,6 +237,7 @@ class SimulationResult:
             "value_change",
             "true_lift",
             "naive_lift",
+            "incremental_sales_share",
         ]
         return self.totals[columns].copy()
 
@@ -377,6 +385,12 @@ def _totals(twin: Any, weekly: pd.DataFrame, horizon: int, segments: np.ndarray)
         else float("nan")
     )
     heavy = segments == "heavy"
+
+    def lift(who: np.ndarray) -> float:
+        if not who.any():
+            return float("nan")
+        return _ratio(float(twin.sales[who].sum()), float(twin.sales_baseline[who].sum())) - 1
+
     return {
         "program": program.name,
         "kind": program.kind,
@@ -413,6 +427,9 @@ def _totals(twin: Any, weekly: pd.DataFrame, horizon: int, segments: np.ndarray)
         "value_change": _ratio(value - value_baseline, value_baseline),
         "true_lift": true,
         "naive_lift": naive,
+        "incremental_sales_share": true / (1 + true) if members else float("nan"),
+        "true_lift_heavy": lift(member & heavy),
+        "true_lift_light_moderate": lift(member & ~heavy),
         "retention_relative_change": _ratio(retention, retention_baseline) - 1,
         "churn_relative_change": _ratio(1 - retention, 1 - retention_baseline) - 1,
         "purchases_change": _ratio(sums["purchases"], sums["purchases_baseline"]) - 1,

@@ -228,8 +228,6 @@ def simulate_programs(
             rate_discount = twin.program.economics.annual_discount_rate
             discount_factor = (1 + rate_discount) ** (-week / WEEKS_PER_YEAR)
             _step(twin, TwinWeek(week, shared, discount_factor), population, bgnbd, wilson)
-    for twin in twins:
-        _finalize(twin, horizon_weeks)
     return SimulationResult.from_twins(
         twins=twins,
         population=population,
@@ -286,7 +284,7 @@ def _make_twin(
         else:
             share = behaviour.enrolment_rate
         member = enrol_uniform < enrolment_probability(
-            population.rate, share, behaviour.self_selection
+            population.rate, share, behaviour.self_selection_for(program.kind)
         )
     twin = Twin(
         program=program,
@@ -309,7 +307,10 @@ def _make_twin(
         weekly={column: np.zeros(horizon) for column in WEEKLY_COLUMNS},
         goal_exposure=np.zeros(11) if track_goals else np.zeros(0),
         goal_purchases=np.zeros(11) if track_goals else np.zeros(0),
-        dropout_factor=1 - behaviour.dropout_reduction,
+        dropout_factor=1 - behaviour.dropout_reduction_for(program.kind),
+        attrition_response=np.where(heavy, behaviour.heavy_attrition_response, 1.0).astype(
+            np.float32
+        ),
     )
     for mechanic in mechanics:
         mechanic.setup(twin)
@@ -407,10 +408,15 @@ def _step(
         mechanic.on_purchases(twin, tw)
 
     # ---- dropout -----------------------------------------------------------------------------
-    # the attrition effect applies to all members (Chen et al. [S17]); the segment response
-    # scales the purchase-rate effects only (heavy buyers do not change their buying [S14])
+    # the attrition effect applies to all members (Chen et al. [S17]), heavy buyers' scaled by
+    # heavy_attrition_response (heavy buyers barely change [S14]); the segment response scales
+    # the purchase-rate effects
     def member_factor(who: np.ndarray, where: np.ndarray | None) -> np.ndarray:
-        factor = np.full(who.size, twin.dropout_factor, dtype=np.float32)
+        if twin.attrition_response is None:
+            factor = np.full(who.size, twin.dropout_factor, dtype=np.float32)
+        else:
+            cut = np.float32(1 - twin.dropout_factor)
+            factor = (1 - cut * twin.attrition_response[who]).astype(np.float32)
         for mechanic in mechanics:
             mechanic.scale_dropout(twin, tw, who, factor)
         if distance is not None and where is not None and b.goal_commitment > 0:
@@ -496,20 +502,6 @@ def _book_week(
     out["margin_baseline"][week] = gm * revenue0
 
 
-def _finalize(twin: Twin, horizon: int) -> None:
-    """Book per-member costs and partner funding per customer (weeks as a member, discounted)."""
-    economics = twin.program.economics
-    weekly = economics.cost_per_member_per_year / WEEKS_PER_YEAR
-    for mechanic in twin.mechanics:
-        weekly -= mechanic.member_funding_per_week()
-    if weekly == 0 or twin.enrolled.size == 0:
-        return
-    factors = (1 + economics.annual_discount_rate) ** (-np.arange(horizon) / WEEKS_PER_YEAR)
-    before = np.concatenate([[0.0], np.cumsum(factors)])  # before[k] = sum of factors of weeks < k
-    exits = np.minimum(twin.exit_week[twin.enrolled], horizon)
-    twin.margin[twin.enrolled] -= weekly * before[exits]
-
-
 RATE_EFFECTS = (
     "frequency_uplift",
     "goal_gradient",
@@ -520,7 +512,15 @@ RATE_EFFECTS = (
     "cashback_uplift",
     "campaign_response",
 )
-ATTRITION_EFFECTS = ("dropout_reduction", "goal_commitment", "demotion_penalty", "status_effect")
+ATTRITION_EFFECTS = (
+    "dropout_reduction",
+    "cashback_dropout_reduction",
+    "paid_dropout_reduction",
+    "coalition_dropout_reduction",
+    "goal_commitment",
+    "demotion_penalty",
+    "status_effect",
+)
 
 
 def decompose_value_lift(

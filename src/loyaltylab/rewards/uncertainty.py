@@ -1,12 +1,15 @@
 """Uncertainty of the simulated outcomes: Monte Carlo over assumption ranges, tornado sensitivity.
 
-:func:`monte_carlo` draws every behavioural assumption from a triangular distribution over its
-range with the mode at its default (:data:`~loyaltylab.rewards.behaviour.ASSUMPTIONS`,
+:func:`monte_carlo` draws every two-sided behavioural assumption from a triangular distribution
+over its range with the mode at its default (:data:`~loyaltylab.rewards.behaviour.ASSUMPTIONS`,
 reference/rewards.md §1), so the median stays near the default case, and a fresh population
-per draw, simulates all programs, and reports the median and the central 80 % interval of each
-output (rewards.md §4 item 15). :func:`tornado` moves one assumption at a time to the ends of its
-range with everything else at the default and the same customers and random numbers, so each bar
-is that assumption's own effect.
+per draw (one-sided assumptions, whose default is an end of the range - heavy buyers' rate
+response, goal commitment, a coalition's dropout cut - stay at their default, so the interval
+holds the default case; their what-ifs are in the tornado); it simulates all programs and
+reports the median and the central 80 % interval of each output (rewards.md §4 item 15).
+:func:`tornado` moves one assumption at a time to the ends of its range with everything else at
+the default and the same customers and random numbers, so each bar is that assumption's own
+effect.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ OUTPUT_COLUMNS = (
     "true_lift",
     "naive_lift",
     "member_share",
+    "incremental_sales_share",
+    "true_lift_heavy",
+    "true_lift_light_moderate",
 )
 
 
@@ -142,8 +148,8 @@ def monte_carlo(
     n_draws : int, default 30
     horizon_weeks : int, default 156
     parameters : sequence of str, optional
-        Assumptions to vary (default: all of :data:`ASSUMPTIONS`); the others stay at
-        ``behaviour``.
+        Assumptions to vary (default: the two-sided ones of :data:`ASSUMPTIONS`); the others
+        stay at ``behaviour``.
     behaviour : Behaviour, optional
         Values of the assumptions not varied (default: the defaults).
     interval : float, default 0.8
@@ -159,7 +165,11 @@ def monte_carlo(
         raise ParameterError(f"n_draws must be a whole number >= 2, got {n_draws!r}")
     if not 0 < interval < 1:
         raise ParameterError(f"interval must be between 0 and 1, got {interval!r}")
-    varied = _check_names(parameters) if parameters is not None else list(ASSUMPTIONS)
+    varied = (
+        _check_names(parameters)
+        if parameters is not None
+        else [item for item in ASSUMPTIONS if item.two_sided]
+    )
     base = behaviour or Behaviour()
     rng = np.random.default_rng([seed, 31337])
     draws = range(n_draws)

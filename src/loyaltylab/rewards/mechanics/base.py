@@ -151,6 +151,9 @@ class Twin:
         Scale of the purchase-rate effects per customer (segment response, coalition focus).
     dropout_factor : float
         Members' dropout multiplier from the program (before status and goals).
+    attrition_response : numpy.ndarray of float32 or None
+        Scale of the dropout reduction per customer (heavy buyers' ``heavy_attrition_response``,
+        1 for the others); None: 1 for everyone.
     ledger : PointsLedger or None
         Set by the points mechanic.
     tiers : TierState or None
@@ -180,6 +183,7 @@ class Twin:
     goal_exposure: np.ndarray
     goal_purchases: np.ndarray
     dropout_factor: float
+    attrition_response: np.ndarray | None = None
     alive_at_year: np.ndarray | None = None
     ledger: PointsLedger | None = None
     tiers: TierState | None = None

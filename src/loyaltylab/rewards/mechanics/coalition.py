@@ -1,9 +1,11 @@
 """Coalition: points also earned at partners, who fund them; weaker effects at the focal firm.
 
 Members earn ``partner_points_per_week`` at partners every week, and the partners pay the
-operator ``partner_funding_per_point`` for each (who funds them [S22]). Behavioural effects at
-the focal firm - the purchase-rate response and the dropout reduction - are scaled by
-``focal_effect_factor`` (coalition uplift about half a single-vendor program's [S21][S22]).
+operator ``partner_funding_per_point`` for each (who funds them [S22]). The purchase-rate
+response at the focal firm is scaled by ``focal_effect_factor`` (coalition uplift about half a
+single-vendor program's [S21][S22]); the dropout reduction of a coalition is its own assumption,
+``Behaviour.coalition_dropout_reduction`` (0 by default: the effect disappears for multi-vendor
+programs [S21]).
 """
 
 from __future__ import annotations
@@ -30,12 +32,10 @@ class CoalitionMechanic(Mechanic):
         self.focal_effects = focal_effects
 
     def setup(self, twin: Twin) -> None:
-        """Scale the purchase-rate response and the dropout reduction at the focal firm."""
+        """Scale the purchase-rate response at the focal firm."""
         if not self.focal_effects:
             return
-        focal = self.coalition.focal_effect_factor
-        twin.response *= focal
-        twin.dropout_factor = 1 - twin.behaviour.dropout_reduction * focal
+        twin.response *= self.coalition.focal_effect_factor
 
     def set_terms(self, twin: Twin, week: TwinWeek) -> None:
         """Members earn partner points this week (programs with points)."""

@@ -158,7 +158,10 @@ class PaidMechanic(Mechanic):
             week.earn_multiplier *= self.paid.earn_multiplier
 
     def end_week(self, twin: Twin, week: TwinWeek) -> None:
-        """Members pay the fee in the first week of every billing period."""
+        """Members pay the fee in the first week of every billing period.
+
+        The fee is the program's fee income (in the incremental margin), never customer value:
+        members' CLV counts purchase margin only.
+        """
         if week.week % self.billing_weeks == 0:
             week.fee_income = self.paid.fee * week.members.size
-            twin.margin[week.members] += self.paid.fee * week.discount_factor
