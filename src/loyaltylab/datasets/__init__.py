@@ -6,6 +6,13 @@ real e-commerce exports (cancellation invoices, guest checkouts, US dates, dupli
 
 from loyaltylab.datasets.campaign import SyntheticCampaign, generate_campaign
 from loyaltylab.datasets.cdnow import load_cdnow
+from loyaltylab.datasets.feedback import (
+    SYNTHETIC_FEEDBACK,
+    generate_feedback,
+    read_feedback_truth,
+    resolve_referrals,
+    resolve_surveys,
+)
 from loyaltylab.datasets.lines import SyntheticLines, generate_lines, read_lines_truth, write_lines
 from loyaltylab.datasets.loyalty import (
     SYNTHETIC_LOYALTY,
@@ -31,6 +38,11 @@ from loyaltylab.datasets.synthetic import (
 )
 
 __all__ = [
+    "SYNTHETIC_FEEDBACK",
+    "generate_feedback",
+    "read_feedback_truth",
+    "resolve_referrals",
+    "resolve_surveys",
     "SyntheticCampaign",
     "generate_campaign",
     "SYNTHETIC_LOYALTY",

@@ -264,6 +264,8 @@ def feedback_effects(panel: pd.DataFrame, level: float = 0.95) -> FeedbackEffect
             "(an earlier observation_end or a longer survey history fixes it)"
         )
     controls = " + ".join(CONTROLS)
+    if data["answer_period"].nunique() > 1:
+        controls += " + C(answer_period)"  # period effects: seasonality and wave-level shifts
     names = {
         f"{_GROUP_TERM}[T.passive]": "passive",
         f"{_GROUP_TERM}[T.promoter]": "promoter",
