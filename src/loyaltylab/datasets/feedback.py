@@ -21,7 +21,8 @@ retention ``rho_k`` the expected NPS of wave *k* is
 ``sum_k n_k rho_k P(g | 1, k) / sum_k n_k P(g | k)`` (``truth.json``: ``waves``,
 ``retention_by_group``). The 0-10 answer is drawn within its group, CSAT (1-5) from the group's
 CSAT distribution (10 % skip it), the **reward preference** from the shares of the customer's
-segment (``non-member`` or the member's tier; 20 % skip it), a topic at random.
+``segment`` (``non-member`` or the member's tier when the snapshot was written, recorded in the
+answer's ``segment`` column; 20 % skip it), a topic at random.
 
 **Referrals** - a new customer (first purchase after 2024-01-15) was referred with probability
 0.18 if the customer made a repeat purchase in the snapshot's truth and 0.10 otherwise
@@ -256,6 +257,7 @@ def generate_feedback(
                     "csat": pd.array(csat, dtype="Int64"),
                     "reward_preference": preference,
                     "topic": _draw(rng, dict.fromkeys(TOPICS, 1.0), len(chosen)),
+                    "segment": segment,
                 }
             )
         )

@@ -6,9 +6,9 @@ Two inputs, validated to the standard of transactions, members and the points le
 * **surveys** - one row per answer: ``customer_id`` (str), ``answered_at`` (tz-naive datetime),
   ``nps`` (whole number 0-10, "how likely are you to recommend us"), ``csat`` (whole number 1-5,
   optional column; a missing value is a skipped question), ``reward_preference`` (optional:
-  ``monetary``, ``experiential`` or ``none``), ``topic`` (optional free text) and ``wave``
-  (optional; without it the wave is the calendar period of ``answered_at``, option
-  ``wave_period``).
+  ``monetary``, ``experiential`` or ``none``), ``topic`` (optional free text), ``segment``
+  (optional: the customer's segment or tier as the survey recorded it) and ``wave`` (optional;
+  without it the wave is the calendar period of ``answered_at``, option ``wave_period``).
 * **referrals** - one row per referral: ``referrer_id``, ``referred_id`` (str), ``referred_at``
   (tz-naive datetime).
 
@@ -79,8 +79,8 @@ class LoadedSurveys:
     ----------
     surveys : pandas.DataFrame
         ``customer_id`` (str), ``answered_at`` (datetime64), ``wave`` (str), ``nps`` (float,
-        0-10), ``csat`` (float 1-5 or NaN), ``reward_preference`` and ``topic`` (str or
-        missing); sorted by wave, customer and time.
+        0-10), ``csat`` (float 1-5 or NaN), ``reward_preference``, ``topic`` and ``segment``
+        (str or missing); sorted by wave, customer and time.
     quality : pandas.DataFrame
         Data-quality table (:data:`loyaltylab.rules.QUALITY_COLUMNS`).
     source : str
@@ -329,7 +329,7 @@ def load_surveys(
     raw, origin = _read_table(source, what, delimiter, encoding)
     raw = _rename(raw, columns, ("customer_id", "answered_at", "nps"), what).reset_index(drop=True)
     log = QualityLog()
-    for column in ("csat", "reward_preference", "topic", "wave"):
+    for column in ("csat", "reward_preference", "topic", "segment", "wave"):
         log.add(
             f"{column}_column",
             f"no {column!r} column in the table",
@@ -357,6 +357,7 @@ def load_surveys(
             "csat": csat,
             "reward_preference": _optional_text(raw, "reward_preference").str.lower(),
             "topic": _optional_text(raw, "topic"),
+            "segment": _optional_text(raw, "segment"),
         }
     )
     shown = frame.assign(nps_given=raw["nps"], csat_given=raw.get("csat"))
