@@ -192,3 +192,50 @@ def test_real_data_has_no_truth_and_a_plain_sentence(synthetic_run, tmp_path):
     assert truth_metrics(from_csv) == {}
     assert compare_with_truth(analysis, from_csv).empty
     assert data_description(from_csv) == f"This report analyses **{path}** (8,000 customers)."
+
+
+def _effect(absolute, low, high, relative, p, p_adjusted, chance):
+    return {"absolute": absolute, "absolute_ci_low": low, "absolute_ci_high": high,
+            "relative": relative, "p_value": p, "p_adjusted": p_adjusted, "chance_to_win": chance}
+
+
+ANSWER_METRICS = {
+    "alpha": 0.05,
+    "srm": {"p_value": 0.46, "mismatch": False, "observed": {"control": 500, "a": 250, "b": 250}},
+    "effects": {
+        "a": {"spend": _effect(2.05, 1.43, 2.67, 0.457, 9e-11, 3.7e-10, 0.9999999)},
+        "b": {"spend": _effect(0.30, -0.10, 0.70, 0.061, 0.14, 0.28, 0.93)},
+    },
+    "uplift": {"a": {"spend": {"best_share": 0.277, "best_profit": 11738.3,
+                               "everyone_profit": -2564.0}}},
+    "data": {"source": "synthetic", "units": 1000},
+}
+
+
+def test_answer_names_the_winner_with_its_interval_and_the_targeting_plan():
+    from loyaltylab.reports.notebooks.experiment import answer, data_quality
+
+    text = answer(ANSWER_METRICS, "spend", currency="$")
+    assert text[0] == (
+        "**Use a**: it raised spend per customer by **+$2.05** (+45.7 % relative; 95 % CI "
+        "+$1.43 to +$2.67; p < 0.001; chance to beat control > 99 %)."
+    )
+    # b: adjusted p 0.28 >= 0.05, so not significant (the adjusted p is the one used)
+    assert "b changed spend by +$0.30 (+6.1 %; 95 % CI -$0.10 to +$0.70; p = 0.28, not" in text[1]
+    assert "**28 %** of customers" in text[2] and "$11,738" in text[2] and "-$2,564" in text[2]
+    assert "per 1,000 customers" in text[2]
+    assert "sample-ratio test p = 0.46" in text[3]
+    assert not any(re.search(r"\de-\d", s) or "100 %" in s for s in text)
+    assert data_quality(ANSWER_METRICS).startswith("1,000 customers (synthetic)")
+
+
+def test_answer_refuses_to_recommend_when_the_split_is_broken_or_no_arm_wins():
+    from loyaltylab.reports.notebooks.experiment import answer
+
+    broken = {**ANSWER_METRICS, "srm": {**ANSWER_METRICS["srm"], "mismatch": True,
+                                         "p_value": 1e-6}}
+    text = answer(broken, "spend", currency="$")
+    assert text[0].startswith("**Do not act on this test yet**") and "p = < 0.001" not in text[0]
+    losing = {**ANSWER_METRICS, "effects": {"b": ANSWER_METRICS["effects"]["b"]}}
+    text = answer(losing, "spend", currency="$")
+    assert text[0].startswith("**No arm reliably improved spend**: the best, b, changed it by")

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 
+from loyaltylab.display import format_money, format_p_value, format_percent, format_probability
 from loyaltylab.errors import ParameterError
 from loyaltylab.experiments import ExperimentAnalysis, load_experiment_data, recommendation
 from loyaltylab.experiments.data import ExperimentData
@@ -32,8 +33,10 @@ from loyaltylab.uplift import UpliftReport
 
 __all__ = [
     "ExperimentParameters",
+    "answer",
     "compare_with_truth",
     "data_description",
+    "data_quality",
     "experiment_metrics",
     "experiment_recommendation",
     "truth_metrics",
@@ -157,7 +160,7 @@ class ExperimentParameters(NotebookParameters):
     profit_outcome: Name = "spend"
     margin: float = Field(0.3, gt=0, allow_inf_nan=False)
     offer_cost: OfferCost = {"double_points": 0.3, "personal_offer": 0.5}
-    currency: str = "EUR"
+    currency: str = "$"
     synthetic_customers: int = Field(40_000, ge=100)
     seed: int = Field(0, ge=0)
 
@@ -396,3 +399,134 @@ def experiment_metrics(
     metrics["truth"] = truth_metrics(data)
     metrics["recommendation"] = recommendation_text
     return metrics
+
+
+def answer(
+    metrics: Mapping[str, Any],
+    profit_outcome: str,
+    *,
+    binary_outcomes: tuple[str, ...] | list[str] = (),
+    currency: str | None = None,
+) -> list[str]:
+    """Write the opening answer of notebook 03_experiment from its metrics (3-5 sentences).
+
+    Parameters
+    ----------
+    metrics : mapping
+        What :func:`experiment_metrics` returns (``srm``, ``effects``, ``uplift``, ``alpha``,
+        ``correction``, ``heterogeneity``, ``data``).
+    profit_outcome : str
+        The decision metric (a money outcome unless listed in ``binary_outcomes``).
+    binary_outcomes : sequence of str, optional
+        Outcomes that are shares (their effects read in percentage points).
+    currency : str, optional
+        Currency symbol; default the run's.
+
+    Returns
+    -------
+    list of str
+        The decision (or why not to act), the other arms, the targeting plan, the split check
+        and where the effect differs.
+    """
+    srm = metrics["srm"]
+    alpha = float(metrics.get("alpha", 0.05))
+    level = f"{(1 - alpha) * 100:.0f} %"
+    arms = {arm: outcomes[profit_outcome] for arm, outcomes in metrics["effects"].items()
+            if profit_outcome in outcomes}
+    share = profit_outcome in binary_outcomes
+
+    def effect(value: float) -> str:
+        if share:
+            return f"{value * 100:+.1f} points"
+        text = format_money(abs(value), currency)
+        return ("+" if value >= 0 else "-") + text
+
+    def p_of(row: Mapping[str, Any]) -> float:
+        adjusted = row.get("p_adjusted")
+        usable = adjusted is not None and math.isfinite(adjusted)
+        return float(adjusted if usable else row["p_value"])
+
+    sizes = " / ".join(f"{arm} {n:,}" for arm, n in srm["observed"].items())
+    if srm["mismatch"]:
+        return [
+            f"**Do not act on this test yet**: the arm sizes ({sizes}) do not match the design "
+            f"(sample ratio mismatch, p {_p_words(srm['p_value'])}), so the assignment "
+            "or its tracking is broken and every effect below is suspect.",
+            "Fix the assignment and rerun the test; the tables below are shown for diagnosis only.",
+        ]
+    winners = {a: r for a, r in arms.items() if p_of(r) < alpha and r["absolute"] > 0}
+    sentences: list[str] = []
+    if winners:
+        best = max(winners, key=lambda a: winners[a]["absolute"])
+        row = winners[best]
+        sentences.append(
+            f"**Use {best}**: it raised {profit_outcome} per customer by "
+            f"**{effect(row['absolute'])}** ({_signed(row['relative'])} relative; {level} "
+            f"CI {effect(row['absolute_ci_low'])} to {effect(row['absolute_ci_high'])}; "
+            f"p {_p_words(p_of(row))}; chance to beat control "
+            f"{format_probability(row['chance_to_win'])})."
+        )
+    else:
+        best = max(arms, key=lambda a: arms[a]["absolute"])
+        row = arms[best]
+        sentences.append(
+            f"**No arm reliably improved {profit_outcome}**: the best, {best}, changed it by "
+            f"{effect(row['absolute'])} ({level} CI {effect(row['absolute_ci_low'])} to "
+            f"{effect(row['absolute_ci_high'])}, p {_p_words(p_of(row))}), consistent with no "
+            "effect. Keep the current program or test a stronger offer."
+        )
+    for arm, other in arms.items():
+        if arm == best:
+            continue
+        verdict = "also significant" if p_of(other) < alpha else "not significant"
+        sentences.append(
+            f"{arm} changed {profit_outcome} by {effect(other['absolute'])} "
+            f"({_signed(other['relative'])}; {level} CI {effect(other['absolute_ci_low'])} "
+            f"to {effect(other['absolute_ci_high'])}; p {_p_words(p_of(other))}, {verdict})."
+        )
+    target = metrics.get("uplift", {}).get(best, {}).get(profit_outcome, {})
+    if winners and "best_share" in target:
+        units = metrics.get("data", {}).get("units")
+        per = f" per {units:,} customers" if isinstance(units, int) else ""
+        sentences.append(
+            f"Next time send {best} only to the **{format_percent(target['best_share'], 0)}** of "
+            f"customers with the highest predicted uplift: an estimated "
+            f"{format_money(target['best_profit'], currency)} incremental profit{per}, against "
+            f"{format_money(target['everyone_profit'], currency)} for sending it to everyone "
+            "(estimated on held-out customers)."
+        )
+    sentences.append(
+        f"The random split was healthy (arm sizes {sizes}; sample-ratio test p "
+        f"{_p_words(srm['p_value'])})."
+    )
+    return sentences[:5]
+
+
+def _p_words(p: float) -> str:
+    """Return ``'< 0.001'`` or ``'= 0.021'`` for a sentence."""
+    text = format_p_value(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
+def _signed(share: float) -> str:
+    """Return a relative change with its sign: ``'+45.7 %'``."""
+    return ("+" if share >= 0 else "") + format_percent(share)
+
+
+def data_quality(metrics: Mapping[str, Any]) -> str:
+    """Return the one data-quality line of notebook 03_experiment from its metrics.
+
+    Examples
+    --------
+    >>> data_quality({"data": {"source": "synthetic", "units": 40000},
+    ...               "srm": {"mismatch": False, "p_value": 0.46}})
+    '40,000 customers (synthetic), one row each; arm sizes as designed (sample-ratio test passed).'
+    """
+    data = metrics.get("data", {})
+    srm = metrics["srm"]
+    check = (
+        "arm sizes NOT as designed (sample-ratio test failed)"
+        if srm["mismatch"]
+        else "arm sizes as designed (sample-ratio test passed)"
+    )
+    return f"{data.get('units', 0):,} customers ({data.get('source', '?')}), one row each; {check}."
