@@ -443,8 +443,9 @@ def answer(
 
     def p_of(row: Mapping[str, Any]) -> float:
         adjusted = row.get("p_adjusted")
-        usable = adjusted is not None and math.isfinite(adjusted)
-        return float(adjusted if usable else row["p_value"])
+        if adjusted is not None and math.isfinite(adjusted):
+            return float(adjusted)
+        return float(row["p_value"])
 
     sizes = " / ".join(f"{arm} {n:,}" for arm, n in srm["observed"].items())
     if srm["mismatch"]:
