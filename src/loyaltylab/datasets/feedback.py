@@ -24,7 +24,7 @@ CSAT distribution (10 % skip it), the **reward preference** from the shares of t
 ``segment`` (``non-member`` or the member's tier when the snapshot was written, recorded in the
 answer's ``segment`` column; 20 % skip it), a topic at random.
 
-**Referrals** - a new customer (first purchase after 2024-01-15) was referred with probability
+**Referrals** - a new customer (first purchase on or after 2024-02-01) was referred with probability
 0.18 if the customer made a repeat purchase in the snapshot's truth and 0.10 otherwise
 (referred customers are more loyal, as in Schmitt, Skiera & Van den Bulte 2011), by a customer
 whose first purchase is at least a week earlier (chosen with weight = purchase rate), 0-14 days
@@ -106,6 +106,8 @@ PREFERENCE_SHARES: Mapping[str, Mapping[str, float]] = {
 TOPICS: tuple[str, ...] = ("price", "rewards", "service", "delivery", "product range")
 REFERRED_PROBABILITY: Mapping[str, float] = {"repeat buyer": 0.18, "one-time buyer": 0.10}
 SEED = 14
+#: New customers from this day on may have been referred (earlier ones had nobody to refer them).
+REFERRALS_FROM = "2024-02-01"
 
 
 def synthetic_feedback_dir() -> Path:
@@ -275,7 +277,7 @@ def _referrals(
         "customer_id"
     )
     info = info.reindex(first.index)
-    candidates = first.loc[first >= pd.Timestamp("2024-01-15")].sort_values()
+    candidates = first.loc[first >= pd.Timestamp(REFERRALS_FROM)].sort_values()
     repeat = info.loc[candidates.index, "repeat_purchases"].to_numpy() > 0
     probability = np.where(
         repeat, REFERRED_PROBABILITY["repeat buyer"], REFERRED_PROBABILITY["one-time buyer"]
@@ -289,13 +291,12 @@ def _referrals(
         eligible = (order < referred_at - pd.Timedelta(days=7)).to_numpy() & (
             order.index != customer
         )
-        if not eligible.any():
-            continue
         pick = rng.choice(np.flatnonzero(eligible), p=weights[eligible] / weights[eligible].sum())
         rows.append((order.index[pick], customer, referred_at))
     frame = pd.DataFrame(rows, columns=["referrer_id", "referred_id", "referred_at"])
     truth = {
         "referred_probability": dict(REFERRED_PROBABILITY),
+        "from": REFERRALS_FROM,
         "candidates": len(candidates),
         "expected_referred_among_candidates": float(probability.mean()),
         "referrals": len(frame),
