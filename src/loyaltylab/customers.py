@@ -27,10 +27,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
+from loyaltylab.engine import expressions as ex
+from loyaltylab.engine.backends import ENGINES, EngineTable, fetch, open_source
 from loyaltylab.errors import DataValidationError, ParameterError
 from loyaltylab.rules import TIME_UNIT_DAYS, as_day, customer_ids
 from loyaltylab.rules import time_unit as _time_unit
@@ -65,31 +66,8 @@ HOLDOUT_COLUMNS: tuple[str, ...] = (
     "duration_holdout",
 )
 
-# The log reaches DuckDB as integers (see _encode): ``customer_id`` is the rank of the id among the
-# sorted distinct ids (so ORDER BY customer_id is the order of the strings) and ``day`` the
-# calendar day as days since 1970-01-01; the ids are mapped back afterwards (_tidy).
-_DAILY_SQL = """
-    daily AS (
-        SELECT customer_id, day, SUM(amount) AS amount
-        FROM transactions
-        WHERE day <= $end_day
-        GROUP BY customer_id, day
-    )"""
-
-_SUMMARY_SELECT = """
-        SELECT
-            customer_id,
-            COUNT(*) - 1 AS frequency{suffix},
-            CAST(MAX(day) - MIN(day) AS DOUBLE) / $unit_days AS recency{suffix},
-            CAST($end_day - MIN(day) AS DOUBLE) / $unit_days AS T{suffix},
-            CASE WHEN COUNT(*) > 1
-                 THEN (SUM(amount) - arg_min(amount, day)) / (COUNT(*) - 1)
-                 ELSE 0.0 END AS monetary_value{suffix},
-            MIN(day) AS first_purchase,
-            MAX(day) AS last_purchase
-        FROM daily
-        WHERE day <= $end_day
-        GROUP BY customer_id"""
+# The SQL engines run the expressions of loyaltylab.engine.expressions (one definition for DuckDB,
+# PostgreSQL and Spark); the numpy engine sorts an integer (customer, day) key (_encode).
 
 
 @dataclass(frozen=True)
@@ -148,24 +126,28 @@ def summarize_customers(
     observation_end: str | pd.Timestamp,
     *,
     time_unit: str = "W",
-    engine: str = "duckdb",
+    engine: str | None = None,
 ) -> pd.DataFrame:
     """Summarise a transaction log per customer (frequency, recency, T, monetary value).
 
     Parameters
     ----------
-    transactions : pandas.DataFrame or LoadedTransactions
-        Canonical transactions (``customer_id``, ``timestamp``, ``amount``), or the result of
-        :func:`loyaltylab.data.load_transactions` (its ``.transactions`` is used).
+    transactions : pandas.DataFrame, LoadedTransactions, EngineTransactions or EngineTable
+        Canonical transactions (``customer_id``, ``timestamp``, ``amount``), the result of
+        :func:`loyaltylab.data.load_transactions` (its ``.transactions`` is used), or a table
+        on an engine (:func:`loyaltylab.engine.loading.load_engine_transactions`: a Parquet
+        glob, a PostgreSQL table, a Spark table), summarised where it lies.
     observation_end : str or pandas.Timestamp
         Last day of observation (inclusive); later transactions are ignored.
     time_unit : {"W", "D", "M"}, default "W"
         Unit of ``recency`` and ``T``: days / 7, days, or days / (365.25 / 12).
-    engine : {"duckdb", "numpy"}, default "duckdb"
-        ``"duckdb"`` aggregates with an embedded DuckDB query (two GROUP BYs: customer-day, then
-        customer). ``"numpy"`` gets the same result from one stable sort of an integer
-        (customer, day) key; it needs less CPU when nearly every customer-day is its own group
-        (benchmarks/clv_pipeline.py ``--engine``). Both are tested equal to lifetimes.
+    engine : {"duckdb", "numpy", "postgres", "spark"}, optional
+        ``"duckdb"`` runs the expressions of :mod:`loyaltylab.engine.expressions` on embedded
+        DuckDB (two GROUP BYs: customer-day, then customer). ``"numpy"`` gets the same result
+        from one stable sort of an integer (customer, day) key (benchmarks/clv_pipeline.py
+        ``--engine``). Default: DuckDB for a DataFrame, its own engine (``"postgres"``,
+        ``"spark"``) for a table on an engine. All are tested equal to lifetimes or to each
+        other (1e-9).
 
     Returns
     -------
@@ -192,23 +174,22 @@ def summarize_customers(
     0          1      2.0  4.0            30.0
     """
     unit = _time_unit(time_unit)
-    if engine not in ("duckdb", "numpy"):
-        raise ParameterError(f"engine must be 'duckdb' or 'numpy', got {engine!r}")
+    if engine is not None and engine not in ("numpy", *ENGINES):
+        raise ParameterError(f"engine must be one of {['numpy', *ENGINES]}, got {engine!r}")
     end_day = as_day(observation_end, "observation_end")
-    frame = _canonical(transactions)
-    encoded, ids = _encode(frame)
     if engine == "numpy":
+        frame = _canonical(transactions)
+        encoded, ids = _encode(frame)
         result = _summarize_sorted(encoded, _day_number(end_day), TIME_UNIT_DAYS[unit])
-    else:
-        sql = f"WITH {_DAILY_SQL}\n{_SUMMARY_SELECT.format(suffix='')}\nORDER BY customer_id"
-        params = {"end_day": _day_number(end_day), "unit_days": TIME_UNIT_DAYS[unit]}
-        result = _query(encoded, sql, params)
+        if result.empty:
+            raise DataValidationError(_nobody(end_day, "observation_end", frame))
+        return _tidy(result, ids, list(SUMMARY_COLUMNS), "")
+    table = _engine_table(transactions, engine)
+    expr = ex.customer_summary(ex.daily(table.table, end_day=_day_number(end_day)))
+    result = _run(table, expr)
     if result.empty:
-        raise DataValidationError(
-            f"no customer made a purchase on or before observation_end {end_day.date()} "
-            f"(first transaction: {frame['timestamp'].min()})"
-        )
-    return _tidy(result, ids, list(SUMMARY_COLUMNS), "")
+        raise DataValidationError(_nobody(end_day, "observation_end", table))
+    return _summary_columns(result, _day_number(end_day), TIME_UNIT_DAYS[unit], "")
 
 
 def split_calibration_holdout(
@@ -217,6 +198,7 @@ def split_calibration_holdout(
     observation_end: str | pd.Timestamp,
     *,
     time_unit: str = "W",
+    engine: str | None = None,
 ) -> CalibrationHoldout:
     """Split a transaction log into a calibration summary and holdout purchases.
 
@@ -237,6 +219,9 @@ def split_calibration_holdout(
         Last day of the holdout period (inclusive); must be after ``calibration_end``.
     time_unit : {"W", "D", "M"}, default "W"
         Unit of ``recency_cal``, ``T_cal`` and ``duration_holdout``.
+    engine : {"duckdb", "postgres", "spark"}, optional
+        Checked against the engine of ``transactions`` (default: DuckDB for a DataFrame, the
+        table's own engine otherwise).
 
     Returns
     -------
@@ -261,41 +246,26 @@ def split_calibration_holdout(
             f"parameter 'observation_end' ({end_day.date()}) must be after "
             f"'calibration_end' ({cal_day.date()})"
         )
-    frame = _canonical(transactions)
-    sql = f"""
-    WITH {_DAILY_SQL},
-    calibration AS ({_SUMMARY_SELECT.format(suffix="_cal").replace("$end_day", "$cal_day")}),
-    holdout AS (
-        SELECT customer_id, COUNT(*) AS frequency_holdout, AVG(amount) AS monetary_value_holdout
-        FROM daily
-        WHERE day > $cal_day
-        GROUP BY customer_id
-    )
-    SELECT c.*,
-           COALESCE(h.frequency_holdout, 0) AS frequency_holdout,
-           COALESCE(h.monetary_value_holdout, 0.0) AS monetary_value_holdout,
-           CAST($end_day - $cal_day AS DOUBLE) / $unit_days AS duration_holdout
-    FROM calibration AS c LEFT JOIN holdout AS h USING (customer_id)
-    ORDER BY customer_id"""
-    encoded, ids = _encode(frame)
-    result = _query(
-        encoded,
-        sql,
-        {
-            "end_day": _day_number(end_day),
-            "cal_day": _day_number(cal_day),
-            "unit_days": TIME_UNIT_DAYS[unit],
-        },
-    )
+    table = _engine_table(transactions, "duckdb" if engine is None else engine)
+    cal, end = _day_number(cal_day), _day_number(end_day)
+    calibration = ex.customer_summary(ex.daily(table.table, end_day=cal))
+    later = ex.holdout(table.table, calibration_day=cal, end_day=end)
+    expr = calibration.left_join(later, "customer_id").drop("customer_id_right")
+    result = _run(table, expr)
     if result.empty:
-        raise DataValidationError(
-            f"no customer made a purchase on or before calibration_end {cal_day.date()} "
-            f"(first transaction: {frame['timestamp'].min()})"
-        )
-    result = _tidy(result, ids, list(HOLDOUT_COLUMNS), "_cal")
-    result["frequency_holdout"] = result["frequency_holdout"].astype("int64")
+        raise DataValidationError(_nobody(cal_day, "calibration_end", table))
+    unit_days = TIME_UNIT_DAYS[unit]
+    frame = _summary_columns(result, cal, unit_days, "_cal")
+    frame["frequency_holdout"] = result["frequency_holdout"].fillna(0).astype("int64").to_numpy()
+    frame["monetary_value_holdout"] = (
+        result["monetary_value_holdout"].fillna(0.0).astype("float64").to_numpy()
+    )
+    frame["duration_holdout"] = (end - cal) / unit_days
     return CalibrationHoldout(
-        frame=result, calibration_end=cal_day, observation_end=end_day, time_unit=unit
+        frame=frame[list(HOLDOUT_COLUMNS)],
+        calibration_end=cal_day,
+        observation_end=end_day,
+        time_unit=unit,
     )
 
 
@@ -390,13 +360,62 @@ def _summarize_sorted(encoded: pd.DataFrame, end_day: int, unit_days: float) -> 
     )
 
 
-def _query(frame: pd.DataFrame, sql: str, params: dict[str, Any]) -> pd.DataFrame:
-    connection = duckdb.connect()
-    try:
-        connection.register("transactions", frame)
-        return connection.execute(sql, params).df()
-    finally:
-        connection.close()
+def _engine_table(transactions: Any, engine: str | None) -> EngineTable:
+    """Return the canonical transactions as a table on an engine (a DataFrame: DuckDB)."""
+    table = getattr(transactions, "canonical", transactions)
+    if isinstance(table, EngineTable):
+        if engine is not None and engine != table.engine:
+            raise ParameterError(
+                f"engine {engine!r} given, but the transactions are a table on {table.engine!r} "
+                f"({table.source}); leave engine out or set engine={table.engine!r}"
+            )
+        return table
+    return open_source(_canonical(transactions, orders=False), engine=engine)
+
+
+def _run(table: EngineTable, expr: Any) -> pd.DataFrame:
+    """Fetch ``expr`` in customer order (code-point order of the ids on every engine)."""
+    if table.engine == "duckdb":  # DuckDB compares strings bytewise: UTF-8 = code point order
+        return fetch(table.backend, expr.order_by("customer_id"))
+    result = fetch(table.backend, expr)
+    ids = result["customer_id"].astype(str).to_numpy(dtype=object)
+    return result.iloc[np.argsort(ids, kind="stable")].reset_index(drop=True)
+
+
+def _summary_columns(
+    result: pd.DataFrame, end_day: int, unit_days: float, suffix: str
+) -> pd.DataFrame:
+    """Compute the summary columns from the engine's counts and day numbers (float64)."""
+    days = result["days"].to_numpy(dtype=np.int64)
+    first = result["first_day"].to_numpy(dtype=np.int64)
+    last = result["last_day"].to_numpy(dtype=np.int64)
+    repeat = result["total"].to_numpy(dtype="float64") - result["first_amount"].to_numpy(
+        dtype="float64"
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        monetary = np.where(days > 1, repeat / np.maximum(days - 1, 1), 0.0)
+    out = pd.DataFrame(
+        {
+            "customer_id": result["customer_id"].astype(str).to_numpy(),
+            f"frequency{suffix}": days - 1,
+            f"recency{suffix}": (last - first) / unit_days,
+            f"T{suffix}": (end_day - first) / unit_days,
+            f"monetary_value{suffix}": monetary,
+        }
+    )
+    if not suffix:
+        out["first_purchase"] = first.astype("datetime64[D]").astype("datetime64[ns]")
+        out["last_purchase"] = last.astype("datetime64[D]").astype("datetime64[ns]")
+    return out
+
+
+def _nobody(day: pd.Timestamp, name: str, source: Any) -> str:
+    """Return the error message of a summary without customers."""
+    if isinstance(source, pd.DataFrame):
+        first = f"first transaction: {source['timestamp'].min()}"
+    else:
+        first = f"transactions from {source.source}"
+    return f"no customer made a purchase on or before {name} {day.date()} ({first})"
 
 
 def _tidy(result: pd.DataFrame, ids: pd.Index, columns: list[str], suffix: str) -> pd.DataFrame:
@@ -425,7 +444,8 @@ def _orders_on_first_day(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[columns].assign(timestamp=first.where(has_order, frame["timestamp"]))
 
 
-def _canonical(transactions: pd.DataFrame | Any) -> pd.DataFrame:
+def _canonical(transactions: pd.DataFrame | Any, *, orders: bool = True) -> pd.DataFrame:
+    """Return the validated canonical columns (``orders``: lines at their order's first)."""
     frame = getattr(transactions, "transactions", transactions)
     if not isinstance(frame, pd.DataFrame):
         raise ParameterError(
@@ -438,7 +458,10 @@ def _canonical(transactions: pd.DataFrame | Any) -> pd.DataFrame:
             f"transactions are missing column(s) {missing}; they have {list(frame.columns)[:20]}"
             " (load them with loyaltylab.data.load_transactions to map your column names)"
         )
-    frame = _orders_on_first_day(frame)
+    if orders:
+        frame = _orders_on_first_day(frame)
+    else:
+        frame = frame[[c for c in ("customer_id", "timestamp", "amount", "order_id") if c in frame]]
     if not pd.api.types.is_datetime64_dtype(frame["timestamp"]):
         raise DataValidationError(
             "column 'timestamp' must be a timezone-naive datetime64 column, got "
