@@ -311,11 +311,14 @@ def test_snapshot_truth_matches_its_tables():
 
 def test_snapshot_equals_the_generator_run_from_scratch():
     # data/synthetic is generate_transactions(5000, seed=0); the program uses seed + 1
-    fresh = generate_loyalty(5000, seed=0, program_start=SNAPSHOT_SETTINGS["program_start"])
+    settings = {k: v for k, v in SNAPSHOT_SETTINGS.items() if k not in ("seed", "observation_end")}
+    fresh = generate_loyalty(5000, seed=0, **settings)
     stored = load_synthetic_loyalty(SNAPSHOT)
     assert fresh.members["customer_id"].tolist() == stored.members["customer_id"].tolist()
     assert fresh.truth["points_issued"] == stored.truth["points_issued"]
     assert fresh.truth["points_expired"] == stored.truth["points_expired"]
+    assert len(fresh.transactions) == len(stored.transactions)
+    assert fresh.transactions["amount"].sum() == pytest.approx(stored.transactions["amount"].sum())
 
 
 def test_snapshot_is_found_by_name():

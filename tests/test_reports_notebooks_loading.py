@@ -193,7 +193,7 @@ def test_the_scorecard_reads_the_loyalty_purchases_by_the_programs_name(tmp_path
         observation_end="2025-12-31",
     )
     loaded = params.load_transactions()
-    assert loaded.source == "synthetic" and len(loaded.transactions) > 0
+    assert loaded.source == "synthetic_loyalty" and len(loaded.transactions) > 0
     loaded_members = params.load_members()
     loaded_ledger = params.load_ledger(loaded_members)
     assert loaded_members is not None and loaded_ledger is not None

@@ -7,8 +7,14 @@ purchasing, Gamma-Gamma spend), :func:`generate_loyalty` adds
   ``logistic(logit(enrol_base) + enrol_slope * log(lam_i / median(lam)))``, so heavier buyers enrol
   more (a customer with the median purchase rate enrols with probability ``enrol_base``). A customer
   enrols at the till, at their first purchase on or after the program launch (customers without
-  one cannot enrol). Enrolment has **no effect** on buying here: any member/non-member gap in the
-  data is pure self-selection (``truth["program_effect"] == 0``).
+  one cannot enrol).
+* a **true program effect** (``program_effect``, default 0): from her enrolment on, a member's
+  purchase rate while alive is ``lam * (1 + program_effect)``: the extra purchases are a Poisson
+  process of rate ``program_effect * lam`` from the enrolment to her dropout (``alive_until``,
+  or the observation end), spend drawn from her own Gamma-Gamma spend distribution
+  (``Gamma(mean_spend * nu, rate nu)``); they do not change when she drops out. The
+  transactions mark them ``incremental``; the ledger books points on them like on any member
+  purchase. With ``program_effect=0`` any member/non-member gap is pure self-selection.
 * a **simple points program** (:class:`SyntheticPointsProgram`: a rewards
   :class:`~loyaltylab.config.programs.PointsRules` plus the members' redemption behaviour and
   tiers), booked on the rewards points ledger
@@ -28,10 +34,14 @@ over rows), seeded, and its truth - true enrolment rate, points issued / redeeme
 outstanding, realised breakage, redemption rate, reward cost - is returned in
 :attr:`SyntheticLoyalty.truth`.
 
-The committed snapshot ``data/synthetic_loyalty`` (``members.csv``, ``ledger.csv``,
-``truth.json``) is this program (:data:`SNAPSHOT_SETTINGS`: launch 2024-07-01, seed 1) run on the
-``synthetic`` transactions snapshot (``data/synthetic``, 5,000 customers), so the data set
-``synthetic_loyalty`` = ``synthetic`` transactions + these members and ledger. Regenerate it with::
+The committed snapshot ``data/synthetic_loyalty`` (``transactions.csv.gz``, ``members.csv``,
+``ledger.csv``, ``truth.json``) is this program (:data:`SNAPSHOT_SETTINGS`: launch 2024-07-01,
+seed 1, a true effect of +8 % orders per customer-month from enrolment) run on the
+``synthetic`` transactions snapshot (``data/synthetic``, 5,000 customers, which stays
+program-free): its ``transactions.csv.gz`` is ``synthetic`` plus the members' extra purchases
+(``order_id`` included, the key of the ledger's ``earn`` rows), and ``truth.json`` records
+``true_program_effect`` and the naive member/non-member gap ``naive_program_gap``
+(:func:`loyaltylab.evaluation.naive_gap`), several times larger. Regenerate it with::
 
     .venv/bin/python -m loyaltylab.datasets.loyalty data/synthetic_loyalty
 """
@@ -58,6 +68,7 @@ from loyaltylab.datasets.loyalty_points import (
     book_points,
 )
 from loyaltylab.errors import ParameterError
+from loyaltylab.files import write_gzip_text
 from loyaltylab.rules import as_day
 
 __all__ = [
@@ -80,15 +91,23 @@ __all__ = [
 #: The name notebooks use for the bundled snapshot.
 SYNTHETIC_LOYALTY = "synthetic_loyalty"
 #: Files of the snapshot in ``data/synthetic_loyalty``.
-SNAPSHOT_FILES: tuple[str, ...] = ("members.csv", "ledger.csv", "truth.json")
+SNAPSHOT_FILES: tuple[str, ...] = ("transactions.csv.gz", "members.csv", "ledger.csv", "truth.json")
 #: How the committed snapshot was made from the ``synthetic`` transactions (``data/synthetic``).
 SNAPSHOT_SETTINGS: dict[str, Any] = {
     "program_start": "2024-07-01",
     "observation_end": "2025-12-31",
-    "enrol_base": 0.3,
+    "enrol_base": 0.5,
     "enrol_slope": 1.0,
+    "selection": "behaviour",
+    "program_effect": 0.08,
     "seed": 1,
 }
+#: What ``true_program_effect`` measures (written to the truth).
+PROGRAM_EFFECT_UNIT = (
+    "relative lift in orders per customer-month while alive, from the enrolment on (0.08 = +8 %)"
+)
+#: Days of history the ``"behaviour"`` selection counts orders in, before the decision purchase.
+RECENT_DAYS = 182
 _CHANNELS = ("store", "app", "web")
 _CHANNEL_SHARES = (0.6, 0.3, 0.1)
 
@@ -151,9 +170,11 @@ def simulate_program(
     observation_end: Any = None,
     enrol_base: float = 0.3,
     enrol_slope: float = 1.0,
+    selection: str = "rate",
+    program_effect: float = 0.0,
     seed: int = 0,
 ) -> SyntheticLoyalty:
-    """Run a points program over existing transactions: enrolment, ledger and truth.
+    """Run a points program over existing transactions: enrolment, effect, ledger and truth.
 
     Parameters
     ----------
@@ -161,8 +182,10 @@ def simulate_program(
         Canonical transactions (``customer_id``, ``timestamp``, ``amount``; ``order_id`` is made
         when absent).
     customers : pandas.DataFrame
-        One row per customer with ``customer_id`` and ``lam`` (true purchase rate), e.g.
-        ``SyntheticTransactions.customers``.
+        One row per customer with ``customer_id`` and ``lam`` (true purchase rate per week),
+        e.g. ``SyntheticTransactions.customers``; with a ``program_effect`` also
+        ``alive_until`` (dropout time, ``NaT`` = alive at the end), ``nu`` and ``mean_spend``
+        (Gamma-Gamma spend).
     program : SyntheticPointsProgram, optional
         The program (default settings when ``None``).
     program_start : date-like, optional
@@ -172,11 +195,21 @@ def simulate_program(
         Last day observed, read by :func:`loyaltylab.rules.as_day` (expiries after it are not
         in the ledger); default the last transaction's day.
     enrol_base : float, default 0.3
-        Enrolment probability of a customer with the median ``lam``.
+        Enrolment probability of a customer with the median selection score.
     enrol_slope : float, default 1.0
-        Log-odds of enrolment per unit of ``log(lam / median(lam))`` (0 = no self-selection).
+        Log-odds of enrolment per unit of the selection score (0 = no self-selection).
+    selection : {"rate", "behaviour"}, default "rate"
+        The selection score: ``"rate"`` = ``log(lam / median(lam))`` (the true purchase rate);
+        ``"behaviour"`` = ``log(1 + orders in the RECENT_DAYS days before the decision
+        purchase)``, centred on its median over the customers who can enrol (heavier and more
+        recent buyers join more, on what the data show).
+    program_effect : float, default 0.0
+        True relative lift of a member's purchase rate from her enrolment on (0.08 = +8 %
+        orders per customer-month while alive); the extra purchases come from their own random
+        stream, so the members are the same for every effect.
     seed : int, default 0
-        Seed of the random numbers (enrolment, channel, redemption decisions).
+        Seed of the random numbers (enrolment, channel, redemption decisions; the extra
+        purchases use the stream ``[seed, 1]``).
 
     Returns
     -------
@@ -189,15 +222,34 @@ def simulate_program(
         ``points_expired`` (positive amounts), ``points_outstanding`` (balance at the observation
         end), ``redemption_rate`` (redeemed / issued), ``breakage_rate`` (expired / issued),
         ``reward_cost`` (redeemed x point value), ``revenue``, ``reward_cost_share``
-        (reward cost / revenue), ``program_effect`` (0: enrolment does not change buying) and the
-        settings used.
+        (reward cost / revenue), ``program_effect`` and ``true_program_effect`` (the
+        ``program_effect`` given, in :data:`PROGRAM_EFFECT_UNIT`), ``incremental_orders`` and
+        ``incremental_revenue`` (the extra purchases), ``realised_program_effect`` (extra orders /
+        the members' other orders after their enrolment purchase), ``naive_program_gap``
+        (:func:`loyaltylab.evaluation.naive_gap`: members' orders per customer-month after
+        enrolment vs non-members' after the launch, relative) and the settings used.
     """
     program = program or SyntheticPointsProgram()
     if not 0 < enrol_base < 1:
         raise ParameterError(f"parameter 'enrol_base' must be in (0, 1), got {enrol_base}")
-    missing = {"customer_id", "lam"} - set(customers.columns)
+    if not (math.isfinite(program_effect) and program_effect >= 0):
+        raise ParameterError(
+            f"parameter 'program_effect' must be a finite lift >= 0 (0.08 = +8 %), got "
+            f"{program_effect!r}"
+        )
+    required = {"customer_id", "lam"}
+    if program_effect > 0:
+        required |= {"alive_until", "nu", "mean_spend"}
+    missing = required - set(customers.columns)
     if missing:
-        raise ParameterError(f"parameter 'customers' lacks column(s) {sorted(missing)}")
+        raise ParameterError(
+            f"parameter 'customers' lacks column(s) {sorted(missing)}"
+            + (
+                " (a program_effect needs the generator's alive_until, nu and mean_spend)"
+                if program_effect > 0
+                else ""
+            )
+        )
     rng = np.random.default_rng(seed)
     tx = transactions.sort_values(["customer_id", "timestamp"], kind="stable").reset_index(
         drop=True
@@ -218,29 +270,51 @@ def simulate_program(
             f"{end.date()}, e.g.\n{tx.loc[late].head(5).to_string()}"
         )
 
-    # --- enrolment: self-selected on the true purchase rate ------------------------------------
+    # --- enrolment: self-selected on the true purchase rate or on recent behaviour ------------
+    if selection not in ("rate", "behaviour"):
+        raise ParameterError(
+            f"parameter 'selection' must be 'rate' or 'behaviour', got {selection!r}"
+        )
     truth_frame = customers.copy()
     truth_frame["customer_id"] = truth_frame["customer_id"].astype(str)
     lam = truth_frame["lam"].to_numpy(dtype=float)
     if not np.all(np.isfinite(lam)) or np.any(lam < 0) or not np.any(lam > 0):
         raise ParameterError("column 'lam' of 'customers' must hold finite rates >= 0, some > 0")
-    # a rate of exactly 0 (Gamma draws with a small shape can underflow) enrols with probability
-    # ~0; the floor keeps the log finite
-    floor = np.finfo(float).tiny
-    log_ratio = np.log(np.maximum(lam, floor) / max(float(np.median(lam)), floor))
-    probability = expit(_logit(enrol_base) + enrol_slope * log_ratio)
-    draws = rng.random(len(truth_frame))
-    channel_draws = rng.choice(len(_CHANNELS), size=len(truth_frame), p=_CHANNEL_SHARES)
-    truth_frame["enrol_probability"] = probability
     after_launch = tx.loc[tx["timestamp"] >= launch]
     first_after = after_launch.groupby("customer_id", sort=False)["timestamp"].min()
     can_enrol = truth_frame["customer_id"].map(first_after)
+    if selection == "rate":
+        # a rate of exactly 0 (Gamma draws with a small shape can underflow) enrols with
+        # probability ~0; the floor keeps the log finite
+        floor = np.finfo(float).tiny
+        score = np.log(np.maximum(lam, floor) / max(float(np.median(lam)), floor))
+    else:
+        recent = _recent_orders(tx, truth_frame["customer_id"], can_enrol)
+        eligible_score = np.log1p(recent[can_enrol.notna().to_numpy()])
+        centre = float(np.median(eligible_score)) if eligible_score.size else 0.0
+        score = np.log1p(recent) - centre
+    probability = expit(_logit(enrol_base) + enrol_slope * score)
+    if selection == "behaviour":
+        probability = np.where(can_enrol.notna().to_numpy(), probability, 0.0)
+    draws = rng.random(len(truth_frame))
+    channel_draws = rng.choice(len(_CHANNELS), size=len(truth_frame), p=_CHANNEL_SHARES)
+    truth_frame["enrol_probability"] = probability
     enrolled = can_enrol.notna().to_numpy() & (draws < probability)
     truth_frame["enrolled"] = enrolled
     truth_frame["enrolled_at"] = can_enrol.where(enrolled)
     truth_frame["channel"] = np.asarray(_CHANNELS)[channel_draws]
 
     enrolled_at = truth_frame.set_index("customer_id")["enrolled_at"]
+    tx["incremental"] = False
+    if program_effect > 0:
+        extra = _program_purchases(
+            truth_frame.loc[enrolled],
+            program_effect,
+            end_exclusive,
+            np.random.default_rng([seed, 1]),
+        )
+        tx = pd.concat([tx, extra], ignore_index=True)
+        tx = tx.sort_values(["customer_id", "timestamp"], kind="stable").reset_index(drop=True)
     joined = tx["customer_id"].map(enrolled_at)
     tx["member"] = (joined.notna() & (tx["timestamp"] >= joined)).to_numpy()
 
@@ -284,12 +358,16 @@ def simulate_program(
         "reward_cost": redeemed * program.points.point_value,
         "revenue": revenue,
         "reward_cost_share": redeemed * program.points.point_value / revenue,
-        "program_effect": 0.0,
+        "program_effect": float(program_effect),
+        "true_program_effect": float(program_effect),
+        "program_effect_unit": PROGRAM_EFFECT_UNIT,
+        **_effect_truth(tx, members, launch, end),
         "program": program.settings(),
         "program_start": launch.date().isoformat(),
         "observation_end": end.date().isoformat(),
         "enrol_base": enrol_base,
         "enrol_slope": enrol_slope,
+        "selection": selection,
         "seed": seed,
     }
     return SyntheticLoyalty(
@@ -299,6 +377,73 @@ def simulate_program(
         customers=truth_frame,
         truth=truth,
     )
+
+
+def _recent_orders(tx: pd.DataFrame, ids: pd.Series, decision: pd.Series) -> np.ndarray:
+    """Orders of each customer in the :data:`RECENT_DAYS` days before her decision time."""
+    window = pd.Timedelta(days=RECENT_DAYS)
+    at = tx["customer_id"].map(pd.Series(decision.to_numpy(), index=ids.to_numpy()))
+    inside = (at.notna() & (tx["timestamp"] < at) & (tx["timestamp"] >= at - window)).to_numpy()
+    counts = tx.loc[inside].groupby("customer_id").size()
+    return ids.map(counts).fillna(0).to_numpy(dtype=float)
+
+
+def _program_purchases(
+    members: pd.DataFrame, effect: float, end_exclusive: pd.Timestamp, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Draw the members' extra purchases: rate ``effect * lam`` from enrolment to dropout."""
+    start_ns = members["enrolled_at"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    until = members["alive_until"].to_numpy(dtype="datetime64[ns]")
+    stop_ns = np.where(np.isnat(until), end_exclusive.value, until.view(np.int64))
+    stop_ns = np.minimum(stop_ns, end_exclusive.value)
+    weeks = np.maximum(stop_ns - start_ns, 0) / (7 * 86_400 * 10**9)
+    lam = members["lam"].to_numpy(dtype=float)
+    counts = rng.poisson(effect * lam * weeks)
+    owner = np.repeat(np.arange(len(members)), counts)
+    offset = rng.random(len(owner)) * (stop_ns - start_ns)[owner]
+    stamp_ns = start_ns[owner] + (np.floor(offset / 1e9) * 1e9).astype(np.int64)
+    stamp_ns = np.minimum(stamp_ns, end_exclusive.value - 10**9)
+    nu = members["nu"].to_numpy(dtype=float)[owner]
+    shape = members["mean_spend"].to_numpy(dtype=float)[owner] * nu
+    amount = np.maximum(np.round(rng.gamma(shape, 1.0 / nu), 2), 0.01)
+    return pd.DataFrame(
+        {
+            "customer_id": members["customer_id"].to_numpy()[owner].astype(object),
+            "timestamp": pd.to_datetime(stamp_ns, unit="ns"),
+            "amount": amount,
+            "order_id": [f"p{index:07d}" for index in range(len(owner))],
+            "incremental": np.ones(len(owner), dtype=bool),
+        }
+    )
+
+
+def _effect_truth(
+    tx: pd.DataFrame, members: pd.DataFrame, launch: pd.Timestamp, end: pd.Timestamp
+) -> dict[str, Any]:
+    """Truth of the program effect: extra orders and revenue, realised lift, naive gap."""
+    from loyaltylab.evaluation import naive_gap
+
+    extra = tx["incremental"].to_numpy(bool)
+    if members.empty:
+        return {
+            "incremental_orders": 0,
+            "incremental_revenue": 0.0,
+            "realised_program_effect": 0.0,
+            "naive_program_gap": float("nan"),
+        }
+    enrolled = pd.Series(
+        members["enrolled_at"].to_numpy(dtype="datetime64[ns]"), index=members["customer_id"]
+    )
+    joined = tx["customer_id"].map(enrolled)
+    after = (joined.notna() & (tx["timestamp"] > joined)).to_numpy()
+    base_after = int((after & ~extra).sum())
+    gap = naive_gap(tx, members, program_start=launch, observation_end=end)
+    return {
+        "incremental_orders": int(extra.sum()),
+        "incremental_revenue": float(tx.loc[extra, "amount"].sum()),
+        "realised_program_effect": float(extra.sum()) / base_after if base_after else 0.0,
+        "naive_program_gap": gap,
+    }
 
 
 def generate_loyalty(
@@ -311,6 +456,8 @@ def generate_loyalty(
     program_start: Any = None,
     enrol_base: float = 0.3,
     enrol_slope: float = 1.0,
+    selection: str = "rate",
+    program_effect: float = 0.0,
     **transaction_options: Any,
 ) -> SyntheticLoyalty:
     """Generate synthetic transactions with a member base and a points ledger, truth included.
@@ -330,6 +477,11 @@ def generate_loyalty(
         Launch date (default ``start``); a later launch leaves a pre-program baseline.
     enrol_base, enrol_slope : float
         Self-selected enrolment (see the module docstring).
+    selection : {"rate", "behaviour"}, default "rate"
+        What enrolment selects on (see :func:`simulate_program`).
+    program_effect : float, default 0.0
+        True relative lift of members' purchase rate from enrolment (see
+        :func:`simulate_program`).
     **transaction_options
         Passed to :func:`loyaltylab.datasets.generate_transactions` (e.g. ``r``, ``alpha``).
 
@@ -357,6 +509,8 @@ def generate_loyalty(
         observation_end=end,
         enrol_base=enrol_base,
         enrol_slope=enrol_slope,
+        selection=selection,
+        program_effect=program_effect,
         seed=seed + 1,
     )
     truth = {**result.truth, "seed": seed, "program_seed": seed + 1}
@@ -373,10 +527,12 @@ def generate_loyalty(
 
 
 def write_snapshot(data: SyntheticLoyalty, directory: str | Path) -> tuple[Path, ...]:
-    """Write members, ledger (CSV) and truth (JSON) to ``directory``.
+    """Write transactions (gzip CSV), members, ledger (CSV) and truth (JSON) to ``directory``.
 
-    The transactions are not written: the snapshot's transactions are the ``synthetic`` data set
-    (``data/synthetic``), which :func:`load_synthetic_loyalty` reads beside these files.
+    The transactions are written with ``customer_id``, ``timestamp``, ``amount`` and
+    ``order_id`` (not which purchases are the program's extra ones: that is the truth an
+    evaluation has to find), gzip-compressed reproducibly
+    (:func:`loyaltylab.files.write_gzip_text`).
 
     Parameters
     ----------
@@ -394,6 +550,9 @@ def write_snapshot(data: SyntheticLoyalty, directory: str | Path) -> tuple[Path,
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = "%Y-%m-%d %H:%M:%S"
+    columns = ["customer_id", "timestamp", "amount", "order_id"]
+    text = data.transactions[columns].to_csv(index=False, date_format=stamp, lineterminator="\n")
+    write_gzip_text(folder / "transactions.csv.gz", text)
     data.members.to_csv(folder / "members.csv", index=False, date_format=stamp)
     data.ledger.to_csv(folder / "ledger.csv", index=False, date_format=stamp)
     text = json.dumps(to_jsonable(data.truth), indent=2, sort_keys=True, allow_nan=False)
@@ -436,19 +595,17 @@ def load_synthetic_loyalty(directory: str | Path | None = None) -> SyntheticLoya
     Parameters
     ----------
     directory : str or pathlib.Path, optional
-        Folder of the members, ledger and truth; default ``<project root>/data/synthetic_loyalty``.
-        The transactions are always the ``synthetic`` data set (``data/synthetic``).
+        Folder of the transactions, members, ledger and truth; default
+        ``<project root>/data/synthetic_loyalty``.
 
     Returns
     -------
     SyntheticLoyalty
-        ``transactions`` gains ``member`` (bought on or after the buyer's enrolment); ``truth``
-        is ``truth.json``; ``customers`` is empty (the per-customer truth is not part of the
-        snapshot: :func:`snapshot_program` recomputes it).
+        ``transactions`` (the ``synthetic`` purchases plus the members' extra ones) gains
+        ``member`` (bought on or after the buyer's enrolment); ``truth`` is ``truth.json``;
+        ``customers`` is empty (the per-customer truth is not part of the snapshot:
+        :func:`snapshot_program` recomputes it).
     """
-    from loyaltylab.datasets.resolve import synthetic_dir
-    from loyaltylab.datasets.synthetic import read_synthetic
-
     folder = Path(directory) if directory is not None else _snapshot_dir()
     missing = [name for name in SNAPSHOT_FILES if not (folder / name).is_file()]
     if missing:
@@ -465,7 +622,8 @@ def load_synthetic_loyalty(directory: str | Path | None = None) -> SyntheticLoya
         parse_dates=["timestamp"],
     )
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
-    tx = read_synthetic(synthetic_dir()).transactions
+    tx = pd.read_csv(folder / "transactions.csv.gz", dtype={"customer_id": str, "order_id": str})
+    tx["timestamp"] = pd.to_datetime(tx["timestamp"]).astype("datetime64[ns]")
     joined = tx["customer_id"].map(members.set_index("customer_id")["enrolled_at"])
     tx["member"] = (joined.notna() & (tx["timestamp"] >= joined)).to_numpy()
     return SyntheticLoyalty(
@@ -480,10 +638,11 @@ def load_synthetic_loyalty(directory: str | Path | None = None) -> SyntheticLoya
 def resolve_loyalty_transactions(
     source: str | Path | pd.DataFrame, columns: Mapping[str, str] | None = None, **policy: Any
 ) -> LoadedTransactions:
-    """Load transactions by name, where ``"synthetic_loyalty"`` means ``"synthetic"``.
+    """Load transactions by name, where ``"synthetic_loyalty"`` is the loyalty program's.
 
-    The synthetic loyalty data are the ``synthetic`` transactions plus the member base and the
-    points ledger of ``data/synthetic_loyalty``; this lets a notebook use one name for all three.
+    The synthetic loyalty data are the ``synthetic`` transactions plus the members' extra
+    purchases the program causes (``data/synthetic_loyalty/transactions.csv.gz``), the member
+    base and the points ledger; this lets a notebook use one name for all three.
 
     Parameters
     ----------
@@ -499,10 +658,22 @@ def resolve_loyalty_transactions(
     -------
     loyaltylab.data.LoadedTransactions
     """
-    from loyaltylab.datasets.resolve import SYNTHETIC, resolve_transactions
+    from loyaltylab.data import load_transactions
+    from loyaltylab.datasets.resolve import resolve_transactions
 
     if isinstance(source, str) and source.strip() == SYNTHETIC_LOYALTY:
-        source = SYNTHETIC
+        if columns:
+            raise ParameterError(
+                f"parameter 'columns' does not apply to the data set {SYNTHETIC_LOYALTY!r} "
+                "(its columns are canonical already)"
+            )
+        path = _snapshot_dir() / "transactions.csv.gz"
+        if not path.is_file():
+            raise ParameterError(
+                f"synthetic loyalty snapshot {path} not found; regenerate it with "
+                f"`python -m loyaltylab.datasets.loyalty {path.parent}`"
+            )
+        return load_transactions(path, source_name=SYNTHETIC_LOYALTY, **policy)
     return resolve_transactions(source, columns, **policy)
 
 
@@ -561,7 +732,9 @@ def resolve_ledger(
 def main(argv: Sequence[str] | None = None) -> None:
     """Regenerate the snapshot: ``python -m loyaltylab.datasets.loyalty data/synthetic_loyalty``."""
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("directory", help="where to write members.csv, ledger.csv, truth.json")
+    parser.add_argument(
+        "directory", help="where to write transactions.csv.gz, members.csv, ledger.csv, truth.json"
+    )
     args = parser.parse_args(argv)
     for path in write_snapshot(snapshot_program(), args.directory):
         print(path)
