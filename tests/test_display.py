@@ -76,7 +76,7 @@ def test_table_has_no_index_nan_none_or_true_and_scrolls():
     html = table_html(frame, currency="$")
     for bad in ("NaN", "None", "True", "nan", "5.3e-11", "<th></th>"):
         assert bad not in html
-    assert "23.9 %" in html and "&lt; 0.001" in html and "$1,068" in html and "$496.00" in html
+    assert "23.9 %" in html and "&lt; 0.001" in html and "$1,068" in html and "$496<" in html
     assert "yes" in html and html.count(f">{MISSING}<") == 2
     assert "no buyers in that period" in html  # why a value is missing
     assert "overflow-x:auto" in html  # wide tables scroll inside the page

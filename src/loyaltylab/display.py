@@ -273,7 +273,7 @@ def format_p_value(value: float) -> str:
 
 
 def format_money(value: float, currency: str | None = None) -> str:
-    """Format an amount with the run's currency: ``1,068`` from 1,000 up, else two decimals.
+    """Format an amount with the run's currency: whole units from 100 up, else two decimals.
 
     Examples
     --------
@@ -285,7 +285,7 @@ def format_money(value: float, currency: str | None = None) -> str:
     symbol = report_currency() if currency is None else currency
     if len(symbol) > 1 and not symbol.endswith(" "):
         symbol = symbol + " "
-    amount = f"{abs(value):,.0f}" if abs(value) >= 999.5 else f"{abs(value):,.2f}"
+    amount = f"{abs(value):,.0f}" if abs(value) >= 99.995 else f"{abs(value):,.2f}"
     return f"{'-' if value < 0 else ''}{symbol}{amount}"
 
 
