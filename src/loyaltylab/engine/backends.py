@@ -125,7 +125,7 @@ def parse_database_url(url: str) -> tuple[str, dict[str, str]]:
             "postgresql://user@host:port/database?table=NAME (or ?query=SELECT...)"
         )
     params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-    picked = {key: params.pop(key) for key in ("table", "query") if key in params}
+    picked: dict[str, str] = {key: params.pop(key) for key in ("table", "query") if key in params}
     if len(picked) != 1:
         raise ParameterError(
             f"database source {_redact(url)!r} needs exactly one of ?table=NAME or "

@@ -233,14 +233,17 @@ def retention_pairs(
     hi = ibis.literal(last, type="timestamp")
     left = act.filter((act.period_start >= lo) & (act.period_start + step <= hi))
     left = left.mutate(next_start=left.period_start + step)
+    later = nxt.select(
+        grp_b="grp", customer_b="customer_id", start_b="period_start", hit=ibis.literal(1)
+    )
     joined = left.left_join(
-        nxt.select(grp_b="grp", customer_b="customer_id", start_b="period_start"),
+        later,
         [
-            left.customer_id == ibis._.customer_b,
-            left.grp == ibis._.grp_b,
-            left.next_start == ibis._.start_b,
+            left.customer_id == later.customer_b,
+            left.grp == later.grp_b,
+            left.next_start == later.start_b,
         ],
     )
     return joined.group_by(["grp", joined.next_start.name("period_start")]).aggregate(
-        base=joined.count(), retained=joined.customer_b.count()
+        base=joined.count(), retained=joined.hit.count()
     )

@@ -142,8 +142,8 @@ def customer_kpis(
     window = observation_window(frame, observation_start, observation_end, period)
     con = connect(frame, window)
     try:
-        stats = group_stats(con, "'all'", f"TIMESTAMP '{window.start}'")
-        pairs = retention_pairs(con, window, "'all'")
+        stats = group_stats(con, None, window.start)
+        pairs = retention_pairs(con, window)
         counted = con.execute(
             "SELECT COUNT(*) FROM tx WHERE timestamp < $start OR timestamp >= $stop",
             {"start": window.start, "stop": window.end_exclusive},

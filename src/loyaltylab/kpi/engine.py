@@ -1,10 +1,13 @@
-"""The SQL engine of the KPIs: the window, the periods and the DuckDB queries, written once.
+"""The SQL engine of the KPIs: the window, the periods and the queries, written once.
 
 Every KPI function resolves its window with :func:`observation_window`, opens one in-memory DuckDB
 with :func:`connect` (tables ``orders`` and ``firsts`` over the pandas frame, no copy to a database
 file) and reads its numbers with :func:`group_stats` and :func:`retention_pairs`; :func:`finish`
 turns the counts and sums into the KPI columns of :data:`loyaltylab.kpi.KPI_DEFINITIONS`. The
-definitions (window, order, active customer, complete period) are in :mod:`loyaltylab.kpi`.
+definitions (window, order, active customer, complete period) are in :mod:`loyaltylab.kpi`; the
+queries are the portable expressions of :mod:`loyaltylab.engine.expressions` (``orders``,
+``firsts``, ``group_stats``, ``retention_pairs``), the same ones that run on PostgreSQL and Spark
+(:func:`loyaltylab.kpi.engine_kpis.engine_customer_kpis`).
 """
 
 from __future__ import annotations
@@ -14,9 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from loyaltylab.engine import expressions as ex
+from loyaltylab.engine.backends import fetch
 from loyaltylab.errors import DataValidationError, ParameterError
 from loyaltylab.kpi.definitions import PERIODS
 from loyaltylab.rules import as_day
@@ -34,6 +41,7 @@ __all__ = [
     "observation_window",
     "period_floor",
     "period_starts",
+    "period_step",
     "ratio",
     "retention_pairs",
 ]
@@ -174,79 +182,57 @@ def complete_periods(window: Window) -> pd.DatetimeIndex:
     return starts[keep]
 
 
+def period_step(period: str) -> ir.IntervalScalar:
+    """Return one period (``"W"``, ``"M"``, ``"Q"``) as an Ibis interval.
+
+    Examples
+    --------
+    >>> period_step("Q").type().unit.name
+    'MONTH'
+    """
+    return {"W": ibis.interval(weeks=1), "M": ibis.interval(months=1)}.get(
+        period, ibis.interval(months=3)
+    )
+
+
 def connect(transactions: pd.DataFrame, window: Window) -> duckdb.DuckDBPyConnection:
     """Open an in-memory DuckDB holding ``orders`` (window) and ``firsts`` (first purchase).
 
     ``tx`` is the transactions frame itself; ``orders`` has one row per order of the window
-    (``customer_id``, ``ts``, ``period_start``, ``amount``, ``lines``), ``firsts`` each customer's
-    first purchase up to the window end (``first_ts``). The caller closes the connection.
+    (``customer_id``, ``ts``, ``period_start``, ``amount``, ``lines``: the expression
+    :func:`loyaltylab.engine.expressions.orders`), ``firsts`` each customer's first purchase up
+    to the window end (``first_ts``). The caller closes the connection.
     """
     con = duckdb.connect()
     con.register("tx", transactions)
-    unit = PERIODS[window.period]["duckdb"]
-    if "order_id" in transactions.columns:
-        key = "order_id, CASE WHEN order_id IS NULL THEN CAST(timestamp AS DATE) END"
-    else:
-        key = "CAST(timestamp AS DATE)"
-    con.execute(
-        f"""
-        CREATE TEMP TABLE orders AS
-        SELECT customer_id, MIN(timestamp) AS ts,
-               date_trunc('{unit}', MIN(timestamp)) AS period_start,
-               SUM(amount) AS amount, COUNT(*) AS lines
-        FROM tx
-        WHERE timestamp >= $start AND timestamp < $stop
-        GROUP BY customer_id, {key}
-        """,
-        {"start": window.start, "stop": window.end_exclusive},
-    )
-    con.execute(
-        """
-        CREATE TEMP TABLE firsts AS
-        SELECT customer_id, MIN(timestamp) AS first_ts FROM tx
-        WHERE timestamp < $stop GROUP BY customer_id
-        """,
-        {"stop": window.end_exclusive},
-    )
+    backend = ibis.duckdb.from_connection(con)
+    tx = backend.table("tx")
+    order_rows = ex.orders(tx, start=window.start, stop=window.end_exclusive, period=window.period)
+    first_rows = ex.firsts(tx, stop=window.end_exclusive)
+    con.execute(f"CREATE TEMP TABLE orders AS {backend.compile(order_rows)}")
+    con.execute(f"CREATE TEMP TABLE firsts AS {backend.compile(first_rows)}")
     return con
 
 
-def group_stats(con: duckdb.DuckDBPyConnection, group_sql: str, start_sql: str) -> pd.DataFrame:
-    """Per-group customer KPIs; ``group_sql`` labels each order, ``start_sql`` its group start."""
-    return con.execute(
-        f"""
-        WITH labelled AS (
-            SELECT {group_sql} AS grp, {start_sql} AS grp_start, o.customer_id, o.amount
-            FROM orders o
-        ),
-        cust AS (
-            SELECT grp, customer_id, MIN(grp_start) AS grp_start, COUNT(*) AS n_orders,
-                   SUM(amount) AS revenue
-            FROM labelled GROUP BY grp, customer_id
-        ),
-        ranked AS (
-            SELECT c.*, f.first_ts,
-                   ROW_NUMBER() OVER (PARTITION BY grp ORDER BY revenue DESC)
-                       AS rank_in_group,
-                   COUNT(*) OVER (PARTITION BY grp) AS n_group
-            FROM cust c JOIN firsts f USING (customer_id)
-        )
-        SELECT grp,
-               COUNT(*) AS active_customers,
-               SUM(CASE WHEN first_ts >= grp_start THEN 1 ELSE 0 END) AS new_customers,
-               SUM(n_orders) AS orders,
-               SUM(revenue) AS revenue,
-               SUM(CASE WHEN n_orders >= 2 THEN 1 ELSE 0 END) AS repeat_customers,
-               SUM(CASE WHEN rank_in_group <= CEIL(0.1 * n_group) THEN revenue ELSE 0 END)
-                   AS top10_revenue,
-               SUM(CASE WHEN rank_in_group <= CEIL(0.2 * n_group) THEN revenue ELSE 0 END)
-                   AS top20_revenue
-        FROM ranked GROUP BY grp
-        """
-    ).df()
+def group_stats(
+    con: duckdb.DuckDBPyConnection, group: str | None = None, group_start: Any = None
+) -> pd.DataFrame:
+    """Per-group customer KPIs of the ``orders`` of ``con`` (:func:`ex.group_stats`).
+
+    ``group`` names the column of ``orders`` that labels each order (``"period_start"``,
+    ``"segment"``; ``None``: one group ``"all"``), ``group_start`` the start of every group
+    (default: the group column, a period start).
+    """
+    backend = ibis.duckdb.from_connection(con)
+    expr = ex.group_stats(
+        backend.table("orders"), backend.table("firsts"), group=group, group_start=group_start
+    )
+    return fetch(backend, expr)
 
 
-def retention_pairs(con: duckdb.DuckDBPyConnection, window: Window, group_sql: str) -> pd.DataFrame:
+def retention_pairs(
+    con: duckdb.DuckDBPyConnection, window: Window, group: str | None = None
+) -> pd.DataFrame:
     """Count customers active in t-1 (``base``) and of them in t (``retained``), per group and t.
 
     Only pairs whose both periods are complete enter (complete periods are consecutive, so a
@@ -257,23 +243,15 @@ def retention_pairs(con: duckdb.DuckDBPyConnection, window: Window, group_sql: s
         return pd.DataFrame(
             {"grp": [], "period_start": pd.DatetimeIndex([]), "base": [], "retained": []}
         )
-    interval = PERIODS[window.period]["interval"]
-    return con.execute(
-        f"""
-        WITH act AS (
-            SELECT DISTINCT {group_sql} AS grp, o.customer_id, o.period_start
-            FROM orders o
-        )
-        SELECT a.grp, a.period_start + INTERVAL {interval} AS period_start,
-               COUNT(*) AS base, COUNT(b.customer_id) AS retained
-        FROM act a
-        LEFT JOIN act b ON b.customer_id = a.customer_id AND b.grp = a.grp
-             AND b.period_start = a.period_start + INTERVAL {interval}
-        WHERE a.period_start >= $first AND a.period_start + INTERVAL {interval} <= $last
-        GROUP BY 1, 2
-        """,
-        {"first": complete[0], "last": complete[-1]},
-    ).df()
+    backend = ibis.duckdb.from_connection(con)
+    expr = ex.retention_pairs(
+        backend.table("orders"),
+        step=period_step(window.period),
+        first=complete[0],
+        last=complete[-1],
+        group=group,
+    )
+    return fetch(backend, expr)
 
 
 def attach_labels(con: duckdb.DuckDBPyConnection, labels: pd.DataFrame, name: str) -> None:

@@ -74,8 +74,8 @@ def kpis_by_period(
     window = observation_window(frame, observation_start, observation_end, period)
     con = connect(frame, window)
     try:
-        stats = group_stats(con, "o.period_start", "o.period_start")
-        pairs = retention_pairs(con, window, "'all'")
+        stats = group_stats(con, "period_start")
+        pairs = retention_pairs(con, window)
     finally:
         con.close()
     starts = period_starts(window)

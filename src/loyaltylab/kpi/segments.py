@@ -59,8 +59,8 @@ def kpis_by_segment(
     con = connect(frame, window)
     try:
         attach_labels(con, table, "segments")
-        stats = group_stats(con, "o.segment", f"TIMESTAMP '{window.start}'")
-        pairs = retention_pairs(con, window, "o.segment")
+        stats = group_stats(con, "segment", window.start)
+        pairs = retention_pairs(con, window, "segment")
     finally:
         con.close()
     stats = stats.set_index("grp")
