@@ -11,7 +11,8 @@
 * :mod:`loyaltylab.feedback.referrals` - referral rate, referred share of new customers,
   referred vs other new customers, the value of one referral;
 * :mod:`loyaltylab.feedback.lifecycle` - acquisition, engagement, retention and advocacy per
-  period and the movements between stages.
+  period and the movements between stages;
+* :mod:`loyaltylab.feedback.plots` - the report's charts (each takes ``ax=``, returns the Axes).
 """
 
 from loyaltylab.feedback.behaviour import (
@@ -36,6 +37,7 @@ from loyaltylab.feedback.lifecycle import (
     lifecycle_funnel,
     lifecycle_movements,
 )
+from loyaltylab.feedback.plots import plot_funnel, plot_nps_by_wave, plot_retention_by_group
 from loyaltylab.feedback.referrals import ReferralResult, referral_analysis
 from loyaltylab.feedback.scores import (
     NPS_GROUPS,
@@ -47,6 +49,7 @@ from loyaltylab.feedback.scores import (
     nps_by,
     nps_change,
     nps_group,
+    preference_mix,
     response_rate,
     reward_preference_shares,
 )
@@ -78,6 +81,10 @@ __all__ = [
     "nps_by",
     "nps_change",
     "nps_group",
+    "plot_funnel",
+    "plot_nps_by_wave",
+    "plot_retention_by_group",
+    "preference_mix",
     "referral_analysis",
     "response_rate",
     "reward_preference_shares",

@@ -177,6 +177,41 @@ class FeedbackEffects:
             f"({100 * ame['ci_low']:+.1f} to {100 * ame['ci_high']:+.1f})"
         ).replace("%", " %")
 
+    def measure_comparison(self) -> str:
+        """Return which feedback measure predicts retention best, beside the published findings.
+
+        The gain of each measure is the increase in McFadden's pseudo R2 over the model with the
+        past-behaviour controls only; two gains count as "about equal" within 25 % of the larger.
+        """
+        gains = self.predictors.set_index("measure")["gain_pseudo_r2"]
+        if len(gains) < 5:
+            return "Too few answers with a CSAT score to compare the measures."
+        net, nps_avg = gains["NPS group (net score)"], gains["NPS answer 0-10 (average)"]
+        csat_avg, top2 = gains["CSAT answer 1-5 (average)"], gains["CSAT top-2-box"]
+
+        def close(a: float, b: float) -> bool:
+            return abs(a - b) <= 0.25 * max(abs(a), abs(b), 1e-12)
+
+        if close(nps_avg, csat_avg):
+            versus = "NPS and CSAT predict next-period retention about equally well"
+        elif nps_avg > csat_avg:
+            versus = "NPS predicts next-period retention better than CSAT"
+        else:
+            versus = "CSAT predicts next-period retention better than NPS"
+        averages, nets = (nps_avg + csat_avg) / 2, (net + top2) / 2
+        if close(averages, nets):
+            kind = "average scores and net (top-box) scores do about equally well"
+        elif averages > nets:
+            kind = "average scores do better than net (top-box) scores"
+        else:
+            kind = "net (top-box) scores do better than average scores here"
+        return (
+            f"Beyond past behaviour, McFadden's pseudo R² rises by {net:.3f} with the NPS group, "
+            f"{nps_avg:.3f} with the 0-10 NPS answer, {csat_avg:.3f} with the CSAT answer and "
+            f"{top2:.3f} with CSAT top-2-box: {versus} (de Haan, Verhoef & Wiesel 2015 found the "
+            f"two about equally good), and {kind} (Morgan & Rego 2006 found averages better)."
+        )
+
     def to_metrics(self) -> dict[str, Any]:
         """Return retention per group, the promoter-vs-detractor AME and interval, and n."""
         ame = self.retention_ame.set_index("term")

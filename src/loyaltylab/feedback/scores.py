@@ -41,6 +41,7 @@ __all__ = [
     "nps_change",
     "nps_group",
     "response_rate",
+    "preference_mix",
     "reward_preference_shares",
 ]
 
@@ -438,3 +439,29 @@ def reward_preference_shares(
     return pd.DataFrame(
         rows, columns=[*keys, "reward_preference", "answers", "share", "ci_low", "ci_high"]
     )
+
+
+def preference_mix(surveys: pd.DataFrame, by: str | None = None) -> dict[str, dict[str, float]]:
+    """Return the reward-preference shares as ``{segment: {preference: share}}``.
+
+    The hand-off to the reward simulator: a catalogue choice per segment can read how many
+    customers prefer monetary, experiential or no rewards (``"all"`` when ``by`` is ``None``).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"tier": ["gold", "gold", "base"],
+    ...                       "reward_preference": ["experiential", "monetary", "monetary"]})
+    >>> preference_mix(table, by="tier")["gold"]
+    {'monetary': 0.5, 'experiential': 0.5, 'none': 0.0}
+    """
+    shares = reward_preference_shares(surveys, by=by)
+    if by is None:
+        shares = shares.assign(_segment="all")
+        by = "_segment"
+    mix: dict[str, dict[str, float]] = {}
+    for segment, part in shares.groupby(by, sort=True):
+        mix[str(segment)] = {
+            str(name): float(share)
+            for name, share in zip(part["reward_preference"], part["share"], strict=True)
+        }
+    return mix
