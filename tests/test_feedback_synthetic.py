@@ -82,7 +82,7 @@ def test_retention_by_nps_group_covers_the_expected_rates(effects, truth):
     ame = effects.retention_ame.set_index("term").loc["promoter"]
     known_gap = truth["retention_by_group"]["promoter"] - truth["retention_by_group"]["detractor"]
     assert ame["ci_low"] <= known_gap <= ame["ci_high"]
-    assert "promoters keep buying at" in effects.sentence()
+    assert effects.sentence().startswith("Promoters keep buying at")
 
 
 def test_csat_per_wave_covers_the_expected_mean_and_top2(surveys, truth):

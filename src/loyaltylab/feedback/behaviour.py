@@ -168,10 +168,10 @@ class FeedbackEffects:
         return _number(self.rates.set_index("nps_group").loc[group, column])
 
     def sentence(self) -> str:
-        """Return "promoters keep buying at 68 % vs detractors 51 % (...)" from the rates."""
+        """Return "Promoters keep buying at 68 % vs detractors 51 % (...)" from the rates."""
         ame = self.retention_ame.set_index("term").loc["promoter"]
         return (
-            f"promoters keep buying at {self.rate('promoter'):.0%} vs detractors "
+            f"Promoters keep buying at {self.rate('promoter'):.0%} vs detractors "
             f"{self.rate('detractor'):.0%} in the next period; with past behaviour held equal the "
             f"difference is {100 * ame['effect']:+.1f} points "
             f"({100 * ame['ci_low']:+.1f} to {100 * ame['ci_high']:+.1f})"

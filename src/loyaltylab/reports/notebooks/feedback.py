@@ -425,7 +425,7 @@ def answer(report: FeedbackReport) -> str:
         )
     if report.effects is not None:
         sentence = report.effects.sentence()
-        parts.append(sentence[0].upper() + sentence[1:] + ", so satisfaction predicts who stays.")
+        parts.append(f"{sentence}, so what customers say predicts who stays.")
     else:
         parts.append(f"Retention by NPS group could not be modelled: {report.effects_note}.")
     if report.referral is not None:
