@@ -8,7 +8,10 @@ fitting a transaction source (the CDNOW sample by default, the user's own throug
 Model names are those of the one registry of transaction models,
 :data:`loyaltylab.clv.TRANSACTION_MODELS`; the simulator draws the two dropout processes of
 BG/NBD (a dropout chance after each purchase, ``p ~ Beta(a, b)``) and Pareto/NBD (an exponential
-lifetime, ``mu ~ Gamma(s, beta)``). An MBG/NBD fit is simulated as BG/NBD (same parameters).
+lifetime, ``mu ~ Gamma(s, beta)``). An MBG/NBD fit is simulated as BG/NBD (same parameters); an
+NBD fit (the boundary model of :data:`loyaltylab.clv.BOUNDARY_MODELS`, when the data show no
+dropout) gives customers who never drop out (dropout rate 0, simulated as a Pareto/NBD lifetime
+with mu = 0), so a program's dropout effects do nothing there.
 """
 
 from __future__ import annotations
@@ -22,13 +25,14 @@ import pandas as pd
 
 from loyaltylab.clv.models import TransactionModel, get_transaction_model
 from loyaltylab.clv.models.bgnbd import BetaGeoModel
+from loyaltylab.clv.models.nbd import NBDModel
 from loyaltylab.clv.models.pareto_nbd import ParetoNBDModel
 from loyaltylab.errors import ParameterError
 
 __all__ = ["Population", "PopulationModel", "draw_population", "fit_population"]
 
 # the registered families whose customers the simulator draws (by family, not by name)
-_SIMULATED_FAMILIES: tuple[type[TransactionModel], ...] = (BetaGeoModel, ParetoNBDModel)
+_SIMULATED_FAMILIES: tuple[type[TransactionModel], ...] = (BetaGeoModel, ParetoNBDModel, NBDModel)
 
 
 def _simulated_family(name: str) -> TransactionModel:
@@ -52,9 +56,9 @@ class PopulationModel:
 
     Parameters
     ----------
-    model : {"bgnbd", "pareto_nbd"}
+    model : {"bgnbd", "pareto_nbd", "nbd"}
         BG/NBD: ``lambda ~ Gamma(r, alpha)``, dropout after each purchase with ``p ~ Beta(a, b)``.
-        Pareto/NBD: exponential lifetime with ``mu ~ Gamma(s, beta)``.
+        Pareto/NBD: exponential lifetime with ``mu ~ Gamma(s, beta)``. NBD: no dropout.
     r, alpha : float
         Purchase-rate heterogeneity (rate ``alpha`` per week).
     a, b : float or None
@@ -290,10 +294,13 @@ def draw_population(model: PopulationModel, n_customers: int, *, seed: int = 0) 
     rng = np.random.default_rng([seed, 7919])
     n = int(n_customers)
     rate = rng.gamma(model.r, 1.0 / model.alpha, n)
-    if isinstance(_simulated_family(model.model), BetaGeoModel):
+    family = _simulated_family(model.model)
+    if isinstance(family, BetaGeoModel):
         # PopulationModel.__post_init__ checked a and b are positive numbers for BG/NBD
         assert model.a is not None and model.b is not None
         dropout = rng.beta(model.a, model.b, n)
+    elif isinstance(family, NBDModel):
+        dropout = np.zeros(n)  # NBD: nobody drops out
     else:
         # and s and beta for "pareto_nbd"
         assert model.s is not None and model.beta is not None

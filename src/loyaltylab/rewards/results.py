@@ -25,6 +25,8 @@ Definitions (per program, over the horizon; "members" = customers enrolled at la
   al. [S13];
 * ``true_lift_heavy`` / ``true_lift_light_moderate``: the true lift of heavy members (top 20 % by
   baseline rate) and of the others (Liu 2007 [S14]);
+* ``member_margin_change_{light,moderate,heavy}``: mean change of a member's discounted purchase
+  margin (net of rewards) by segment - who gains;
 * ``naive_lift``: members' vs non-members' sales in the program world - 1, the comparison a
   dashboard makes; ``true_lift``: members' sales with vs without the program - 1.
 """
@@ -346,6 +348,13 @@ class SimulationResult:
         )
 
 
+def _mean_gain(twin: Any, who: np.ndarray) -> float:
+    """Mean change of the discounted purchase margin of the customers ``who`` (nan if none)."""
+    if not who.any():
+        return float("nan")
+    return float((twin.margin[who] - twin.margin_baseline[who]).mean())
+
+
 def _totals(twin: Any, weekly: pd.DataFrame, horizon: int, segments: np.ndarray) -> dict[str, Any]:
     program = twin.program
     member = twin.member
@@ -430,6 +439,10 @@ def _totals(twin: Any, weekly: pd.DataFrame, horizon: int, segments: np.ndarray)
         "incremental_sales_share": true / (1 + true) if members else float("nan"),
         "true_lift_heavy": lift(member & heavy),
         "true_lift_light_moderate": lift(member & ~heavy),
+        **{
+            f"member_margin_change_{segment}": _mean_gain(twin, member & (segments == segment))
+            for segment in ("light", "moderate", "heavy")
+        },
         "retention_relative_change": _ratio(retention, retention_baseline) - 1,
         "churn_relative_change": _ratio(1 - retention, 1 - retention_baseline) - 1,
         "purchases_change": _ratio(sums["purchases"], sums["purchases_baseline"]) - 1,
