@@ -184,7 +184,9 @@ def test_draws_use_common_random_numbers_and_scale_to_the_base(draws):
     scaled = decision_draws(
         load_programs()[:2], CDNOW, n_customers=500, n_draws=2, customers_in_base=5_000, seed=1
     )
-    raw = scaled.monte_carlo.draws.pivot(index="draw", columns="program", values="incremental_margin")
+    raw = scaled.monte_carlo.draws.pivot(
+        index="draw", columns="program", values="incremental_margin"
+    )
     assert np.allclose(scaled.margins.to_numpy(), raw[scaled.margins.columns].to_numpy() * 10)
     table = draws.summary()
     assert set(table.index) == {p.name for p in load_programs()}
