@@ -23,6 +23,7 @@ from loyaltylab.kpi.engine import (
     observation_window,
     retention_pairs,
 )
+from loyaltylab.kpi.engine_kpis import engine_stats, engine_table
 from loyaltylab.kpi.validation import clv_series, validate_transactions
 
 __all__ = ["CustomerKPIs", "customer_kpis", "customer_orders", "order_table"]
@@ -101,7 +102,7 @@ class CustomerKPIs:
 
 
 def customer_kpis(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | Any,
     *,
     observation_start: Any = None,
     observation_end: Any = None,
@@ -112,8 +113,10 @@ def customer_kpis(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        Canonical transactions (``customer_id``, ``timestamp``, ``amount`` [, ``order_id``]).
+    transactions : pandas.DataFrame or EngineTransactions
+        Canonical transactions (``customer_id``, ``timestamp``, ``amount`` [, ``order_id``]), or
+        a table on an engine (:func:`loyaltylab.engine.loading.load_engine_transactions`), whose
+        KPIs are computed there (:mod:`loyaltylab.kpi.engine_kpis`).
     observation_start, observation_end : date-like, optional
         First and last day of the window (inclusive). Defaults: start of the retention period
         holding the first purchase; day of the last purchase.
@@ -137,20 +140,26 @@ def customer_kpis(
     >>> kpis.aov, kpis.retention_rate
     (20.0, 0.5)
     """
-    frame = validate_transactions(transactions)
     period = as_period(retention_period, "retention_period")
-    window = observation_window(frame, observation_start, observation_end, period)
-    con = connect(frame, window)
-    try:
-        stats = group_stats(con, None, window.start)
-        pairs = retention_pairs(con, window)
-        counted = con.execute(
-            "SELECT COUNT(*) FROM tx WHERE timestamp < $start OR timestamp >= $stop",
-            {"start": window.start, "stop": window.end_exclusive},
-        ).fetchone()
-        outside = counted[0] if counted is not None else 0
-    finally:
-        con.close()
+    on_engine = engine_table(transactions)
+    if on_engine is not None:  # a table on an engine: the same expressions, run there
+        fetched = engine_stats(on_engine, observation_start, observation_end, period)
+        window, stats, pairs = fetched.window, fetched.stats, fetched.pairs
+        outside = fetched.outside
+    else:
+        frame = validate_transactions(transactions)
+        window = observation_window(frame, observation_start, observation_end, period)
+        con = connect(frame, window)
+        try:
+            stats = group_stats(con, None, window.start)
+            pairs = retention_pairs(con, window)
+            counted = con.execute(
+                "SELECT COUNT(*) FROM tx WHERE timestamp < $start OR timestamp >= $stop",
+                {"start": window.start, "stop": window.end_exclusive},
+            ).fetchone()
+            outside = counted[0] if counted is not None else 0
+        finally:
+            con.close()
     row: dict[str, Any] = dict(EMPTY_STATS)
     if len(stats):
         row.update({str(column): value for column, value in stats.iloc[0].items()})

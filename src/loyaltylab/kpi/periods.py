@@ -26,13 +26,14 @@ from loyaltylab.kpi.engine import (
     period_starts,
     retention_pairs,
 )
+from loyaltylab.kpi.engine_kpis import engine_stats, engine_table
 from loyaltylab.kpi.validation import validate_transactions
 
 __all__ = ["PANDAS_PERIOD_FREQ", "kpis_by_period", "period_series_metrics", "read_period_series"]
 
 
 def kpis_by_period(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | Any,
     period: str = "M",
     *,
     observation_start: Any = None,
@@ -46,8 +47,8 @@ def kpis_by_period(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        Canonical transactions.
+    transactions : pandas.DataFrame or EngineTransactions
+        Canonical transactions, or a table on an engine (computed there).
     period : {"W", "M", "Q"}, default "M"
         Calendar weeks (starting Monday), months or quarters.
     observation_start, observation_end : date-like, optional
@@ -69,15 +70,22 @@ def kpis_by_period(
     >>> kpis_by_period(tx, "M", observation_end="2024-02-29")["retention_rate"].tolist()
     [nan, 0.5]
     """
-    frame = validate_transactions(transactions)
     period = as_period(period)
-    window = observation_window(frame, observation_start, observation_end, period)
-    con = connect(frame, window)
-    try:
-        stats = group_stats(con, "period_start")
-        pairs = retention_pairs(con, window)
-    finally:
-        con.close()
+    on_engine = engine_table(transactions)
+    if on_engine is not None:  # a table on an engine: the same expressions, run there
+        fetched = engine_stats(
+            on_engine, observation_start, observation_end, period, by_period=True
+        )
+        window, stats, pairs = fetched.window, fetched.stats, fetched.pairs
+    else:
+        frame = validate_transactions(transactions)
+        window = observation_window(frame, observation_start, observation_end, period)
+        con = connect(frame, window)
+        try:
+            stats = group_stats(con, "period_start")
+            pairs = retention_pairs(con, window)
+        finally:
+            con.close()
     starts = period_starts(window)
     stats = stats.set_index(pd.DatetimeIndex(stats["grp"]).astype("datetime64[us]"))
     stats.index = stats.index.astype("datetime64[ns]")
