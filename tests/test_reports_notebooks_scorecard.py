@@ -173,3 +173,33 @@ def test_metrics_are_the_reports_keys_and_all_in_the_catalog(tmp_path):
     assert {key: metrics[key] for key in scorecard.to_metrics()} == scorecard.to_metrics()
     flat = flatten_metrics(to_jsonable(metrics))
     assert metrics_catalog().missing("05_scorecard", flat) == []
+
+
+def test_answer_names_off_track_targets_first_with_current_goal_and_trend():
+    from loyaltylab.reports.notebooks.scorecard import answer
+    from loyaltylab.targets import evaluate_targets, load_targets
+
+    entries = [
+        {"name": "aov_up", "metric": "aov", "baseline": 40.0, "target_value": 46.0,
+         "deadline": "2025-12-31", "owner": "CRM", "description": "AOV up to 46"},
+        {"name": "retention_up", "metric": "retention_rate", "baseline": 0.30,
+         "target_value": 0.33, "deadline": "2025-12-31", "owner": "CRM"},
+    ]
+    targets = load_targets({"targets": entries})
+    months = pd.period_range("2025-01", periods=6, freq="M")
+    series = {
+        # aov: +1 a month from 40 -> the last three months average 44; the exact line reaches
+        # 45 + 1 x (2025-12-31 - 2025-06-15 12:00) / 30.4 days, about 51.6 >= 46: on track
+        "aov": pd.Series([40.0, 41, 42, 43, 44, 45], index=months),
+        # retention falls 0.01 a month from 0.30: mean of Apr-Jun (0.27 + 0.26 + 0.25) / 3 = 0.26
+        "retention_rate": pd.Series([0.30, 0.29, 0.28, 0.27, 0.26, 0.25], index=months),
+    }
+    text = answer(evaluate_targets(targets, kpi_series=series, data_source="shop data"))
+    assert text[0] == "**1 of 2 targets are on track, 1 off track**."
+    assert text[1].startswith(
+        "retention_up: **off track**, 26.0 % now (mean of 2025-04..2025-06) against 33.0 % by "
+        "2025-12-31; the trend reaches"
+    )
+    assert text[1].endswith("(shop data).")
+    # aov is money (currency per order): two decimals below 100, no symbol outside a run
+    assert text[2].startswith("AOV up to 46: **on track**, 44.00 now (mean of 2025-04..2025-06)")

@@ -217,8 +217,11 @@ def test_evaluate_kpi_target_by_hand():
     # baseline period 2024-01-01..2024-01-28 holds weeks 0..3: mean 0.30 + 0.002 * 1.5 = 0.303
     assert status.baseline == pytest.approx(0.303)
     assert status.goal == pytest.approx(0.3636)  # 0.303 * 1.2
-    assert status.current == pytest.approx(0.318)  # week 9
-    assert status.progress == pytest.approx(0.015 / 0.0606)  # (0.318 - 0.303) / (0.3636 - 0.303)
+    # current: the trailing three months (weeks dated after 2023-12-04, i.e. all ten weeks):
+    # mean 0.30 + 0.002 * 4.5 = 0.309
+    assert status.current == pytest.approx(0.309)
+    assert status.current_window == "2024-01-01..2024-03-04"
+    assert status.progress == pytest.approx(0.006 / 0.0606)  # (0.309 - 0.303) / (0.3636 - 0.303)
     # the line is exact: 2024-12-30 is day 364 = week 52 -> 0.30 + 0.104 = 0.404 >= 0.3636
     assert status.projected == pytest.approx(0.404)
     assert status.on_track is True and status.missing == ""
@@ -241,12 +244,13 @@ def test_decrease_target_uses_the_other_comparison():
     )
     status = evaluate_target(target, series=series)
     # baseline weeks 0..3: 0.37; goal 0.37 * 0.75 = 0.2775; slope -0.02/week;
-    # 2024-12-30 = week 52 -> 0.40 - 1.04 = -0.64 <= 0.2775: on track
+    # 2024-12-30 = week 52 -> 0.40 - 1.04 = -0.64, a share: kept in 0..1 -> 0 <= 0.2775
     assert status.baseline == pytest.approx(0.37)
     assert status.goal == pytest.approx(0.2775)
-    assert status.projected == pytest.approx(-0.64)
+    assert status.projected == 0.0 and "leaves 0..1" in status.note
     assert status.on_track is True
-    assert status.progress == pytest.approx((0.30 - 0.37) / (0.2775 - 0.37))
+    # current: mean of all six weeks (inside the trailing three months) = 0.35
+    assert status.progress == pytest.approx((0.35 - 0.37) / (0.2775 - 0.37))
 
 
 def test_source_target_two_point_projection_by_hand():
@@ -354,12 +358,16 @@ def test_plot_scorecard_draws_one_labelled_chart_per_target():
 def test_report_table_rounds_for_the_page_and_joins_the_notes():
     targets = load_targets([_target(), _target(name="aov_up", metric="aov", relative_change=0.15)])
     scorecard = evaluate_targets(targets, kpi_series={"retention_rate": _weekly_retention(10)})
-    table = scorecard.report_table()
+    table = scorecard.report_table().set_index("target")
     row = table.loc["retention_plus_20"]
-    # baseline 0.303, goal 0.3636, progress 0.015 / 0.0606 = 24.75 % -> 25
-    assert row["baseline"] == 0.303 and row["target value"] == 0.3636
-    assert row["progress %"] == 25.0 and row["status"] == "on track" and row["note"] == ""
+    # baseline 0.303, goal 0.3636, current 0.309, progress 0.006 / 0.0606 = 9.9 % -> "10 %"
+    assert row["baseline"] == "30.3 %" and row["target value"] == "36.4 %"
+    assert row["current"] == "30.9 %" and row["projected"] == "40.4 %"
+    assert row["progress"] == "10 %" and row["status"] == "on track"
+    assert row["note"] == "current = mean of 2024-01-01..2024-03-04"
+    assert row["data source"] == "purchase data"
     assert table.loc["aov_up", "note"] == "KPI 'aov' not computed"
+    assert table.loc["aov_up", "current"] == "n/a"
     assert scorecard.headline() == (
         "1 of 2 targets are on track, 1 unknown. 1 target(s) lack a number - see 'What is missing'."
     )
@@ -447,14 +455,15 @@ def test_an_ended_target_is_evaluated_at_the_deadline_not_projected():
     (target,) = load_targets([_target(deadline="2024-02-19")])
     status = evaluate_target(target, series=_weekly_retention(10), as_of="2024-03-10")
     # baseline weeks 0..3: 0.303, goal 0.3636. The deadline 2024-02-19 is week 7 (day 49):
-    # the value there is 0.30 + 0.014 = 0.314 < 0.3636 -> missed; week 9 (0.318) is after it
+    # the value there is the mean of the three months to it: weeks 0..7, 0.30 + 0.002 * 3.5 =
+    # 0.307 < 0.3636 -> missed; weeks 8 and 9 are after it
     assert status.ended is True and status.projected is None and status.trend is None
-    assert status.current == pytest.approx(0.314)
+    assert status.current == pytest.approx(0.307)
     assert status.met is False and status.on_track is None
     assert status.status_label() == "ended — missed"
     assert "the deadline 2024-02-19 has passed (data to 2024-03-10)" in status.note
-    assert "value of 2024-02-19" in status.note
-    assert status.progress == pytest.approx(0.011 / 0.0606)  # (0.314 - 0.303) / (0.3636 - 0.303)
+    assert "value of 2024-01-01..2024-02-19" in status.note
+    assert status.progress == pytest.approx(0.004 / 0.0606)  # (0.307 - 0.303) / (0.3636 - 0.303)
 
 
 def test_an_ended_target_met_by_the_deadline_stays_met_when_it_falls_later():
@@ -473,12 +482,13 @@ def test_an_ended_target_met_by_the_deadline_stays_met_when_it_falls_later():
         ]
     )[0]
     months = pd.period_range("2025-01", periods=6, freq="M")
-    # the goal is reached in March (47 >= 46); April-June fall to 38: judged at the deadline
-    series = pd.Series([41.0, 44.0, 47.0, 39.0, 38.0, 38.0], index=months)
+    # the three months to the deadline average (45 + 46 + 47) / 3 = 46 >= 46; April-June fall
+    # to 38: judged at the deadline
+    series = pd.Series([45.0, 46.0, 47.0, 39.0, 38.0, 38.0], index=months)
     status = evaluate_target(target, series=series)
-    assert status.current == 47.0 and status.met is True
+    assert status.current == 46.0 and status.met is True
     assert status.status_label() == "ended — met"
-    assert "value of 2025-03" in status.note
+    assert "value of 2025-01..2025-03" in status.note
     # decrease: the same numbers against a goal of at most 42 are missed at the deadline
     churn = load_targets(
         [
@@ -534,7 +544,7 @@ def test_an_ended_source_target_says_its_value_is_later_than_the_deadline():
     assert entry_metrics["on_track"] is None and entry_metrics["projected"] is None
     assert metrics["n_ended"] == 1 and metrics["n_on_track"] == 0
     assert "1 ended — met" in scorecard.headline()
-    assert scorecard.report_table().loc["clv_up", "status"] == "ended — met"
+    assert scorecard.report_table().set_index("target").loc["clv_up", "status"] == "ended — met"
 
 
 def test_a_target_whose_deadline_is_ahead_is_still_projected():
@@ -548,3 +558,82 @@ def test_a_target_whose_deadline_is_ahead_is_still_projected():
         ]
         == "unknown"
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# issue 12: "current" is a trailing window, the trend does not run a line through a series that
+# starts at zero, and a number from another report is labelled with its own data
+
+
+def test_current_is_the_trailing_three_months_not_the_last_month():
+    (target,) = load_targets([_target(baseline_start="2024-01-01", baseline_end="2024-06-30",
+                                      deadline="2025-12-31")])
+    months = pd.period_range("2024-01", periods=12, freq="M")
+    values = [0.30] * 9 + [0.33, 0.36, 0.27]  # December alone is a dip
+    status = evaluate_target(target, series=pd.Series(values, index=months))
+    assert status.current == pytest.approx(0.32)  # (0.33 + 0.36 + 0.27) / 3
+    assert status.current_window == "2024-10..2024-12"
+    assert status.baseline == pytest.approx(0.30)
+    one_month = evaluate_target(target, series=pd.Series(values, index=months), current_months=1)
+    assert one_month.current == pytest.approx(0.27)
+
+
+def test_a_hockey_stick_is_not_a_straight_line_from_zero():
+    breakage = _target(name="breakage_cap", metric="breakage_rate", baseline_start=None,
+                       baseline_end=None, relative_change=None, target_value=0.20,
+                       direction="decrease", deadline="2025-12-31")
+    (target,) = load_targets([breakage])
+    months = pd.period_range("2024-01", periods=18, freq="M")
+    # 0 for 12 months, then 0.02 more each month: 0.02 .. 0.12 (the issue's 0 -> 0.129)
+    values = [0.0] * 12 + [0.02 * k for k in range(1, 7)]
+    status = evaluate_target(target, series=pd.Series(values, index=months))
+    # fitted on the six non-zero months only: +0.02 a month, exact. Mid-June 2025 = 0.12; the
+    # deadline 2025-12-31 is 199.5 days after the June midpoint (2025-06-15 12:00):
+    # 0.12 + 0.02 * 12 / 365 * 199.5 = 0.2512 > 0.20 -> off track (the line through all 18
+    # months, from zero, would say about 0.15 and "on track")
+    slope_per_day = 0.02 * 12 / 365
+    assert status.trend.n_points == 6
+    assert status.projected == pytest.approx(0.12 + slope_per_day * 199.5, rel=2e-2)
+    assert status.on_track is False
+    assert "breakage_rate is 0 until 2024-12: the trend starts at 2025-01" in status.note
+
+
+def test_not_enough_history_to_project():
+    (target,) = load_targets([_target(deadline="2025-12-31")])
+    status = evaluate_target(target, series=_weekly_retention(4))
+    assert status.trend is None and status.projected is None and status.on_track is None
+    assert "not enough history to project: 4 period(s) to fit, needs 6" in status.note
+    assert status.status_label() == "unknown"
+
+
+def test_a_value_from_another_report_carries_its_own_source_and_date():
+    entry = _target(name="clv_total", metric="clv.total", source="clv_cdnow", baseline=None,
+                    baseline_start=None, baseline_end=None, relative_change=None,
+                    target_value=75000.0, deadline="2026-12-31")
+    (target,) = load_targets([entry])
+    undated = evaluate_targets([target], run_metrics={"clv_cdnow": {"clv": {"total": 80000.0}}},
+                               as_of="2025-12-31", data_source="synthetic")
+    (status,) = undated.statuses
+    assert status.data_source == "report clv_cdnow (undated: that report's own data period)"
+    assert status.on_track is True  # 80,000 >= 75,000 already
+    dated = evaluate_targets(
+        [target],
+        run_metrics={"clv_cdnow": {"clv": {"total": 80000.0},
+                                   "data": {"observation_end": "1998-06-30"}}},
+        as_of="2025-12-31",
+    )
+    (status,) = dated.statuses
+    assert status.data_source == "report clv_cdnow (data to 1998-06-30)"
+    assert status.as_of == pd.Timestamp("1998-06-30")  # not the scorecard's 2025-12-31
+
+
+def test_a_single_value_is_drawn_against_its_target_not_as_a_lonely_dot():
+    entry = _target(name="clv_total", metric="clv.total", source="clv_cdnow", baseline=None,
+                    baseline_start=None, baseline_end=None, relative_change=None,
+                    target_value=75000.0, deadline="2026-12-31", unit="currency")
+    (target,) = load_targets([entry])
+    card = evaluate_targets([target], run_metrics={"clv_cdnow": {"clv": {"total": 60000.0}}})
+    (ax,) = plot_scorecard(card)
+    assert [p.get_width() for p in ax.patches] == [60000.0]  # a bar, not a dot on a time axis
+    assert ax.get_xlabel() == "clv.total (currency)"
+    assert "report clv_cdnow" in ax.get_title()

@@ -97,6 +97,9 @@ def build_scorecard(
     period: str = "M",
     observation_end: Any = None,
     point_value: float = 0.01,
+    current_months: float = 3.0,
+    min_history: int = 6,
+    data_source: str = "",
 ) -> Scorecard:
     """Compute the KPI series the targets need and evaluate every target (the scorecard).
 
@@ -116,6 +119,12 @@ def build_scorecard(
         Last day observed; also the date of the values read from other reports.
     point_value : float, default 0.01
         Cost of a redeemed point.
+    current_months : float, default 3
+        Trailing window of each KPI target's current value, in months.
+    min_history : int, default 6
+        Fewest periods a trend is fitted through ("not enough history" below).
+    data_source : str, default ""
+        Name of the purchase data, shown per KPI target.
 
     Returns
     -------
@@ -150,4 +159,7 @@ def build_scorecard(
         as_of=as_of,
         failed_reports=run.failed,
         kpi_notes=notes,
+        current_months=current_months,
+        min_history=min_history,
+        data_source=data_source,
     )

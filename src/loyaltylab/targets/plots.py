@@ -35,6 +35,8 @@ def plot_target(status: TargetStatus, ax: Any = None, *, unit: str = "metric uni
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.5))
     target = status.target
+    if status.series is None and status.current is not None:
+        return _plot_value_against_target(status, ax, unit)
     if status.series is not None and len(status.series):
         ax.plot(
             period_times(status.series.index),
@@ -70,6 +72,26 @@ def plot_target(status: TargetStatus, ax: Any = None, *, unit: str = "metric uni
     ax.set_xlabel("date (period midpoint)")
     ax.set_ylabel(f"{target.metric} ({unit})")
     ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def _plot_value_against_target(status: TargetStatus, ax: Any, unit: str) -> Any:
+    """Draw a single value (one per run, from another report) as a bar against its target."""
+    target = status.target
+    labels, values, colours = ["current"], [float(status.current or 0.0)], ["tab:blue"]
+    if status.baseline is not None:
+        labels.insert(0, "baseline")
+        values.insert(0, float(status.baseline))
+        colours.insert(0, "lightgrey")
+    ax.barh(labels, values, color=colours)
+    if status.goal is not None:
+        ax.axvline(status.goal, color="green", linestyle="--", label=f"target {status.goal:,.4g}")
+    for position, value in enumerate(values):
+        ax.text(value, position, f" {value:,.4g}", va="center")
+    ax.set_xlim(0, max([*values, status.goal or 0.0]) * 1.25 or 1.0)
+    ax.set_title(f"{target.name}: {status.status_label()} (one value, {status.data_source})")
+    ax.set_xlabel(f"{target.metric} ({unit})")
+    ax.legend(loc="lower right", fontsize="small")
     return ax
 
 

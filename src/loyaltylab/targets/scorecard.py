@@ -5,12 +5,19 @@ Method (see also :mod:`loyaltylab.targets.projection`):
 * For a KPI target the scorecard receives the KPI's per-period series (one value per week /
   month / quarter, complete periods only). Each period is placed at its midpoint in time. The
   **baseline** is the mean of the periods whose midpoint lies in ``[baseline_start,
-  baseline_end]`` (unless ``baseline`` is given explicitly); the **current** value is the last
-  period. The trend is fitted through the periods from ``baseline_start`` onwards (all periods
-  if no baseline period is set).
-* A target read from another report (``source``) has one current value per run. Its trend is the
-  straight line through two points, ``(midpoint of the baseline period, baseline)`` (end day
-  included: 2024-01-01..2024-12-31 → 2024-07-02) and ``(as_of, current)``; without a baseline
+  baseline_end]`` (unless ``baseline`` is given explicitly); the **current** value is the mean
+  over a trailing window of ``current_months`` months (default 3: the last three monthly
+  periods, so one noisy month is not compared with a six-month baseline). The trend is fitted
+  through the periods from ``baseline_start`` onwards (all periods if no baseline period is
+  set), after the metric's leading zeros (a KPI that is 0 until the program produces it, such
+  as breakage before the first points expire, is not a straight line from zero); with fewer
+  than ``min_history`` periods left there is **not enough history** to project.
+  A share (``*_rate`` or ``*_share`` with values in 0..1) is projected inside 0..1.
+* A target read from another report (``source``) has one current value per run, dated by that
+  report's ``data.observation_end`` when it writes one (else undated: it is shown as a value
+  against its target, not on the time axis). Its trend is the straight line through two
+  points, ``(midpoint of the baseline period, baseline)`` (end day included:
+  2024-01-01..2024-12-31 → 2024-07-02) and ``(as_of, current)``; without a baseline
   period there is no projection.
 * **On track** = the projection reaches the goal in the better direction
   (:meth:`SmartTarget.better_direction <loyaltylab.targets.SmartTarget.better_direction>`).
@@ -85,6 +92,10 @@ class TargetStatus:
     met : bool or None
         For an ended target, whether the value at the deadline reached the goal (``None``
         when a number is missing or the target has not ended).
+    current_window : str
+        The periods ``current`` is the mean of (``"2025-10..2025-12"``); empty for one value.
+    data_source : str
+        Where the target's numbers come from (the purchase data, or ``report clv_cdnow``).
     """
 
     target: SmartTarget
@@ -101,6 +112,8 @@ class TargetStatus:
     as_of: pd.Timestamp | None = None
     ended: bool = False
     met: bool | None = None
+    current_window: str = ""
+    data_source: str = ""
 
     def status_label(self) -> str:
         """Return the status: one of :data:`STATUS_LABELS`.
@@ -133,6 +146,8 @@ class Scorecard:
                 "target": s.target.name,
                 "metric": s.target.metric,
                 "source": s.target.source or "kpi",
+                "data_source": s.data_source,
+                "current_window": s.current_window,
                 "owner": s.target.owner,
                 "baseline": s.baseline,
                 "current": s.current,
@@ -150,6 +165,8 @@ class Scorecard:
             "target",
             "metric",
             "source",
+            "data_source",
+            "current_window",
             "owner",
             "baseline",
             "current",
@@ -164,30 +181,41 @@ class Scorecard:
         return pd.DataFrame(rows, columns=columns)
 
     def report_table(self) -> pd.DataFrame:
-        """Return the scorecard for a stakeholder page: one row per target, indexed by its name.
+        """Return the scorecard for a stakeholder page: one row per target, numbers as text.
 
-        Values are rounded to four significant digits and progress is given in percent, so the
-        table fits a page; :meth:`summary` keeps the full numbers.
+        Values read in the metric's unit (a share as ``28.9 %``, money in the run's currency,
+        progress as a percentage); :meth:`summary` keeps the full numbers.
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``metric``, ``owner``, ``deadline``, ``baseline``, ``current``,
-            ``target value``, ``projected``, ``progress %``, ``status``, ``note`` (the missing
-            numbers and the method's caveats).
+            Columns ``target``, ``data source``, ``owner``, ``deadline``, ``baseline``,
+            ``current``, ``target value``, ``projected``, ``progress``, ``status``, ``note``
+            (the missing numbers, the current value's periods and the method's caveats).
         """
-        table = self.summary()
-        values = ["baseline", "current", "target_value", "projected"]
-        out = table[["target", "metric", "owner", "deadline"]].copy()
-        for column in values:
-            out[column] = table[column].map(_significant)
-        out["progress %"] = (100 * table["progress"].astype(float)).round(0)
-        out["status"] = table["status"]
-        out["note"] = [
-            "; ".join(part for part in (missing, note) if part)
-            for missing, note in zip(table["missing"], table["note"], strict=True)
-        ]
-        return out.rename(columns={"target_value": "target value"}).set_index("target")
+        rows = []
+        for s in self.statuses:
+            show = _formatter(s.target)
+            window = f"current = mean of {s.current_window}" if ".." in s.current_window else ""
+            rows.append(
+                {
+                    "target": s.target.name,
+                    "data source": s.data_source or (s.target.source or "purchase data"),
+                    "owner": s.target.owner,
+                    "deadline": str(s.target.deadline.date()),
+                    "baseline": show(s.baseline),
+                    "current": show(s.current),
+                    "target value": show(s.goal),
+                    "projected": show(s.projected) if s.trend is not None else "no trend",
+                    "progress": _percent(s.progress),
+                    "status": s.status_label(),
+                    "note": "; ".join(part for part in (s.missing, window, s.note) if part),
+                }
+            )
+        return pd.DataFrame(rows, columns=[
+            "target", "data source", "owner", "deadline", "baseline", "current",
+            "target value", "projected", "progress", "status", "note",
+        ])
 
     def headline(self) -> str:
         """Return one sentence for a manager: how many targets are on track, off track, unknown.
@@ -257,6 +285,9 @@ def evaluate_target(
     current: float | None = None,
     as_of: Any = None,
     missing: str = "",
+    current_months: float = 3.0,
+    min_history: int = 6,
+    data_source: str = "",
 ) -> TargetStatus:
     """Compute baseline, current value, goal, projection, progress and on/off track for a target.
 
@@ -272,6 +303,14 @@ def evaluate_target(
         Date of ``current`` (the run's observation end); needed for the two-point projection.
     missing : str, default ""
         Why a number is missing, if the caller knows (e.g. "report 'clv_cdnow' did not run").
+    current_months : float, default 3
+        Trailing window of the current value: the mean of the periods that start within this
+        many months before the end of the last period (at the deadline, for an ended target).
+    min_history : int, default 6
+        Fewest periods (after leading zeros) a trend is fitted through; fewer: "not enough
+        history", no projection.
+    data_source : str, default ""
+        Where the numbers come from, for the page.
 
     Returns
     -------
@@ -284,9 +323,9 @@ def evaluate_target(
     >>> target = SmartTarget(name="aov", metric="aov", deadline="2025-03-31", owner="CRM",
     ...                      baseline=40.0, target_value=46.0)
     >>> months = pd.period_range("2025-01", periods=5, freq="M")
-    >>> status = evaluate_target(target, series=pd.Series([41, 44, 47, 39, 38.0], index=months))
-    >>> status.status_label(), status.current, status.projected
-    ('ended — met', 47.0, None)
+    >>> status = evaluate_target(target, series=pd.Series([45, 46, 47, 39, 38.0], index=months))
+    >>> status.status_label(), status.current, status.projected, status.current_window
+    ('ended — met', 46.0, None, '2025-01..2025-03')
     """
     baseline = target.baseline
     trend: TrendProjection | None = None
@@ -295,6 +334,7 @@ def evaluate_target(
     stamp = None if as_of in (None, "") else pd.Timestamp(as_of)
     deadline_end = target.deadline + pd.Timedelta(days=1) - pd.Timedelta(1)
     ended = False
+    window = ""
     if series is not None:
         series = series.dropna().sort_index()
         if series.empty and not notes:
@@ -326,20 +366,20 @@ def evaluate_target(
                     "midpoint)"
                 )
             else:
-                current = float(by_deadline.iloc[-1])
+                current, window = _trailing_mean(by_deadline, current_months)
                 caveats.append(
                     f"the deadline {target.deadline.date()} has passed (data to "
                     f"{stamp.date()}): evaluated at the deadline, with the value of "
-                    f"{_period_label(by_deadline.index[-1])}"
+                    f"{window}"
                 )
         else:
-            current = float(series.iloc[-1])
+            current, window = _trailing_mean(series, current_months)
             fit_on = series
             if target.baseline_start is not None:
                 fit_on = series[times >= target.baseline_start]
-            trend = project_trend(fit_on, target.deadline)
-            if trend is None:
-                caveats.append("fewer than two periods since the baseline start: no trend")
+            trend, caveat = _fit_trend(fit_on, target, min_history)
+            if caveat:
+                caveats.append(caveat)
     elif current is not None and series is None and stamp is not None and stamp > deadline_end:
         ended = True
         caveats.append(
@@ -388,7 +428,67 @@ def evaluate_target(
         as_of=stamp,
         ended=ended,
         met=met,
+        current_window=window,
+        data_source=data_source,
     )
+
+
+def _trailing_mean(series: pd.Series, months: float) -> tuple[float, str]:
+    """Return the mean of the periods starting within ``months`` months before the series' end.
+
+    Returns the mean and the periods it covers (``"2025-10..2025-12"``, one label for one).
+    """
+    index = series.index
+    if isinstance(index, pd.PeriodIndex):
+        starts = pd.DatetimeIndex(index.start_time)
+        end = index[-1].end_time
+    else:
+        starts = pd.DatetimeIndex(pd.to_datetime(index))
+        end = starts[-1]
+    whole, rest = divmod(float(months), 1.0)
+    since = end - pd.DateOffset(months=int(whole)) - pd.Timedelta(days=30.44 * rest)
+    inside = np.asarray(starts > since)
+    inside[-1] = True
+    chosen = series[inside]
+    first, last = _period_label(chosen.index[0]), _period_label(chosen.index[-1])
+    return float(chosen.mean()), first if first == last else f"{first}..{last}"
+
+
+def _fit_trend(
+    series: pd.Series, target: SmartTarget, min_history: int
+) -> tuple[TrendProjection | None, str]:
+    """Fit the trend after the metric's leading zeros; ``None`` with a reason when it cannot."""
+    values = series.to_numpy(dtype=float)
+    notes: list[str] = []
+    nonzero = np.flatnonzero(values != 0)
+    if len(nonzero) and nonzero[0] > 0:
+        start = int(nonzero[0])
+        notes.append(
+            f"{target.metric} is 0 until {_period_label(series.index[start - 1])}: the trend "
+            f"starts at {_period_label(series.index[start])}"
+        )
+        series = series.iloc[start:]
+    if len(series) < max(min_history, 2):
+        notes.append(
+            f"not enough history to project: {len(series)} period(s) to fit, needs {min_history}"
+        )
+        return None, "; ".join(notes)
+    trend = project_trend(series, target.deadline)
+    share = target.metric.endswith(("_rate", "_share")) and bool(
+        ((values >= 0) & (values <= 1)).all()
+    )
+    if trend is not None and share and not 0.0 <= trend.projected <= 1.0:
+        clipped = min(max(trend.projected, 0.0), 1.0)
+        notes.append(f"the straight line leaves 0..1 by the deadline: projected at {clipped:g}")
+        trend = TrendProjection(
+            intercept=trend.intercept,
+            slope_per_day=trend.slope_per_day,
+            origin=trend.origin,
+            n_points=trend.n_points,
+            deadline=trend.deadline,
+            projected=clipped,
+        )
+    return trend, "; ".join(notes)
 
 
 def _period_label(label: Any) -> str:
@@ -398,10 +498,33 @@ def _period_label(label: Any) -> str:
     return str(pd.Timestamp(label).date())
 
 
-def _significant(value: float | None, digits: int = 4) -> float | None:
-    if value is None or not np.isfinite(value) or value == 0:
-        return value
-    return float(f"{value:.{digits}g}")
+def _formatter(target: SmartTarget) -> Any:
+    """Return how a target's values read: by its ``unit`` or its KPI's unit."""
+    from loyaltylab.display import MISSING, format_money, format_number, format_percent
+    from loyaltylab.kpi import KPI_DEFINITIONS
+
+    unit = target.unit or {name: u for name, _, u in KPI_DEFINITIONS}.get(target.metric, "")
+    text = str(unit).lower()
+
+    def show(value: float | None) -> str:
+        if value is None or not np.isfinite(value):
+            return MISSING
+        if text.startswith("share") or target.metric.endswith(("_rate", "_share")):
+            return format_percent(value)
+        if text.startswith("currency"):
+            return format_money(value)
+        return format_number(value)
+
+    return show
+
+
+def _percent(value: float | None) -> str:
+    """Return a progress share as ``'-84 %'`` (``n/a`` when there is none)."""
+    from loyaltylab.display import MISSING
+
+    if value is None or not np.isfinite(value):
+        return MISSING
+    return f"{100 * value:.0f} %"
 
 
 def evaluate_targets(
@@ -412,6 +535,9 @@ def evaluate_targets(
     as_of: Any = None,
     failed_reports: Sequence[str] = (),
     kpi_notes: Mapping[str, str] | None = None,
+    current_months: float = 3.0,
+    min_history: int = 6,
+    data_source: str = "",
 ) -> Scorecard:
     """Evaluate every target against KPI series and the metrics of the other reports of a run.
 
@@ -432,6 +558,10 @@ def evaluate_targets(
         Reports of the run that failed; named in the "missing" note of their targets.
     kpi_notes : mapping of str to str, optional
         Why a KPI has no series (e.g. "needs members and ledger"), by KPI name.
+    current_months, min_history : float, int
+        See :func:`evaluate_target`.
+    data_source : str, default ""
+        What the KPI targets are computed on (the purchase data's name), shown per target.
 
     Returns
     -------
@@ -448,7 +578,13 @@ def evaluate_targets(
             note = ""
             if series is None:
                 note = kpi_notes.get(target.metric, f"KPI {target.metric!r} not computed")
-            statuses.append(evaluate_target(target, series=series, as_of=as_of, missing=note))
+            statuses.append(
+                evaluate_target(
+                    target, series=series, as_of=as_of, missing=note,
+                    current_months=current_months, min_history=min_history,
+                    data_source=data_source or "purchase data",
+                )
+            )
             continue
         report = run_metrics.get(target.source)
         value = None if report is None else get_metric(report, target.metric)
@@ -463,7 +599,18 @@ def evaluate_targets(
         elif not isinstance(value, int | float) or isinstance(value, bool):
             note = f"report {target.source!r} has no number at {target.metric!r}"
             value = None
+        dated = None if report is None else get_metric(report, "data.observation_end")
+        label = f"report {target.source}"
+        if dated not in (None, ""):
+            label += f" (data to {pd.Timestamp(dated).date()})"
+        elif report is not None:
+            label += " (undated: that report's own data period)"
         statuses.append(
-            evaluate_target(target, series=series, current=value, as_of=as_of, missing=note)
+            evaluate_target(
+                target, series=series, current=value,
+                as_of=dated if dated not in (None, "") else (as_of if series is None else None),
+                missing=note, current_months=current_months, min_history=min_history,
+                data_source=label,
+            )
         )
     return Scorecard(statuses=tuple(statuses))

@@ -8,11 +8,12 @@ and the metrics of the run (:func:`loyaltylab.targets.read_run`).
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Any
 
 import pandas as pd
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from loyaltylab.data import LoadedTransactions
 from loyaltylab.errors import LoyaltyLabError
@@ -22,7 +23,7 @@ from loyaltylab.reports.notebooks.loading import OptionalSource, ProgramDataPara
 from loyaltylab.reports.notebooks.parameters import Day
 from loyaltylab.targets import RunMetrics, Scorecard, SmartTarget, load_targets
 
-__all__ = ["ScorecardParameters", "kpi_units", "to_metrics"]
+__all__ = ["ScorecardParameters", "answer", "kpi_units", "to_metrics"]
 
 
 class ScorecardParameters(ProgramDataParameters):
@@ -47,6 +48,7 @@ class ScorecardParameters(ProgramDataParameters):
     members: OptionalSource = "synthetic_loyalty"
     ledger: OptionalSource = "synthetic_loyalty"
     observation_end: Day = pd.Timestamp("2025-12-31")
+    current_months: float = Field(3.0, gt=0)
     run_dir: str = ""
 
     @field_validator("targets_file")
@@ -120,3 +122,51 @@ def to_metrics(
             "reports_failed": list(run.failed),
         },
     }
+
+
+def answer(scorecard: Scorecard, *, max_targets: int = 3) -> list[str]:
+    """Write the opening answer of notebook 05_scorecard: the count, then the targets that matter.
+
+    Parameters
+    ----------
+    scorecard : Scorecard
+        From :func:`loyaltylab.targets.build_scorecard`.
+    max_targets : int, default 3
+        Targets named one by one (off track first, then unknown, then on track).
+
+    Returns
+    -------
+    list of str
+        The headline count, one sentence per named target (its value now against the goal, the
+        projection or why there is none) and, when targets were left out, how many.
+
+    Examples
+    --------
+    >>> answer(Scorecard(statuses=()))
+    ['No targets are configured.']
+    """
+    headline = re.sub(r" \d+ target\(s\) lack a number.*$", "", scorecard.headline())
+    sentences = [f"**{headline.rstrip('.')}**."] if scorecard.statuses else [headline]
+    order = {"off track": 0, "ended — missed": 0, "unknown": 1, "ended — unknown": 1}
+    ranked = sorted(scorecard.statuses, key=lambda s: order.get(s.status_label(), 2))
+    table = scorecard.report_table().set_index("target")
+    for status in ranked[:max_targets]:
+        row = table.loc[status.target.name]
+        what = status.target.description or status.target.name
+        if status.current is None:
+            sentences.append(f"{what}: {status.status_label()} - {status.missing or status.note}.")
+            continue
+        now = f"{row['current']} now" + (
+            f" (mean of {status.current_window})" if ".." in status.current_window else ""
+        )
+        text = f"{what}: **{status.status_label()}**, {now} against {row['target value']} "
+        text += f"by {row['deadline']}"
+        if status.trend is not None:
+            text += f"; the trend reaches {row['projected']}"
+        elif "not enough history" in status.note:
+            text += "; not enough history to project"
+        sentences.append(text + f" ({row['data source']}).")
+    left = len(ranked) - max_targets
+    if left > 0:
+        sentences.append(f"{left} more target(s) in the table below.")
+    return sentences[:5]
