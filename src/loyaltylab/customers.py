@@ -246,7 +246,7 @@ def split_calibration_holdout(
             f"parameter 'observation_end' ({end_day.date()}) must be after "
             f"'calibration_end' ({cal_day.date()})"
         )
-    table = _engine_table(transactions, "duckdb" if engine is None else engine)
+    table = _engine_table(transactions, engine)
     cal, end = _day_number(cal_day), _day_number(end_day)
     calibration = ex.customer_summary(ex.daily(table.table, end_day=cal))
     later = ex.holdout(table.table, calibration_day=cal, end_day=end)

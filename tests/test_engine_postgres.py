@@ -1,0 +1,83 @@
+"""A PostgreSQL table as the transactions source: the same numbers as the CSV (1e-9).
+
+The server comes from the ``postgres_url`` fixture (tests/conftest.py):
+$LOYALTYLAB_TEST_POSTGRES_URL or a throwaway local cluster; without one these tests skip, or
+fail when $LOYALTYLAB_REQUIRE_SERVICES=1 (CI). The expected numbers are the pandas path's on the
+same file (load_transactions + the DataFrame functions, tested against lifetimes and by hand).
+"""
+
+import io
+
+import pandas as pd
+import pytest
+from test_engine import END, SYNTHETIC, assert_frames_close
+
+from loyaltylab.customers import split_calibration_holdout, summarize_customers
+from loyaltylab.data import load_transactions
+from loyaltylab.datasets import load_cdnow
+from loyaltylab.engine.loading import load_engine_transactions
+from loyaltylab.errors import DataValidationError
+from loyaltylab.kpi import customer_kpis, kpis_by_period
+
+
+
+@pytest.fixture(scope="module")
+def warehouse(postgres_url):
+    """Tables ``sales_text`` (the CSV as text columns, COPY'd) and ``cdnow`` (typed columns)."""
+    import psycopg
+
+    raw = pd.read_csv(SYNTHETIC, dtype=str)
+    cdnow = load_cdnow(sample=True)
+    with psycopg.connect(postgres_url, autocommit=True) as con:
+        con.execute("DROP TABLE IF EXISTS sales_text, cdnow")
+        con.execute("CREATE TABLE sales_text (customer_id text, timestamp text, amount text)")
+        buffer = io.StringIO()
+        raw.to_csv(buffer, index=False, header=False)
+        with con.cursor().copy("COPY sales_text FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(buffer.getvalue())
+        con.execute("CREATE TABLE cdnow (cust text, purchased timestamp, spend double precision)")
+        rows = cdnow[["customer_id", "timestamp", "amount"]].itertuples(index=False)
+        with con.cursor().copy("COPY cdnow FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((row.customer_id, row.timestamp.to_pydatetime(), row.amount))
+    return postgres_url
+
+
+def test_postgres_table_gives_the_csv_numbers(warehouse):
+    csv = load_transactions(SYNTHETIC, observation_end=END)
+    table = load_engine_transactions(f"{warehouse}?table=sales_text", observation_end=END)
+    assert table.engine == "postgres"
+    assert (table.rows_read, table.rows_loaded) == (csv.rows_read, len(csv.transactions))
+    counted = ["check", "column", "rows", "amount", "rows_removed", "amount_removed"]
+    pd.testing.assert_frame_equal(table.quality[counted], csv.quality[counted])
+    assert_frames_close(summarize_customers(table, END), summarize_customers(csv, END))
+    assert_frames_close(
+        split_calibration_holdout(table, "2025-06-30", END).frame,
+        split_calibration_holdout(csv, "2025-06-30", END).frame,
+    )
+    ours, theirs = customer_kpis(table), customer_kpis(csv.transactions)
+    for name, value in theirs.to_metrics().items():
+        assert getattr(ours, name) == pytest.approx(value, rel=1e-9, nan_ok=True), name
+    for period in ("W", "M"):
+        got, expected = kpis_by_period(table, period), kpis_by_period(csv.transactions, period)
+        pd.testing.assert_index_equal(got.index, expected.index)
+        assert_frames_close(got.reset_index(drop=True), expected.reset_index(drop=True))
+
+
+def test_postgres_query_source_with_a_column_mapping(warehouse, cdnow_sample):
+    query = "SELECT+*+FROM+cdnow+WHERE+spend+>=+0"
+    table = load_engine_transactions(
+        f"{warehouse}?query={query}",
+        {"customer_id": "cust", "timestamp": "purchased", "amount": "spend"},
+        duplicates="keep",  # the fixture keeps CDNOW's repeated rows too
+    )
+    end = "1998-06-30"
+    expected = summarize_customers(cdnow_sample, end)
+    assert_frames_close(summarize_customers(table, end, engine="postgres"), expected)
+
+
+def test_postgres_errors_name_the_table(warehouse):
+    with pytest.raises(DataValidationError, match="cannot read table 'no_such_table'"):
+        load_engine_transactions(f"{warehouse}?table=no_such_table")
+    with pytest.raises(DataValidationError, match="missing required column"):
+        load_engine_transactions(f"{warehouse}?table=cdnow")
