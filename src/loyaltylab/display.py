@@ -44,6 +44,7 @@ __all__ = [
     "format_probability",
     "format_p_value",
     "format_money",
+    "format_by_unit",
     "format_value",
     "label",
     "report_currency",
@@ -463,6 +464,20 @@ def _unit_kind(unit: object) -> Kind | None:
     if text in {"customers", "orders", "members", "points", "count", "rows", "days", "weeks"}:
         return "count"
     return None
+
+
+def format_by_unit(value: Any, unit: str, currency: str | None = None) -> str:
+    """Format a value by its catalog unit (``share 0-1``, ``currency``, ``customers``, ...).
+
+    Examples
+    --------
+    >>> format_by_unit(0.2433, "share 0-1"), format_by_unit(75123.4, "currency", "$")
+    ('24.3 %', '$75,123')
+    >>> format_by_unit(5000, "customers"), format_by_unit(1.23456, "orders per customer")
+    ('5,000', '1.23')
+    """
+    kind = _unit_kind(unit) or ("count" if isinstance(value, int) else "number")
+    return format_value(value, kind, currency)
 
 
 def _row_kinds(data: pd.DataFrame, name: object) -> list[Kind] | None:

@@ -10,6 +10,10 @@ template) and
   (progress bars, warnings: kept in the executed ``.ipynb``) are dropped;
 - adds a header with the report title, run id, status, data source and parameters, and a table
   of contents built from the headings (``h1``-``h3``) nbconvert rendered;
+- for a **failed** report, leaves out papermill's boilerplate cell ("An Exception was
+  encountered ...") and every cell after the one that failed (headings with nothing under them),
+  drops the traceback (it stays in the executed ``.ipynb``) and says in the failure box what
+  failed, where (section and cell) and what to do;
 - leaves out every external ``<script>`` (require.js, MathJax, mermaid, widgets from a CDN): the
   page is a single file that renders offline. Figures are inlined as ``data:`` URIs.
 
@@ -67,6 +71,7 @@ def notebook_to_html(
     status: str | None = None,
     error: str | None = None,
     parameters: Mapping[str, Any] | None = None,
+    report_name: str | None = None,
 ) -> str:
     """Render an executed notebook as stakeholder HTML (see the module notes).
 
@@ -85,6 +90,8 @@ def notebook_to_html(
     parameters : mapping, optional
         Parameters shown in the header (default: those papermill recorded in the notebook
         metadata, defaults overlaid with the injected values).
+    report_name : str, optional
+        The report's name in ``reports.yaml``, for the rerun command of a failed report.
 
     Returns
     -------
@@ -113,8 +120,9 @@ def notebook_to_html(
     copy = nbformat.from_dict(nbformat.v4.upgrade(nbformat.from_dict(dict(notebook))))
     copy.metadata["title"] = title
     _drop_object_reprs(copy)
+    advice = _trim_failed(copy, report_name) if status == "failed" else None
     resources = {
-        "loyaltylab_header": _header_html(title, run_id, status, error, parameters),
+        "loyaltylab_header": _header_html(title, run_id, status, error, parameters, advice),
         "metadata": {"name": title},
     }
     try:
@@ -152,6 +160,52 @@ def _drop_object_reprs(notebook: nbformat.NotebookNode) -> None:
             )
             and not (output.get("output_type") == "stream" and output.get("name") == "stderr")
         ]
+
+
+def _trim_failed(notebook: nbformat.NotebookNode, report_name: str | None) -> dict[str, str]:
+    """Cut a failed notebook after its failing cell; return where it failed and what to do."""
+    cells = [
+        cell
+        for cell in notebook.cells
+        if "papermill-error-cell-tag" not in cell.get("metadata", {}).get("tags", [])
+    ]
+    failing = next(
+        (
+            i
+            for i, cell in enumerate(cells)
+            if cell.get("cell_type") == "code"
+            and any(out.get("output_type") == "error" for out in cell.get("outputs", []))
+        ),
+        None,
+    )
+    section = ""
+    cell_label = ""
+    if failing is not None:
+        for cell in cells[:failing]:
+            if cell.get("cell_type") == "markdown":
+                for line in str(cell.get("source", "")).splitlines():
+                    if line.startswith("#"):
+                        section = line.lstrip("#").strip()
+        count = cells[failing].get("execution_count")
+        cell_label = f"cell In [{count}]" if count else "a cell"
+        cells[failing].outputs = [
+            out for out in cells[failing].get("outputs", []) if out.get("output_type") != "error"
+        ]
+        cells = cells[: failing + 1]
+    notebook.cells = cells
+    where = (
+        f"in {cell_label} of the section “{section}”" if section else f"in {cell_label}"
+    ) if cell_label else "before the first cell ran (starting the kernel or reading the notebook)"
+    rerun = f"loyaltylab run --only {report_name}" if report_name else "loyaltylab run"
+    return {
+        "where": where,
+        "todo": (
+            "Open the executed notebook of this run (the file list of the run index) for the "
+            "full traceback, fix the data or the parameter the message names (reports.yaml), "
+            f"then rerun this report with `.venv/bin/{rerun}`. The sections after the failure "
+            "did not run and are left out."
+        ),
+    }
 
 
 def export_html(
@@ -279,6 +333,7 @@ def _header_html(
     status: str | None,
     error: str | None,
     parameters: Mapping[str, Any],
+    advice: Mapping[str, str] | None = None,
 ) -> str:
     shown = {str(k): _format_value(v) for k, v in parameters.items() if k not in HIDDEN_PARAMETERS}
     source = next((parameters[k] for k in DATA_SOURCE_PARAMETERS if k in shown), None)
@@ -288,6 +343,7 @@ def _header_html(
         run_id=run_id,
         status=status,
         error=error,
+        advice=advice or {},
         data_source=None if source is None else _format_value(source),
         parameters=shown,
     )

@@ -9,6 +9,10 @@
   succeeded, under the lock file ``reports/.lock``. A run recorded as running whose runner
   process is gone is marked ``"interrupted"`` (:func:`loyaltylab.reports.liveness.effective_state`).
 
+Each report's row shows its **headline numbers** (:data:`HEADLINES`: keys of the metrics
+catalog, formatted by their catalog unit in the run's currency); times read as local time
+(``1 Dec 2026, 14:03 UTC``), and a count is coloured only when it is not zero.
+
 Pages are single files with inline CSS and no scripts; they open offline. Their templates are
 ``run_index.html.j2`` and ``reports_index.html.j2`` (:mod:`loyaltylab.reports.pages`).
 """
@@ -17,8 +21,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +35,13 @@ from loyaltylab.reports.liveness import RunnerProcess, effective_state
 from loyaltylab.reports.pages import render_page
 
 __all__ = [
+    "HEADLINES",
     "LATEST_NAME",
     "LOCK_NAME",
     "latest_run",
+    "headline_numbers",
     "list_runs",
+    "readable_time",
     "read_run_status",
     "update_reports_index",
     "write_run_index",
@@ -41,6 +49,115 @@ __all__ = [
 
 LATEST_NAME = "latest"
 LOCK_NAME = ".lock"
+
+HEADLINES: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "01_customers": (
+        ("active customers", "kpi.active_customers"),
+        ("revenue", "kpi.revenue"),
+        ("retention", "kpi.retention_rate"),
+    ),
+    "02_clv": (
+        ("CLV of the base", "clv.total"),
+        ("probably active", "customers.active_probable_share"),
+    ),
+    "03_experiment": (("recommendation", "recommendation"),),
+    "04_reward_models": (
+        ("best program", "best_program"),
+        ("its incremental margin", "programs.{best_program}.incremental_margin"),
+    ),
+    "05_scorecard": (("targets on track", "n_on_track"), ("targets", "n_targets")),
+}
+"""Headline numbers of each metrics file on the run index: ``(label, catalog key)``.
+
+A key may name another key's value in braces (``programs.{best_program}.incremental_margin``).
+Every key is a key of the metrics catalog (tests/test_reports.py checks it); the value is
+formatted by the catalog unit.
+"""
+
+
+def readable_time(stamp: Any) -> str:
+    """Return an ISO time as people read it, in the machine's local time zone.
+
+    Parameters
+    ----------
+    stamp : str or None
+        An ISO 8601 time (``2026-12-01T14:03:12.123456+00:00``).
+
+    Returns
+    -------
+    str
+        ``"1 Dec 2026, 14:03 UTC"`` (local zone name), or ``""`` for no time.
+
+    Examples
+    --------
+    >>> readable_time(None), readable_time("")
+    ('', '')
+    >>> readable_time("not a time")
+    'not a time'
+    """
+    if stamp in (None, "", "None"):
+        return ""
+    try:
+        when = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp)
+    local = when.astimezone() if when.tzinfo is not None else when
+    zone = local.tzname() or ""
+    return f"{local.day} {local:%b %Y, %H:%M} {zone}".strip()
+
+
+def headline_numbers(
+    run_dir: str | os.PathLike[str], report: Mapping[str, Any], currency: str = ""
+) -> list[tuple[str, str]]:
+    """Return a report's headline numbers ``(label, text)`` from its metrics files.
+
+    Parameters
+    ----------
+    run_dir : path-like
+        The run folder.
+    report : mapping
+        The report's ``status.json`` entry (its ``metrics_files``).
+    currency : str, default ""
+        The run's currency symbol.
+
+    Returns
+    -------
+    list of (str, str)
+        Empty when the report wrote no metrics (or failed).
+    """
+    from loyaltylab.display import format_by_unit, format_value
+    from loyaltylab.metrics import get_metric
+    from loyaltylab.reports.catalog import metrics_catalog
+
+    catalog = metrics_catalog()
+    out: list[tuple[str, str]] = []
+    for name in report.get("metrics_files", []) or []:
+        topic = Path(str(name)).name.split(".")[0]
+        wanted = HEADLINES.get(topic)
+        if not wanted:
+            continue
+        try:
+            metrics = json.loads((Path(run_dir) / str(name)).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        for label, key in wanted:
+            try:
+                key = key.format(**{k: v for k, v in metrics.items() if isinstance(v, str)})
+            except (KeyError, IndexError):
+                continue
+            value = get_metric(metrics, key)
+            if value is None or isinstance(value, (dict, list)):
+                continue
+            if isinstance(value, str):
+                text = value if len(value) <= 160 else value[:157].rsplit(" ", 1)[0] + " ..."
+            else:
+                try:
+                    unit = catalog.lookup(topic, key).unit or ""
+                except Exception:  # noqa: BLE001 - a key the catalog lacks is shown plain
+                    unit = ""
+                text = format_by_unit(value, unit, currency) if unit else format_value(value)
+            out.append((label, text))
+    return out
 
 
 def read_run_status(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
@@ -163,9 +280,11 @@ def write_run_index(run_dir: str | os.PathLike[str]) -> Path:
         runner=f"pid {runner.pid} on {runner.host}" if runner else None,
         passed=passed,
         failed=len(reports) - passed,
-        started_at=str(status.get("started_at")),
-        finished_at=str(status.get("finished_at")),
-        reports=[_report_row(report) for report in reports]
+        started_at=readable_time(status.get("started_at")),
+        finished_at=readable_time(status.get("finished_at")),
+        reports=[
+            _report_row(report, folder, str(status.get("currency") or "")) for report in reports
+        ]
         + [_waiting_row(name, current=name == current, state=state) for name in waiting],
         refresh_seconds=30 if state == "running" else None,
     )
@@ -251,12 +370,15 @@ def _waiting_row(name: str, *, current: bool, state: str) -> dict[str, Any]:
         "error": None,
         "duration_seconds": None,
         "files": [],
+        "headlines": [],
     }
 
 
-def _report_row(report: dict[str, Any]) -> dict[str, Any]:
+def _report_row(report: dict[str, Any], run_dir: Path, currency: str = "") -> dict[str, Any]:
     """Return what ``run_index.html.j2`` shows of one ``status.json`` entry (unescaped)."""
+    ok = report.get("status") == "ok"
     return {
+        "headlines": headline_numbers(run_dir, report, currency) if ok else [],
         "title": str(report.get("title") or report.get("name")),
         "name": str(report.get("name")),
         "html": report.get("html") or None,
@@ -287,7 +409,7 @@ def _run_rows(runs: pd.DataFrame) -> list[dict[str, Any]]:
         rows.append(
             {
                 "run_id": str(run.run_id),
-                "started_at": str(run.started_at),
+                "started_at": readable_time(run.started_at),
                 "state": state,
                 "passed": run.passed,
                 "failed": run.failed,

@@ -271,6 +271,7 @@ def run_reports(
         "complete": len(selected) == len(config.reports),
         "selected": [spec.name for spec in selected],
         "timeout_minutes": limit,
+        "currency": config.settings.currency,
         "runner": RunnerProcess.current().to_dict(),
         "current": None,
         "passed": 0,
@@ -425,6 +426,7 @@ def _run_one(
             status="failed" if error else "ok",
             error=error,
             parameters=shown,
+            report_name=spec.name,
         )
         html_written = html_path.name
     except Exception as exc:  # noqa: BLE001 - an export failure fails this report only
