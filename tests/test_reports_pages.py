@@ -46,7 +46,7 @@ def test_values_are_escaped_once_and_markup_in_the_header_is_not_escaped_again()
     )
     assert '<div class="ll-title">Q&amp;A &lt;1&gt;</div>' in page
     assert "&amp;amp;" not in page and "&amp;lt;" not in page
-    assert "<strong>This report did not finish.</strong> x &lt; y &amp; z<br>" in page
+    assert "<strong>This report did not finish.</strong> x &lt; y &amp; z<br/>" in page
     assert "<dt>Data source</dt><dd>a&amp;b.csv</dd>" in page
     # the table of contents is built from nbconvert's rendered heading: text and id unescaped
     # by the parser, escaped once by the template

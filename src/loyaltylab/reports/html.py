@@ -202,7 +202,7 @@ def _trim_failed(notebook: nbformat.NotebookNode, report_name: str | None) -> di
         "todo": (
             "Open the executed notebook of this run (the file list of the run index) for the "
             "full traceback, fix the data or the parameter the message names (reports.yaml), "
-            f"then rerun this report with `.venv/bin/{rerun}`. The sections after the failure "
+            f"then rerun this report with .venv/bin/{rerun} . The sections after the failure "
             "did not run and are left out."
         ),
     }
