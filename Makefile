@@ -31,9 +31,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## lab: JupyterLab on the notebooks
+## lab: JupyterLab on the notebooks (adds --allow-root when run as root, e.g. in a container)
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## bench: all performance benchmarks (seconds, peak memory, ratios; several minutes)
 bench: $(STAMP)
