@@ -425,7 +425,14 @@ def answer(report: FeedbackReport) -> str:
         )
     if report.effects is not None:
         sentence = report.effects.sentence()
-        parts.append(f"{sentence}, so what customers say predicts who stays.")
+        ame = report.effects.retention_ame.set_index("term").loc["promoter"]
+        if ame["ci_low"] > 0:
+            verdict = "so what customers say predicts who stays"
+        elif ame["ci_high"] < 0:
+            verdict = "so promoters stay less often than detractors here"
+        else:
+            verdict = "a difference that could be chance"
+        parts.append(f"{sentence}, {verdict}.")
     else:
         parts.append(f"Retention by NPS group could not be modelled: {report.effects_note}.")
     if report.referral is not None:
