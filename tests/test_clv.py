@@ -563,8 +563,12 @@ def test_bad_inputs_raise_clear_errors(calibration):
     one_repeater = calibration.copy()
     one_repeater.loc[one_repeater["frequency"] > 0, "monetary_value"] = 0.0
     one_repeater.loc[one_repeater.index[one_repeater["frequency"] > 0][0], "monetary_value"] = 9.0
-    with pytest.raises(DataValidationError, match="1 repeat customer.*945 more"):
-        clv.fit_spend_model(one_repeater)
+    # one repeat buyer with a spend is the spend model's boundary (tests/test_clv_spend_boundary
+    # .py), none is refused with the counts
+    assert "only 1 repeat customer(s)" in clv.fit_spend_model(one_repeater).boundary_note
+    no_spend = one_repeater.assign(monetary_value=0.0)
+    with pytest.raises(DataValidationError, match="0 repeat customer.*946 more"):
+        clv.fit_spend_model(no_spend)
 
 
 def test_gamma_gamma_leaves_out_repeaters_without_positive_spend(calibration, spend):

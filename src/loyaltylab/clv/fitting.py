@@ -527,6 +527,23 @@ def _check_params(params: dict[str, float]) -> str:
     return ""
 
 
+def _divergence(attempt: FitAttempt) -> frozenset[tuple[str, bool]]:
+    """Parameters of an attempt outside :data:`PARAMETER_RANGE`, each with its direction."""
+    low, high = PARAMETER_RANGE
+    params = attempt.params or {}
+    return frozenset(
+        (name, value > high) for name, value in params.items() if not low <= value <= high
+    )
+
+
+def _same_divergence(attempts: Sequence[FitAttempt]) -> bool:
+    """Whether the last two attempts ran the same parameters to the same edge of the range."""
+    if len(attempts) < 2 or attempts[-2].success:
+        return False
+    last, before = _divergence(attempts[-1]), _divergence(attempts[-2])
+    return bool(last) and last == before
+
+
 def run_quietly(func: Callable[[], Any]) -> Any:
     """Run ``func`` with lifetimes' prints and numpy warnings silenced."""
     with (
@@ -631,6 +648,8 @@ def fit_with_retries(
                 continue
             if problem:
                 record(FitAttempt(strategy, False, problem, params, value))
+                if _same_divergence(attempts):
+                    break  # two attempts ran to the same edge: more starts will not help
                 continue
             steepest = _largest_gradient(likelihood, log_params)
             if steepest > GRADIENT_TOLERANCE:
@@ -657,8 +676,17 @@ def fit_with_retries(
             f"{label}: {error} after {len(attempts)} attempt(s){details}", tuple(attempts)
         ) from None
     details = "\n".join(f"  - {a.strategy}: {a.reason}" for a in attempts)
+    edge = ""
+    if _same_divergence(attempts):
+        went = ", ".join(
+            f"{name} → {'∞' if up else '0'}" for name, up in sorted(_divergence(attempts[-1]))
+        )
+        edge = (
+            f"\nThe last two attempts ran to the same edge of the parameter space ({went}): "
+            f"the likelihood of {label} has its maximum there, outside the model's usable range."
+        )
     raise FitFailure(
         f"{label} did not converge to a usable optimum after {len(attempts)} "
-        f"attempt(s):\n{details}" + (f"\n{diagnosis}" if diagnosis else ""),
+        f"attempt(s):\n{details}{edge}" + (f"\n{diagnosis}" if diagnosis else ""),
         tuple(attempts),
     )

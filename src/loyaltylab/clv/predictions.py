@@ -228,7 +228,10 @@ def expected_spend(spend_fit: SpendModelFit, summary: pd.DataFrame) -> pd.Series
     Customers without repeat purchases (x = 0) get the population mean p v / (q - 1); repeat
     customers with m̄ <= 0, left out of the fit (``n_excluded_nonpositive_spend``), get the same
     formula, i.e. the population mean shrunk towards their m̄ (below it, negative if m̄ is
-    negative enough).
+    negative enough). When q <= 1 the population mean does not exist: customers without repeat
+    purchases then get the observed mean spend per repeat purchase
+    (``spend_fit.observed_mean_spend``, said in ``spend_fit.note``); at the spend model's
+    boundary (``spend_fit.boundary_note``) every repeat customer gets their own mean.
 
     Parameters
     ----------
@@ -247,6 +250,7 @@ def expected_spend(spend_fit: SpendModelFit, summary: pd.DataFrame) -> pd.Series
         _params(spend_fit, None),
         summary["frequency"].to_numpy(dtype=float),
         summary["monetary_value"].to_numpy(dtype=float),
+        spend_fit.observed_mean_spend,
     )
     return pd.Series(values, index=_index(summary), name="expected_spend")
 

@@ -257,6 +257,15 @@ class SpendModelFit:
         Repeat customers with a mean spend <= 0 (e.g. free or fully refunded repeat orders), left
         out of the fit because the gamma likelihood needs m > 0; their expected spend is still
         the Gamma-Gamma conditional mean E[M | x, m̄] (:func:`loyaltylab.clv.expected_spend`).
+    boundary_note : str
+        Set when the spend model is on its boundary (no variation in spend within customers,
+        p → ∞, or fewer than :data:`~loyaltylab.clv.models.gamma_gamma.MIN_SPEND_CUSTOMERS`
+        repeat buyers): spend per order is then each customer's own mean, and the population
+        mean the observed mean; "" for an interior fit.
+    observed_mean_spend : float
+        Mean spend per repeat purchase of the fitted repeat customers (their m̄ weighted by
+        their repeat purchases). Customers whose Gamma-Gamma mean is undefined (q <= 1 and no
+        repeat purchase) are valued at it (:func:`loyaltylab.clv.expected_spend`).
     """
 
     params: dict[str, float]
@@ -268,12 +277,36 @@ class SpendModelFit:
     frequency_spend_correlation: float
     attempts: tuple[FitAttempt, ...] = field(default=())
     n_excluded_nonpositive_spend: int = 0
+    boundary_note: str = ""
+    observed_mean_spend: float = float("nan")
 
     @property
     def population_mean_spend(self) -> float:
-        """Mean spend per transaction of the population, p v / (q - 1)."""
+        """Mean spend per transaction of the population, p v / (q - 1) (inf when q <= 1)."""
         p, q, v = (self.params[k] for k in ("p", "q", "v"))
         return p * v / (q - 1.0) if q > 1 else float("inf")
+
+    @property
+    def status(self) -> str:
+        """``"boundary"`` (see ``boundary_note``) or ``"fitted"``."""
+        return "boundary" if self.boundary_note else "fitted"
+
+    @property
+    def mean_spend_defined(self) -> bool:
+        """Whether the population mean spend p v / (q - 1) exists (q > 1)."""
+        return self.params["q"] > 1.0
+
+    @property
+    def note(self) -> str:
+        """What a reader must know about this spend fit ("" for an interior fit with q > 1)."""
+        notes = [self.boundary_note] if self.boundary_note else []
+        if not self.mean_spend_defined:
+            notes.append(
+                f"Gamma-Gamma: q = {self.params['q']:.3g} <= 1, so the mean spend of a customer "
+                "without repeat purchases is undefined (heavy tail); those customers are valued "
+                f"at the observed mean spend per repeat purchase ({self.observed_mean_spend:,.2f})."
+            )
+        return " ".join(notes)
 
     def summary(self) -> pd.DataFrame:
         """Return one row per parameter: estimate, standard error and a 95 % interval.

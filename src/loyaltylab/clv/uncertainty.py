@@ -61,6 +61,8 @@ def draw_parameters(
     # parameters fixed at a boundary (a = 0 or s = 0, zero variance) stay at their value
     free = (values > 0) & (np.diag(covariance) > 0)
     draws = np.tile(values, (n_draws, 1))
+    if not free.any():  # every parameter fixed (e.g. the spend model's boundary)
+        return draws
     log_draws = rng.multivariate_normal(
         np.log(values[free]), covariance[np.ix_(free, free)], size=n_draws
     )
@@ -193,6 +195,7 @@ def clv_intervals(
         [spend_draws[:, [i]] for i in range(3)],
         spend_rows["frequency"].to_numpy(),
         spend_rows["monetary_value"].to_numpy(),
+        spend_fit.observed_mean_spend,
     )  # (n_draws, n_unique_spend)
     tail = (1 - level) / 2
     low = np.empty(len(summary))

@@ -692,7 +692,11 @@ def evaluate_models(
             raise  # a wrong argument or input is the caller's to fix, not a model failure
         except Exception as error:  # isolation: one model's failure never stops the others
             lines = str(error).strip().splitlines() or [""]
-            cause = f" {lines[-1]}" if len(lines) > 1 and lines[-1].startswith("Data:") else ""
+            cause = "".join(
+                f" {line.strip()}"
+                for line in lines[1:]
+                if line.startswith(("Data:", "The last two attempts"))
+            )
             failures[model] = f"{type(error).__name__}: {lines[0]}{cause}"
             continue
         fits[model] = fit

@@ -55,6 +55,7 @@ from loyaltylab.errors import ModelConvergenceError, ParameterError
 from loyaltylab.rules import TIME_UNIT_DAYS
 
 __all__ = [
+    "LIKELIHOOD_RATIO_CRITICAL",
     "ArrayLike",
     "Parameters",
     "TransactionModel",
@@ -63,6 +64,9 @@ __all__ = [
 ]
 
 ArrayLike = np.ndarray | float
+
+LIKELIHOOD_RATIO_CRITICAL = 5.99
+"""95 % point of chi-square with 2 df: two dropout parameters that add less are not detected."""
 Parameters = Sequence[Any]
 """Parameters in the family's order: floats, or ``(n_draws, 1)`` arrays of draws."""
 
@@ -348,6 +352,10 @@ class TransactionModel(ABC):
                 )
                 if best <= reduced.log_likelihood + BOUNDARY_TOLERANCE and tried:
                     return self.boundary_result(reduced, tried, time_unit)
+                # no usable optimum and no attempt significantly better than the NBD: the data
+                # cannot tell dropout from none, so the model is the NBD (a boundary result)
+                if tried and 2.0 * (best - reduced.log_likelihood) < LIKELIHOOD_RATIO_CRITICAL:
+                    return self.boundary_result(reduced, tried, time_unit, significant=False)
             raise
         labels = [f"log_{k}" for k in self.parameter_names]
         return TransactionModelFit(
@@ -379,13 +387,17 @@ class TransactionModel(ABC):
         reduced: TransactionModelFit,
         attempts: Sequence[FitAttempt],
         time_unit: str,
+        *,
+        significant: bool = True,
     ) -> TransactionModelFit:
         """Return the fit at the boundary: the boundary model's estimates, dropout switched off.
 
         The first dropout parameter (a or s) is set to 0, which switches dropout off in every
         closed form; the second (b or β) is not identified there and keeps the value of the
         best attempt. The covariance is the boundary model's for its parameters and 0 for the
-        fixed ones, so parameter draws keep them fixed.
+        fixed ones, so parameter draws keep them fixed. ``significant=False``: no attempt
+        reached a usable optimum and the best one improves on the boundary model by less than
+        :data:`LIKELIHOOD_RATIO_CRITICAL` (likelihood ratio), which the note says.
         """
         check_deadline()
         shape, scale = self.dropout_parameters
@@ -412,13 +424,27 @@ class TransactionModel(ABC):
         best_ll = (
             float(best.log_likelihood) if best is not None and best.log_likelihood else float("nan")
         )
+        label = reduced.transaction_model.label
+        if significant:
+            evidence = (
+                f"The likelihood is largest at the boundary ({went}), where {self.label} "
+                f"reduces to the {label} (log-likelihood {reduced.log_likelihood:,.2f}; best "
+                f"{self.label} attempt {best_ll:,.2f})"
+            )
+        else:
+            ratio = max(0.0, 2.0 * (best_ll - reduced.log_likelihood))
+            evidence = (
+                f"{self.label} has no usable optimum here and its best attempt "
+                f"(log-likelihood {best_ll:,.2f}) is not significantly better than the {label} "
+                f"it reduces to without dropout ({reduced.log_likelihood:,.2f}; likelihood "
+                f"ratio {ratio:.2f} < {LIKELIHOOD_RATIO_CRITICAL:g}, chi-square 2 df at 5 %)"
+            )
         note = (
-            f"{self.label}: no dropout detected in this window; CLV is an upper bound. The "
-            f"likelihood is largest at the boundary ({went}), where {self.label} reduces to the "
-            f"{reduced.transaction_model.label} (log-likelihood {reduced.log_likelihood:,.2f}; "
-            f"best {self.label} attempt {best_ll:,.2f}); the estimates shown are the "
-            f"{reduced.transaction_model.label}'s, with {shape} = 0."
+            f"{self.label}: no dropout detected in this window; CLV is an upper bound. "
+            f"{evidence}; the estimates shown are the {label}'s, with {shape} = 0."
         )
+        if reduced.boundary is not None:
+            note += f" {reduced.boundary.note}"
         boundary = BoundaryFit(
             parameter=went,
             reduces_to=reduced.model,

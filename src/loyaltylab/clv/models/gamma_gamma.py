@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -23,8 +23,11 @@ from scipy.special import digamma, gammaln
 from loyaltylab.clv import fitting
 from loyaltylab.clv.fitting import (
     ConvergenceError,
+    FitAttempt,
+    FitFailure,
     FitRun,
     FitStrategy,
+    FitTimeoutError,
     Likelihood,
     SpendModelFit,
     compress_customers,
@@ -41,6 +44,8 @@ with warnings.catch_warnings():
     from lifetimes import GammaGammaFitter
 
 __all__ = [
+    "BOUNDARY_P",
+    "MIN_SPEND_CUSTOMERS",
     "GammaGammaModel",
     "SPEND_MODEL",
     "fit_spend_model",
@@ -49,24 +54,45 @@ __all__ = [
 ]
 
 
+MIN_SPEND_CUSTOMERS = 2
+"""Fewer repeat customers with a positive spend than this: the spend model is on its boundary."""
+
+BOUNDARY_P = 1e8
+"""p of the boundary spend model (no variation within customers): each customer's own mean."""
+
+_BOUNDARY_Q = 1e6  # q when the customers' means do not vary either
+_DIVERGED_P = 1e4  # an attempt with p above this went to the boundary p → ∞
+
+
 def gamma_gamma_expected_spend(
-    p: ArrayLike, q: ArrayLike, v: ArrayLike, x: ArrayLike, mean_spend: ArrayLike
+    p: ArrayLike,
+    q: ArrayLike,
+    v: ArrayLike,
+    x: ArrayLike,
+    mean_spend: ArrayLike,
+    undefined: ArrayLike = np.nan,
 ) -> np.ndarray:
     """E[M | x, m̄] under Gamma-Gamma (Fader & Hardie 2013, note 025, eq. 5).
 
-    For x = 0 this is the population mean ``p v / (q - 1)``.
+    Written as the posterior mean p (v + x m̄) / (p x + q - 1), which equals eq. 5
+    (q - 1) / (p x + q - 1) · p v / (q - 1) + p x / (p x + q - 1) · m̄ and stays defined for
+    q <= 1 whenever p x + q > 1. For x = 0 it is the population mean ``p v / (q - 1)``; where
+    the mean does not exist (p x + q <= 1, e.g. x = 0 with q <= 1) the result is ``undefined``.
 
     Examples
     --------
     >>> float(gamma_gamma_expected_spend(6.25, 3.74, 15.44, 0, 0.0)).__round__(2)
     35.22
+    >>> gamma_gamma_expected_spend(3.0, 0.7, 5.0, np.array([0, 2]), np.array([0.0, 40.0]),
+    ...                            undefined=30.0).round(2).tolist()
+    [30.0, 44.74]
     """
     x = np.asarray(x, dtype=float)
-    population_mean = p * v / (q - 1.0)
-    weight = (q - 1.0) / (p * x + q - 1.0)
-    return np.asarray(
-        weight * population_mean + (1.0 - weight) * np.asarray(mean_spend, dtype=float)
-    )
+    denominator = p * x + q - 1.0
+    defined = denominator > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = p * (v + x * np.asarray(mean_spend, dtype=float)) / denominator
+    return np.asarray(np.where(defined, value, undefined))
 
 
 def gamma_gamma_loglik_and_gradient(
@@ -137,11 +163,18 @@ class GammaGammaModel:
         return f"{type(self).__name__}()"
 
     def expected_spend(
-        self, params: Parameters, frequency: ArrayLike, mean_spend: ArrayLike
+        self,
+        params: Parameters,
+        frequency: ArrayLike,
+        mean_spend: ArrayLike,
+        undefined: ArrayLike = np.nan,
     ) -> np.ndarray:
-        """E[M | x, m̄] (note 025, eq. 5); parameters as floats or ``(n_draws, 1)`` columns."""
+        """E[M | x, m̄] (note 025, eq. 5); parameters as floats or ``(n_draws, 1)`` columns.
+
+        ``undefined`` is returned where the mean does not exist (q <= 1 and no repeat purchase).
+        """
         p, q, v = params
-        return gamma_gamma_expected_spend(p, q, v, frequency, mean_spend)
+        return gamma_gamma_expected_spend(p, q, v, frequency, mean_spend, undefined)
 
     def likelihood(self, rows: pd.DataFrame) -> Likelihood:
         """Return the summed log-likelihood of compressed (frequency, monetary_value) rows.
@@ -235,32 +268,126 @@ class GammaGammaModel:
         spend = summary["monetary_value"].to_numpy(dtype=float)
         nonpositive = repeat & (spend <= 0)
         fitted = repeat & ~nonpositive
-        if fitted.sum() < 2:
+        counts = (
+            f"{int(fitted.sum())} repeat customer(s) (frequency > 0) with a positive mean "
+            f"spend ({int(nonpositive.sum())} more with monetary_value <= 0, "
+            f"{int((~repeat).sum())} without repeat purchases)"
+        )
+        if not fitted.any():
             raise DataValidationError(
-                f"summary has {int(fitted.sum())} repeat customer(s) (frequency > 0) with a "
-                f"positive mean spend ({int(nonpositive.sum())} more with monetary_value <= 0); "
-                "the Gamma-Gamma model needs at least 2"
+                f"summary has {counts}: no repeat purchase has a spend, so the spend per order "
+                "cannot be estimated; use a longer period or a log with returning customers"
             )
         repeaters = summary.loc[fitted]
         rows = compress_customers(repeaters, ["frequency", "monetary_value"])
-        params, loglik, covariance, attempts = fit_with_retries(
-            self.label,
-            self.parameter_names,
-            self.fit_strategies(rows, q_constraint=q_constraint),
-            self.likelihood(rows),
-        )
-        correlation = float(np.corrcoef(repeaters["frequency"], repeaters["monetary_value"])[0, 1])
+        freq, mean_spend, weights = _spend_arrays(rows)
+        observed = float((weights * freq * mean_spend).sum() / (weights * freq).sum())
+        common: dict[str, Any] = {
+            "n_customers": int(fitted.sum()),
+            "n_excluded_one_time": int((~repeat).sum()),
+            "n_unique_rows": len(rows),
+            "n_excluded_nonpositive_spend": int(nonpositive.sum()),
+            "observed_mean_spend": observed,
+        }
+        with np.errstate(all="ignore"):
+            correlation = (
+                float(np.corrcoef(repeaters["frequency"], repeaters["monetary_value"])[0, 1])
+                if fitted.sum() > 1
+                else float("nan")
+            )
+        if fitted.sum() < MIN_SPEND_CUSTOMERS:
+            return self._boundary_fit(
+                rows,
+                correlation,
+                (),
+                f"Gamma-Gamma: only {counts}, too few to estimate how spend varies between "
+                "and within customers (it needs at least "
+                f"{MIN_SPEND_CUSTOMERS}); spend per order taken as each customer's mean, "
+                f"{observed:,.2f} for customers without repeat purchases.",
+                **common,
+            )
+        if np.ptp(mean_spend) <= 1e-9 * abs(mean_spend).max():
+            return self._boundary_fit(
+                rows,
+                correlation,
+                (),
+                "Gamma-Gamma: no variation in spend within customers: every repeat customer's "
+                f"mean spend is {observed:,.2f}, so spend per order taken as each customer's "
+                "mean (the model's boundary p, q → ∞).",
+                **common,
+            )
+        try:
+            params, loglik, covariance, attempts = fit_with_retries(
+                self.label,
+                self.parameter_names,
+                self.fit_strategies(rows, q_constraint=q_constraint),
+                self.likelihood(rows),
+            )
+        except FitTimeoutError:
+            raise
+        except FitFailure as error:
+            # the likelihood grows without bound in p: no spend variation within customers
+            diverged = [
+                a.params["p"]
+                for a in error.attempts
+                if a.params and a.params.get("p", 0.0) > _DIVERGED_P
+            ]
+            if not diverged:
+                raise
+            return self._boundary_fit(
+                rows,
+                correlation,
+                error.attempts,
+                "Gamma-Gamma: no variation in spend within customers (the likelihood is largest "
+                f"as p → ∞, best attempt p = {max(diverged):.3g}): spend "
+                "per order taken as each customer's mean, and the observed mean "
+                f"{observed:,.2f} for customers without repeat purchases.",
+                **common,
+            )
         labels = [f"log_{k}" for k in self.parameter_names]
         return SpendModelFit(
             params=params,
             log_likelihood=loglik,
             covariance=pd.DataFrame(covariance, index=labels, columns=labels),
-            n_customers=int(fitted.sum()),
-            n_excluded_one_time=int((~repeat).sum()),
-            n_unique_rows=len(rows),
             frequency_spend_correlation=correlation,
             attempts=attempts,
-            n_excluded_nonpositive_spend=int(nonpositive.sum()),
+            **common,
+        )
+
+    def _boundary_fit(
+        self,
+        rows: pd.DataFrame,
+        correlation: float,
+        attempts: tuple[FitAttempt, ...],
+        note: str,
+        **counts: Any,
+    ) -> SpendModelFit:
+        """Return the boundary spend model: each customer's own mean, else the observed mean.
+
+        p = :data:`BOUNDARY_P` makes the weight of the population mean in E[M | x, m̄],
+        (q - 1) / (p x + q - 1), negligible for every repeat customer; q comes from the spread
+        of the customers' means (the moment estimate q = 2 + mean² / variance, capped), and
+        v = observed · (q - 1) / p makes the population mean p v / (q - 1) the observed mean.
+        The parameters are fixed (zero covariance), so parameter draws keep them; the
+        log-likelihood is NaN (it has no finite maximum there).
+        """
+        freq, mean_spend, weights = _spend_arrays(rows)
+        observed = float(counts["observed_mean_spend"])
+        mean = float(np.average(mean_spend, weights=weights))
+        variance = float(np.average((mean_spend - mean) ** 2, weights=weights))
+        q = 2.0 + mean**2 / variance if variance > 1e-12 * mean**2 else _BOUNDARY_Q
+        q = min(q, _BOUNDARY_Q)
+        params = {"p": BOUNDARY_P, "q": q, "v": observed * (q - 1.0) / BOUNDARY_P}
+        labels = [f"log_{k}" for k in self.parameter_names]
+        return SpendModelFit(
+            params=params,
+            # the likelihood grows without bound towards this boundary: no finite maximum
+            log_likelihood=float("nan"),
+            covariance=pd.DataFrame(0.0, index=labels, columns=labels),
+            frequency_spend_correlation=correlation,
+            attempts=attempts,
+            boundary_note=note,
+            **counts,
         )
 
 

@@ -25,7 +25,15 @@ import pandas as pd
 from scipy.special import digamma, gammaln
 
 from loyaltylab.clv import fitting
-from loyaltylab.clv.fitting import FitStrategy, Likelihood, likelihood_from_evaluator
+from loyaltylab.clv.fitting import (
+    BoundaryFit,
+    FitFailure,
+    FitStrategy,
+    FitTimeoutError,
+    Likelihood,
+    TransactionModelFit,
+    likelihood_from_evaluator,
+)
 from loyaltylab.clv.models.base import (
     ArrayLike,
     Parameters,
@@ -35,7 +43,12 @@ from loyaltylab.clv.models.base import (
 )
 from loyaltylab.errors import ParameterError
 
-__all__ = ["NBDModel", "nbd_loglik_and_gradient"]
+__all__ = ["NBDModel", "POISSON_R", "nbd_loglik_and_gradient"]
+
+POISSON_R = 1e6
+"""r of the Poisson limit of the NBD (no variation in purchase rates): gamma CV 1/sqrt(r)."""
+
+_DIVERGED_R = 1e3  # an attempt with r above this went to the Poisson limit r → ∞
 
 
 def nbd_loglik_and_gradient(
@@ -125,6 +138,60 @@ class NBDModel(TransactionModel):
         self, value: Callable[[np.ndarray], float], data: tuple[np.ndarray, ...]
     ) -> Likelihood:
         return likelihood_from_evaluator(value, nbd_loglik_and_gradient(*data), data[-1])
+
+    def fit_rows(self, rows: pd.DataFrame, *, time_unit: str = "W") -> TransactionModelFit:
+        """Fit compressed rows; where purchase rates do not vary (r → ∞), the Poisson limit.
+
+        When every customer buys at the same rate the NBD likelihood grows as r, α → ∞ with
+        r / α = λ fixed: its maximum is the Poisson model with λ̂ = Σx / ΣT. The fit then
+        carries r = :data:`POISSON_R` (gamma rates with a coefficient of variation of 0.1 %),
+        α = r / λ̂, var(log α) = 1 / Σx (the Poisson information) and a
+        :class:`~loyaltylab.clv.fitting.BoundaryFit` saying so.
+        """
+        try:
+            return super().fit_rows(rows, time_unit=time_unit)
+        except FitTimeoutError:
+            raise
+        except FitFailure as error:
+            diverged = [
+                a.params["r"] for a in error.attempts if a.params and a.params["r"] > _DIVERGED_R
+            ]
+            freq, _, age, weights = compressed_arrays(rows)
+            purchases = float((weights * freq).sum())
+            if not diverged or purchases <= 0:
+                raise
+            rate = purchases / float((weights * age).sum())
+            params = {"r": POISSON_R, "alpha": POISSON_R / rate}
+            value = self.log_likelihood(np.log([POISSON_R, params["alpha"]]), rows)
+            labels = ["log_r", "log_alpha"]
+            covariance = pd.DataFrame(0.0, index=labels, columns=labels)
+            covariance.loc["log_alpha", "log_alpha"] = 1.0 / purchases
+            note = (
+                "NBD: purchase rates do not vary across customers (the likelihood is largest as "
+                f"r → ∞, best attempt r = {max(diverged):.3g}): the NBD reduces to the Poisson "
+                f"model with one rate λ = {rate:.4g} purchases per {time_unit}."
+            )
+            return TransactionModelFit(
+                model=self.name,
+                params=params,
+                log_likelihood=value,
+                covariance=covariance,
+                n_customers=int(weights.sum()),
+                n_unique_rows=len(rows),
+                attempts=error.attempts,
+                time_unit=time_unit,
+                boundary=BoundaryFit(
+                    parameter="r → ∞",
+                    reduces_to="poisson",
+                    fixed_parameters=("r",),
+                    boundary_log_likelihood=value,
+                    best_log_likelihood=max(
+                        (a.log_likelihood for a in error.attempts if a.log_likelihood),
+                        default=value,
+                    ),
+                    note=note,
+                ),
+            )
 
     def fit_strategies(self, rows: pd.DataFrame) -> list[FitStrategy]:
         """BFGS with the analytic gradient, time rescaled to max T = 10, from two starts."""

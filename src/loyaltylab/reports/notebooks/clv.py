@@ -198,7 +198,7 @@ def to_metrics(
     retention_holdout: Sequence[int] = (),
     retention_discount_rate: float = 0.10,
     retention_value: float = 0.0,
-    new_customer: NewCustomerValue | None = None,
+    new_customer: NewCustomerValue | str | None = None,
     fit_timeout_seconds: float | None = None,
 ) -> dict[str, Any]:
     """Collect the key numbers of a CLV analysis for the metrics file of notebook 02_clv.
@@ -225,8 +225,9 @@ def to_metrics(
         The sBG fit of ``retention_survivors``: written as ``retention.*`` (γ, δ, their SE,
         DERL at ``retention_discount_rate`` per period, residual value at ``retention_value``
         a period, holdout error against ``retention_holdout``).
-    new_customer : NewCustomerValue, optional
-        :func:`loyaltylab.clv.new_customer_value` of the final fit: ``new_customer.*``.
+    new_customer : NewCustomerValue or str, optional
+        :func:`~loyaltylab.reports.notebooks.clv_sections.new_customer` of the final fit:
+        ``new_customer.*`` (``status`` "computed", or "n/a" with the ``reason``).
     fit_timeout_seconds : float, optional
         The time limit each fit had (``fit_timeout_seconds``).
 
@@ -300,6 +301,8 @@ def to_metrics(
         "params": dict(final_fit.params),
         "log_likelihood": final_fit.log_likelihood,
         "spend_params": dict(final_spend.params),
+        "spend_status": final_spend.status,
+        "spend_note": final_spend.note,
         "boundary_note": final_fit.boundary.note if final_fit.boundary is not None else "",
     }
     extra: dict[str, Any] = {}
@@ -323,6 +326,8 @@ def to_metrics(
                 "log_likelihood": calibration_spend.log_likelihood,
                 "n_customers": calibration_spend.n_customers,
                 "frequency_spend_correlation": calibration_spend.frequency_spend_correlation,
+                "status": calibration_spend.status,
+                "note": calibration_spend.note,
             }
         },
         "holdout": holdout,

@@ -12,7 +12,8 @@ call here:
   a failed fit as a row with its reason;
 * :func:`fit_retention`, :func:`retention_table`, :func:`retention_markdown` - the contractual
   retention section (shifted-beta-geometric, Fader & Hardie 2007);
-* :func:`new_customer_markdown` - what a newly acquired customer is expected to bring.
+* :func:`new_customer`, :func:`new_customer_markdown` - what a newly acquired customer is
+  expected to bring, or "n/a" when the spend model has no mean (q <= 1).
 
 :func:`comparison_metrics`, :func:`retention_metrics` and :func:`new_customer_metrics` give the
 metrics of these sections (:func:`loyaltylab.reports.notebooks.clv.to_metrics` adds them).
@@ -31,8 +32,10 @@ from loyaltylab.clv import (
     NewCustomerValue,
     ProfileLikelihood,
     RetentionFit,
+    SpendModelFit,
     TransactionModelFit,
     fit_retention_model,
+    new_customer_value,
     profile_likelihood,
 )
 
@@ -43,6 +46,8 @@ __all__ = [
     "comparison_metrics",
     "covariate_table",
     "fit_retention",
+    "NEW_CUSTOMER_UNDEFINED",
+    "new_customer",
     "new_customer_markdown",
     "new_customer_metrics",
     "retention_markdown",
@@ -74,11 +79,17 @@ def choice_markdown(comparison: ModelComparison) -> str:
     return text
 
 
-def boundary_markdown(comparison: ModelComparison, final_fit: TransactionModelFit) -> str:
-    """Return the boundary notes of the calibration fits and the final fit ("" when none).
+def boundary_markdown(
+    comparison: ModelComparison,
+    final_fit: TransactionModelFit,
+    final_spend: SpendModelFit | None = None,
+) -> str:
+    """Return the boundary notes of the calibration fits and the final fits ("" when none).
 
     A boundary optimum is a result, not a failure: no dropout is detectable in the window, the
-    model reduces to the NBD, and the CLV is an upper bound.
+    model reduces to the NBD, and the CLV is an upper bound. The spend model has its own
+    boundary (no variation in spend within customers: each customer's own mean) and its own
+    note when q <= 1 (mean spend undefined).
 
     Parameters
     ----------
@@ -86,6 +97,8 @@ def boundary_markdown(comparison: ModelComparison, final_fit: TransactionModelFi
         The calibration comparison.
     final_fit : TransactionModelFit
         The default model refitted on all data.
+    final_spend : SpendModelFit, optional
+        The spend model fitted on all data.
 
     Returns
     -------
@@ -102,6 +115,8 @@ def boundary_markdown(comparison: ModelComparison, final_fit: TransactionModelFi
             f"- {MODEL_LABELS[final_fit.model]} (all data, used for the CLV): "
             f"{final_fit.boundary.note}"
         )
+    if final_spend is not None and final_spend.note:
+        lines.append(f"- Spend model (all data, used for the CLV): {final_spend.note}")
     if not lines:
         return ""
     return "**Boundary results.**\n\n" + "\n".join(lines)
@@ -335,9 +350,55 @@ def retention_markdown(
     return text
 
 
-def new_customer_metrics(value: NewCustomerValue) -> dict[str, float | str]:
-    """Return the ``new_customer.*`` metrics of :func:`loyaltylab.clv.new_customer_value`."""
+NEW_CUSTOMER_UNDEFINED = "n/a: spend model has q <= 1 (mean spend undefined)"
+"""What the report says instead of a new-customer value when the Gamma-Gamma mean does not exist."""
+
+
+def new_customer(
+    fit: TransactionModelFit,
+    spend: SpendModelFit,
+    *,
+    horizon: float,
+    discount_rate: float,
+) -> NewCustomerValue | str:
+    """Return :func:`loyaltylab.clv.new_customer_value`, or why it does not exist.
+
+    A Gamma-Gamma fit with q <= 1 has no population mean spend, so a customer without history
+    has no expected value: the report says :data:`NEW_CUSTOMER_UNDEFINED` and goes on.
+
+    Examples
+    --------
+    >>> from loyaltylab.clv import SpendModelFit, TransactionModelFit
+    >>> fit = TransactionModelFit("nbd", {"r": 0.5, "alpha": 4.0}, 0.0, pd.DataFrame(), 1, 1, ())
+    >>> spend = SpendModelFit({"p": 3.0, "q": 0.7, "v": 5.0}, 0.0, pd.DataFrame(), 1, 1, 1, 0.0)
+    >>> new_customer(fit, spend, horizon=52, discount_rate=0.1)
+    'n/a: spend model has q <= 1 (mean spend undefined)'
+    """
+    if not spend.mean_spend_defined:
+        return NEW_CUSTOMER_UNDEFINED
+    return new_customer_value(fit, spend, horizon=horizon, discount_rate=discount_rate)
+
+
+def new_customer_metrics(value: NewCustomerValue | str) -> dict[str, float | str]:
+    """Return the ``new_customer.*`` metrics of :func:`new_customer` (``status`` first).
+
+    ``status`` is "computed", or "n/a" with the ``reason`` and NaN numbers (written as null).
+    """
+    if isinstance(value, str):
+        nan = float("nan")
+        return {
+            "status": "n/a",
+            "reason": value,
+            "model": "",
+            "horizon": nan,
+            "expected_purchases": nan,
+            "discounted_purchases": nan,
+            "mean_spend": nan,
+            "value": nan,
+        }
     return {
+        "status": "computed",
+        "reason": "",
         "model": value.model,
         "horizon": value.horizon,
         "expected_purchases": value.expected_purchases,
@@ -347,8 +408,10 @@ def new_customer_metrics(value: NewCustomerValue) -> dict[str, float | str]:
     }
 
 
-def new_customer_markdown(value: NewCustomerValue, *, currency: str = "$", unit: str = "") -> str:
-    """Say what a newly acquired customer is expected to bring over the horizon.
+def new_customer_markdown(
+    value: NewCustomerValue | str, *, currency: str = "$", unit: str = ""
+) -> str:
+    """Say what a newly acquired customer is expected to bring over the horizon (or why not).
 
     Examples
     --------
@@ -362,7 +425,11 @@ def new_customer_markdown(value: NewCustomerValue, *, currency: str = "$", unit:
     A newly acquired customer is expected to make **1.45 repeat purchases** worth **$48.64**
     (discounted; $35.00 a purchase) over the next 52 weeks (BG/NBD); times the margin, the most
     acquiring one is worth.
+    >>> print(new_customer_markdown(NEW_CUSTOMER_UNDEFINED))
+    Value of a newly acquired customer: n/a: spend model has q <= 1 (mean spend undefined).
     """
+    if isinstance(value, str):
+        return f"Value of a newly acquired customer: {value}."
     return (
         f"A newly acquired customer is expected to make **{value.expected_purchases:.2f} repeat "
         f"purchases** worth **{currency}{value.value:,.2f}** (discounted; "
