@@ -249,7 +249,10 @@ def evaluate_program(
     post_months: int = 6,
     program_start: Any = None,
     anchor: Literal["purchase", "none"] = "purchase",
-    max_orders_bin: int = 4,
+    max_orders_bin: int = 12,
+    history_bins: int = 3,
+    exact_recency: bool = True,
+    max_recency: int = 24,
     n_boot: int = 400,
     confidence: float = 0.95,
     seed: int = 0,
@@ -373,7 +376,9 @@ def evaluate_program(
         per_order = np.divide(pre_s, pre_o, out=np.zeros_like(pre_s), where=pre_o > 0)
         median = float(np.median(per_order[pre_o > 0])) if np.any(pre_o > 0) else 0.0
         high = (per_order > median).astype(int)
-        cell = (count * 10 + _recency_bin(since)) * 2 + high
+        earlier = np.minimum(cum_orders[both, g - pre_months], history_bins - 1).astype(int)
+        recency = np.minimum(since, max_recency) if exact_recency else _recency_bin(since)
+        cell = ((count * 100 + recency) * 2 + high) * history_bins + earlier
         codes, cell_index = np.unique(cell, return_inverse=True)
         rows.append(
             {

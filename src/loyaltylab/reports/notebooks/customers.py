@@ -16,12 +16,21 @@ from pydantic import Field
 
 from loyaltylab.data import LoadedTransactions
 from loyaltylab.display import format_number, format_percent
+from loyaltylab.errors import DataValidationError, ParameterError
+from loyaltylab.evaluation import ProgramEvaluation, evaluate_program
 from loyaltylab.kpi import CohortRetention, CustomerKPIs, ProgramKPIs, period_series_metrics
 from loyaltylab.reports.notebooks.answers import change_words, money
 from loyaltylab.reports.notebooks.loading import Count, Number, ProgramDataParameters
 from loyaltylab.segments import RFMSegments
 
-__all__ = ["CustomersParameters", "answer", "to_metrics"]
+__all__ = [
+    "CustomersParameters",
+    "answer",
+    "program_effect",
+    "program_effect_metrics",
+    "program_effect_words",
+    "to_metrics",
+]
 
 
 class CustomersParameters(ProgramDataParameters):
@@ -176,6 +185,101 @@ def answer(
             "below are descriptive (members choose to join)."
         )
     return sentences
+
+
+def program_effect(
+    transactions: pd.DataFrame, members: pd.DataFrame | None, observation_end: Any
+) -> tuple[ProgramEvaluation | None, str]:
+    """Evaluate the running program for the section "Is the running program working?".
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        The report's transactions (members and non-members).
+    members : pandas.DataFrame or None
+        The member base (``customer_id``, ``enrolled_at``); ``None`` without program data.
+    observation_end : date-like
+
+    Returns
+    -------
+    (ProgramEvaluation or None, str)
+        The evaluation (:func:`loyaltylab.evaluation.evaluate_program`, default windows of six
+        months, seeded bootstrap) and its reading in words; ``None`` and the reason when there
+        is no member base or the data cannot support the design.
+    """
+    if members is None:
+        return None, "No loyalty-program data was given."
+    try:
+        evaluation = evaluate_program(transactions, members, observation_end=observation_end)
+    except (ParameterError, DataValidationError) as error:
+        return None, f"The program effect cannot be estimated from these data: {error}"
+    return evaluation, program_effect_words(evaluation)
+
+
+def program_effect_words(evaluation: ProgramEvaluation) -> str:
+    """Say the naive gap and the causal effect side by side, with the interval.
+
+    Parameters
+    ----------
+    evaluation : ProgramEvaluation
+
+    Returns
+    -------
+    str
+    """
+    low, high = evaluation.causal_low, evaluation.causal_high
+    interval = f"{_signed(low)} to {_signed(high)}"
+    if low > 0:
+        verdict = "the program raises purchases"
+    elif high < 0:
+        verdict = "members buy less than they would have without the program"
+    else:
+        verdict = "the data cannot tell the program's effect from zero"
+    more = "more" if evaluation.naive >= 0 else "fewer"
+    return (
+        f"Members place {format_percent(abs(evaluation.naive))} {more} orders per month than "
+        f"non-members (the naive gap), but compared with look-alike non-members before and "
+        f"after they joined, the program's own effect is "
+        f"**{_signed(evaluation.causal)}** orders per customer-month "
+        f"({100 * evaluation.confidence:.0f} % interval {interval}; "
+        f"{evaluation.n_members:,} members, {evaluation.n_controls:,} comparison customers): "
+        f"{verdict}. The rest of the naive "
+        "gap is who joins, not what joining does."
+    )
+
+
+def _signed(value: float) -> str:
+    """Format a relative lift with its sign: ``0.08`` -> ``'+8.0 %'``."""
+    text = format_percent(value)
+    return f"+{text}" if value > 0 else text
+
+
+def program_effect_metrics(evaluation: ProgramEvaluation | None) -> dict[str, Any]:
+    """Return the ``program_effect`` section of the metrics file (empty without an evaluation).
+
+    Parameters
+    ----------
+    evaluation : ProgramEvaluation or None
+
+    Returns
+    -------
+    dict
+        ``{"program_effect": {naive, causal, causal_low, causal_high, spend_causal, spend_low,
+        spend_high}}`` (relative lifts, 0.05 = +5 %), or ``{}``.
+    """
+    if evaluation is None:
+        return {}
+    keys = (
+        "naive",
+        "causal",
+        "causal_low",
+        "causal_high",
+        "spend_causal",
+        "spend_low",
+        "spend_high",
+    )
+    values = evaluation.to_metrics()
+    return {"program_effect": {key: values[key] for key in keys}}
 
 
 def _period_label(start: object) -> str:
