@@ -56,8 +56,10 @@ __all__ = [
     "unique_reports",
 ]
 
-ROLES = ("scorecard",)
-"""Allowed values of ``role``: a scorecard runs after every other report of the run."""
+ROLES = ("scorecard", "decision")
+"""Allowed values of ``role``: a decision report runs after the ordinary reports (it reads the
+experiment's metrics), a scorecard after every other report; both are listed first, the decision
+page first of all."""
 
 SETTINGS_DEFAULTS: Mapping[str, Any] = MappingProxyType(
     {
@@ -154,8 +156,9 @@ class ReportSpec(ConfigModel):
         Absolute path of the source notebook.
     parameters : dict
         Parameters passed to papermill (without the injected ``output_dir`` / ``run_dir``).
-    role : {"scorecard"} or None
-        A scorecard runs last and is listed first.
+    role : {"scorecard", "decision"} or None
+        A scorecard runs last and is listed first; a decision report runs after the ordinary
+        reports, before the scorecards, and is listed first of all.
     data : str or DataSource or None
         The data source the report reads: a name of the ``data:`` section or its own source.
         Once the whole file is validated, its parameters are part of ``parameters``.
@@ -169,7 +172,7 @@ class ReportSpec(ConfigModel):
     title: str
     notebook: Path
     parameters: Annotated[dict[str, Any], BeforeValidator(_none_to_empty)] = {}
-    role: Literal["scorecard"] | None = None
+    role: Literal["scorecard", "decision"] | None = None
     data: Annotated[str | DataSource | None, BeforeValidator(_data_reference)] = None
     _defaults: dict[str, Any] = PrivateAttr(default_factory=dict)
     _position: str = PrivateAttr(default="")
@@ -264,6 +267,11 @@ class ReportSpec(ConfigModel):
     def parameter_defaults(self) -> Mapping[str, Any]:
         """The declared parameters and their defaults."""
         return MappingProxyType(self._defaults)
+
+    @property
+    def is_decision(self) -> bool:
+        """Whether this is a decision report (after the ordinary reports, listed first)."""
+        return self.role == "decision"
 
     @property
     def is_scorecard(self) -> bool:

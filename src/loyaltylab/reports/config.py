@@ -113,7 +113,7 @@ class ReportsConfig:
         raise ConfigError(f"unknown report {name!r}; reports.yaml defines {list(self.names)}")
 
     def select(self, only: Iterable[str] | None = None) -> tuple[ReportSpec, ...]:
-        """Return the reports to run, ordinary ones in file order, then scorecards.
+        """Return the reports to run, ordinary ones in file order, then decisions, then scorecards.
 
         Parameters
         ----------
@@ -133,7 +133,9 @@ class ReportsConfig:
             )
         chosen = [r for r in self.reports if not wanted or r.name in wanted]
         return tuple(
-            [r for r in chosen if not r.is_scorecard] + [r for r in chosen if r.is_scorecard]
+            [r for r in chosen if r.role is None]
+            + [r for r in chosen if r.is_decision]
+            + [r for r in chosen if r.is_scorecard]
         )
 
     def with_overrides(self, overrides: Mapping[str, Mapping[str, Any]]) -> ReportsConfig:

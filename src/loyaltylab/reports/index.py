@@ -250,7 +250,7 @@ def latest_run(reports_dir: str | os.PathLike[str]) -> Path | None:
 
 
 def write_run_index(run_dir: str | os.PathLike[str]) -> Path:
-    """Write ``index.html`` of one run from its ``status.json``; scorecards are listed first.
+    """Write ``index.html`` of one run from its ``status.json``; decision page, scorecards first.
 
     Parameters
     ----------
@@ -265,7 +265,8 @@ def write_run_index(run_dir: str | os.PathLike[str]) -> Path:
     folder = Path(run_dir)
     status = read_run_status(folder)
     state = effective_state(status)
-    reports = sorted(status["reports"], key=lambda r: r.get("role") != "scorecard")
+    first = {"decision": 0, "scorecard": 1}  # the decision page, then scorecards, then the rest
+    reports = sorted(status["reports"], key=lambda r: first.get(str(r.get("role")), 2))
     passed = sum(1 for r in reports if r.get("status") == "ok")
     done = {str(report.get("name")) for report in reports}
     current = status.get("current") if isinstance(status.get("current"), str) else None

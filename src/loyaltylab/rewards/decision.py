@@ -46,6 +46,7 @@ __all__ = [
     "decision_draws",
     "decision_table",
     "find_root",
+    "measured_designs",
     "pilot_size",
     "plan_pilot",
     "recommend",
@@ -110,6 +111,23 @@ class DecisionDraws:
     def _sales_share(self) -> pd.Series:
         draws = self.monte_carlo.draws
         return draws.groupby("program", sort=False)["incremental_sales_share"].median()
+
+
+_FRACTIONS = frozenset(KIND_DROPOUT_FIELD.values())
+
+
+def measured_designs(evidence: Sequence[EvidenceInput], breaks: BreakEven) -> list[str]:
+    """Return the designs whose break-even effect itself was measured (not another parameter).
+
+    A campaign test measures a campaign's visit uplift, not the points program's churn effect
+    that carries its margin, so it does not make a launch rest on measurement.
+    """
+    return [
+        item.design
+        for item in evidence
+        if item.design in breaks.table.index
+        and breaks.table.loc[item.design, "parameter"] == item.parameter
+    ]
 
 
 def _draw_behaviour(
@@ -183,7 +201,9 @@ def decision_draws(
         current, values = _draw_behaviour(rng, base)
         designs = list(programs)
         for item in evidence:
-            value = max(0.0, float(rng.normal(item.mean, item.sd)))
+            # a fraction (dropout cuts) stays below 1; a scale (campaign_response) only >= 0
+            upper = 0.95 if item.parameter in _FRACTIONS else math.inf
+            value = min(upper, max(0.0, float(rng.normal(item.mean, item.sd))))
             index = names.index(item.design)
             designs[index] = designs[index].model_copy(
                 update={"behaviour": {**designs[index].behaviour, item.parameter: value}}
@@ -196,6 +216,7 @@ def decision_draws(
             horizon_weeks=horizon_weeks,
             behaviour=current,
             seed=seed * 7_919 + draw,
+            liability=False,
         )
         frame = result.totals[list(OUTPUT_COLUMNS)].reset_index()
         frame.insert(0, "draw", draw)
@@ -654,6 +675,6 @@ def as_metrics(
         "designs": designs,
         "evidence": list(evidence),
     }
-    if pilot is not None and decision.recommendation == "pilot":
+    if pilot is not None:  # the pilot that would tell (the next step when recommending a pilot)
         out["pilot"] = {"n_per_arm": pilot.n_per_arm, "weeks": pilot.weeks}
     return out

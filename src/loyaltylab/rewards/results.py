@@ -146,8 +146,13 @@ class SimulationResult:
         horizon_weeks: int,
         seed: int,
         segments: np.ndarray,
+        liability: bool = True,
     ) -> SimulationResult:
-        """Assemble the result from the simulator's internal twin states."""
+        """Assemble the result from the simulator's internal twin states.
+
+        ``liability=False`` skips the IFRS 15 schedule (``liability_end`` is then nan), for
+        Monte Carlo runs that do not report it.
+        """
         frames, rows, tier_counts, tier_flows, goals = [], [], {}, {}, []
         for twin in twins:
             program = twin.program
@@ -196,7 +201,11 @@ class SimulationResult:
             population_source=population.model.source,
         )
         liabilities = {
-            name: float(result.accounting(name)["contract_liability"].iloc[-1])
+            name: (
+                float(result.accounting(name)["contract_liability"].iloc[-1])
+                if liability
+                else float("nan")
+            )
             if result.program(name).points is not None
             else 0.0
             for name in totals.index

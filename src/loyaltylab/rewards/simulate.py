@@ -113,6 +113,7 @@ def simulate_programs(
     seed: int = 0,
     progress: bool = False,
     track_goals: bool = False,
+    liability: bool = True,
 ) -> SimulationResult:
     """Simulate each customer without and with every program (common random numbers), weekly.
 
@@ -134,6 +135,8 @@ def simulate_programs(
     track_goals : bool, default False
         Record member exposure and purchases by distance to the next reward (tenths), for the
         goal-gradient diagnostics.
+    liability : bool, default True
+        Compute the IFRS 15 liability at the horizon (``False``: nan, a little faster).
 
     Returns
     -------
@@ -235,6 +238,7 @@ def simulate_programs(
         horizon_weeks=horizon_weeks,
         seed=seed,
         segments=segments,
+        liability=liability,
     )
 
 
