@@ -125,3 +125,8 @@ def test_long_tables_format_each_value_by_its_unit_or_row_name():
     by_name = table_html(pd.DataFrame({"metric": ["repeat_share", "rows read"],
                                        "value": [0.5, 15393]}))
     assert "50.0 %" in by_name and "15,393" in by_name
+
+
+def test_text_cells_say_not_a_number_instead_of_nan():
+    html = table_html(pd.DataFrame({"reason": ["amount is missing (empty or NaN)"]}))
+    assert "NaN" not in html and "empty or not a number" in html

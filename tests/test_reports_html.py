@@ -124,3 +124,12 @@ def test_progress_bars_and_warnings_on_stderr_stay_out_of_the_stakeholder_page()
     page = notebook_to_html(nb, title="Progress")
     assert "simulating weeks" not in page
     assert "finished 156 weeks" in page
+
+
+def test_a_displayed_none_is_left_out_of_the_stakeholder_page():
+    # issue 12: "None None" under the loyalty section (display(x if cond else None))
+    cell = new_code_cell("display(None)")
+    cell.outputs = [new_output("display_data", data={"text/plain": "None"}),
+                    new_output("display_data", data={"text/plain": "kept text"})]
+    page = notebook_to_html(new_notebook(cells=[cell]), title="None test")
+    assert ">None<" not in page and "kept text" in page

@@ -330,7 +330,12 @@ def format_value(value: Any, kind: Kind = "number", currency: str | None = None)
     except (TypeError, ValueError):
         pass
     text = str(value)
-    return MISSING if text in {"nan", "NaN", "None", "<NA>", "NaT"} else text
+    if text in {"nan", "NaN", "None", "<NA>", "NaT"}:
+        return MISSING
+    return _NAN_WORD.sub("not a number", text)  # "empty or NaN" reads "empty or not a number"
+
+
+_NAN_WORD = re.compile(r"\bNaN\b")
 
 
 def label(name: object) -> str:

@@ -135,12 +135,13 @@ def notebook_to_html(
 
 
 _OBJECT_REPR = re.compile(
-    r"^(\[?<(Axes|Figure|matplotlib\.[\w.]+)\b.*>\]?|Text\([-\d.e]+, [-\d.e]+, .*\))$", re.DOTALL
+    r"^(\[?<(Axes|Figure|matplotlib\.[\w.]+)\b.*>\]?|Text\([-\d.e]+, [-\d.e]+, .*\)|None)$",
+    re.DOTALL,
 )
 
 
 def _drop_object_reprs(notebook: nbformat.NotebookNode) -> None:
-    """Remove results that are only a matplotlib object's repr, and stderr streams.
+    """Remove results that are only a matplotlib object's repr or ``None``, and stderr streams.
 
     A cell ending in ``ax.set_title(...)`` or ``df.plot()`` shows such a line (``<Axes: ...>``,
     ``Text(...)``) under the figure; progress bars and warnings go to stderr. Neither means
@@ -154,7 +155,7 @@ def _drop_object_reprs(notebook: nbformat.NotebookNode) -> None:
             output
             for output in cell.get("outputs", [])
             if not (
-                output.get("output_type") == "execute_result"
+                output.get("output_type") in ("execute_result", "display_data")
                 and set(output.get("data", {})) == {"text/plain"}
                 and _OBJECT_REPR.match(str(output["data"]["text/plain"]).strip())
             )
