@@ -185,7 +185,8 @@ def summarize_customers(
             raise DataValidationError(_nobody(end_day, "observation_end", frame))
         return _tidy(result, ids, list(SUMMARY_COLUMNS), "")
     table = _engine_table(transactions, engine)
-    expr = ex.customer_summary(ex.daily(table.table, end_day=_day_number(end_day)))
+    days = ex.daily(table.table, end_day=_day_number(end_day))
+    expr = ex.customer_summary(days, engine=table.engine)
     result = _run(table, expr)
     if result.empty:
         raise DataValidationError(_nobody(end_day, "observation_end", table))
@@ -248,7 +249,7 @@ def split_calibration_holdout(
         )
     table = _engine_table(transactions, engine)
     cal, end = _day_number(cal_day), _day_number(end_day)
-    calibration = ex.customer_summary(ex.daily(table.table, end_day=cal))
+    calibration = ex.customer_summary(ex.daily(table.table, end_day=cal), engine=table.engine)
     later = ex.holdout(table.table, calibration_day=cal, end_day=end)
     expr = calibration.left_join(later, "customer_id").drop("customer_id_right")
     result = _run(table, expr)

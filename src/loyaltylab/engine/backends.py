@@ -100,11 +100,19 @@ def is_engine_source(source: Any) -> bool:
     return _parquet_paths(text) is not None
 
 
-def connect_duckdb(threads: int | None = None) -> Any:
-    """Open a fresh in-memory DuckDB Ibis backend (``threads``: DuckDB's worker threads)."""
+def connect_duckdb(threads: int | None = None, memory_limit: str | None = None) -> Any:
+    """Open a fresh in-memory DuckDB Ibis backend.
+
+    ``threads`` are DuckDB's worker threads, ``memory_limit`` its memory ceiling (``"6GB"``;
+    larger aggregations spill to a temporary folder).
+    """
     backend = ibis.duckdb.connect()
     if threads is not None:
         backend.raw_sql(f"SET threads = {int(threads)}")
+    if memory_limit is not None:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit.strip(), re.IGNORECASE):
+            raise ParameterError(f"memory_limit must look like '6GB', got {memory_limit!r}")
+        backend.raw_sql(f"SET memory_limit = '{memory_limit.strip()}'")
     return backend
 
 

@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import ibis
@@ -48,9 +49,7 @@ __all__ = [
 ]
 
 
-def _day(stamp: ir.TimestampValue) -> ir.IntegerValue:
-    """Calendar day of a timestamp as days since 1970-01-01."""
-    return stamp.date().epoch_days()
+_EPOCH = datetime.date(1970, 1, 1)
 
 
 def orders(
@@ -100,35 +99,58 @@ def orders(
 
 
 def daily(tx: ir.Table, *, end_day: int, after_day: int | None = None) -> ir.Table:
-    """Purchase days: ``customer_id``, ``day`` (day number), ``amount`` (sum of the day's orders).
+    """Purchase days: ``customer_id``, ``day`` (a date), ``amount`` (sum of the day's orders).
 
     Orders are dated at their first row (:func:`orders`); days after ``end_day`` (a day number,
     inclusive) are left out, and with ``after_day`` those on or before it too.
     """
     if "order_id" in tx.columns:
         order_rows = orders(tx)
-        days = order_rows.mutate(day=_day(order_rows.ts))
+        days = order_rows.mutate(day=order_rows.ts.date())
     else:  # every order is a customer-day already: one GROUP BY less
-        days = tx.mutate(day=_day(tx.timestamp))
-    days = days.filter(days.day <= end_day)
+        days = tx.mutate(day=tx.timestamp.date())
+    days = days.filter(days.day <= _date(end_day))
     if after_day is not None:
-        days = days.filter(days.day > after_day)
+        days = days.filter(days.day > _date(after_day))
     return days.group_by(["customer_id", "day"]).aggregate(amount=days.amount.sum())
 
 
-def customer_summary(days: ir.Table) -> ir.Table:
+def _date(day_number: int) -> ir.DateScalar:
+    """Return a day number as a date literal."""
+    return ibis.literal(_EPOCH + datetime.timedelta(days=int(day_number)), type="date")
+
+
+@ibis.udf.agg.builtin(name="arg_min")
+def _duckdb_arg_min(arg: float, key: datetime.date) -> float:  # type: ignore[empty-body]
+    """DuckDB's ``arg_min`` (Ibis writes ``FIRST(... ORDER BY ...)``, slower on DuckDB)."""
+
+
+def customer_summary(days: ir.Table, *, engine: str | None = None) -> ir.Table:
     """Per customer: ``days``, ``first_day``, ``last_day``, ``total``, ``first_amount``.
 
     ``days`` purchase days (``frequency`` = days - 1), ``first_day`` / ``last_day`` day numbers,
     ``total`` the amount of all days and ``first_amount`` that of the first day (so the mean
-    repeat spend is ``(total - first_amount) / (days - 1)``).
+    repeat spend is ``(total - first_amount) / (days - 1)``). ``engine="duckdb"`` picks DuckDB's
+    own ``arg_min`` for the first day's amount (the same number, faster there).
     """
-    return days.group_by("customer_id").aggregate(
+    if engine == "duckdb":
+        first_amount = _duckdb_arg_min(days.amount, days.day)
+    else:
+        first_amount = days.amount.argmin(days.day)
+    per_customer = days.group_by("customer_id").aggregate(
         days=days.count(),
-        first_day=days.day.min(),
-        last_day=days.day.max(),
+        first=days.day.min(),
+        last=days.day.max(),
         total=days.amount.sum(),
-        first_amount=days.amount.argmin(days.day),
+        first_amount=first_amount,
+    )
+    return per_customer.select(
+        "customer_id",
+        "days",
+        first_day=per_customer.first.epoch_days(),
+        last_day=per_customer.last.epoch_days(),
+        total=per_customer.total,
+        first_amount=per_customer.first_amount,
     )
 
 
