@@ -11,7 +11,8 @@ names in every family); :data:`TRANSACTION_MODELS` is the one registry of them b
   :func:`customer_lifetime_value` (discounted), :func:`clv_tiers`, :func:`clv_by_segment`;
 * validation: :func:`validate_holdout` (cumulative tracking, conditional expectations by
   frequency, holdout error), :func:`compare_models` (table + default model);
-* uncertainty: :func:`clv_intervals` (per-customer and total intervals from parameter draws);
+* uncertainty: :func:`clv_intervals` (per-customer and total intervals from parameter draws),
+  :func:`covariate_clv_intervals` (the same for a covariate fit);
 * reporting: :func:`evaluate_models` (fit + validate + compare); the report's metrics and
   table are notebook helpers (:mod:`loyaltylab.reports.notebooks.clv`);
 * covariates: :func:`load_customer_covariates` (a per-customer file, dummy-coded) and
@@ -82,7 +83,12 @@ from loyaltylab.clv.retention import (
     plot_retention_projection,
     renewal_counts,
 )
-from loyaltylab.clv.uncertainty import CLVIntervals, clv_intervals, draw_parameters
+from loyaltylab.clv.uncertainty import (
+    CLVIntervals,
+    clv_intervals,
+    covariate_clv_intervals,
+    draw_parameters,
+)
 from loyaltylab.clv.validation import (
     HoldoutValidation,
     ModelComparison,
@@ -123,6 +129,7 @@ __all__ = [
     "ModelComparison",
     "calibration_summary",
     "clv_intervals",
+    "covariate_clv_intervals",
     "evaluate_models",
     "compare_models",
     "conditional_expectation_by_frequency",

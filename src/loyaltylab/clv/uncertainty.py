@@ -13,18 +13,20 @@ Poisson/purchase-to-purchase noise of what a single customer will actually spend
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from loyaltylab.clv.covariates import CustomerCovariates
 from loyaltylab.clv.fitting import (
     SpendModelFit,
     TransactionModelFit,
     unique_rows,
     validate_summary,
 )
-from loyaltylab.clv.models import SPEND_MODEL
+from loyaltylab.clv.models import SPEND_MODEL, CovariateModelFit
 from loyaltylab.clv.predictions import (
     CLVResult,
     customer_lifetime_value,
@@ -33,7 +35,7 @@ from loyaltylab.clv.predictions import (
 from loyaltylab.errors import ParameterError
 from loyaltylab.rules import TIME_UNIT_DAYS
 
-__all__ = ["CLVIntervals", "draw_parameters", "clv_intervals"]
+__all__ = ["CLVIntervals", "draw_parameters", "clv_intervals", "covariate_clv_intervals"]
 
 
 def draw_parameters(
@@ -218,3 +220,101 @@ def clv_intervals(
         n_draws=n_draws,
         seed=seed,
     )
+
+
+def covariate_clv_intervals(
+    fit: CovariateModelFit,
+    spend_fit: SpendModelFit,
+    summary: pd.DataFrame,
+    covariates: pd.DataFrame | CustomerCovariates,
+    *,
+    point: CLVResult,
+    n_draws: int = 200,
+    level: float = 0.90,
+    seed: int = 0,
+) -> CLVIntervals:
+    """CLV intervals of a covariate fit: population parameters and coefficients drawn together.
+
+    The draws are normal in (log parameters, coefficients) with the fit's covariance, as
+    :func:`clv_intervals` draws a plain fit; each draw values every customer with their own
+    parameters (:meth:`loyaltylab.clv.CovariateModelFit.customer_lifetime_value`).
+
+    Parameters
+    ----------
+    fit : CovariateModelFit
+        From :func:`loyaltylab.clv.fit_covariate_model`.
+    spend_fit : SpendModelFit
+        Gamma-Gamma fit.
+    summary : pandas.DataFrame
+        The customers of ``point``.
+    covariates : pandas.DataFrame or CustomerCovariates
+        Their covariates.
+    point : CLVResult
+        ``fit.customer_lifetime_value(spend_fit, summary, covariates, ...)``; its horizon,
+        discount rate and step are used.
+    n_draws : int, default 200
+        Parameter draws (>= 20).
+    level : float, default 0.90
+        Interval coverage in (0, 1).
+    seed : int, default 0
+        Seed of :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    CLVIntervals
+    """
+    if not isinstance(n_draws, int) or n_draws < 20:
+        raise ParameterError(f"parameter 'n_draws' must be a whole number >= 20, got {n_draws!r}")
+    if not 0 < level < 1:
+        raise ParameterError(f"parameter 'level' must be in (0, 1), got {level!r}")
+    rng = np.random.default_rng(seed)
+    labels = list(fit.covariance.index)
+    estimates = {f"log_{name}": math.log(value) for name, value in fit.params.items()}
+    estimates |= _prefixed("purchase", fit.purchase_coefficients)
+    estimates |= _prefixed("dropout", fit.dropout_coefficients)
+    centre = np.array([estimates[label] for label in labels])
+    covariance = fit.covariance.to_numpy(dtype=float)
+    covariance = np.where(np.isfinite(covariance), covariance, 0.0)
+    theta = rng.multivariate_normal(centre, covariance, size=n_draws)
+    spend_draws = draw_parameters(spend_fit, n_draws, rng)
+    values = np.empty((n_draws, len(summary)))
+    for k in range(n_draws):
+        drawn = dict(zip(labels, theta[k], strict=True))
+        draw_fit = replace(
+            fit,
+            params={name: math.exp(drawn[f"log_{name}"]) for name in fit.params},
+            purchase_coefficients={c: drawn[f"purchase.{c}"] for c in fit.purchase_coefficients},
+            dropout_coefficients={c: drawn[f"dropout.{c}"] for c in fit.dropout_coefficients},
+        )
+        draw_spend = replace(
+            spend_fit, params=dict(zip(spend_fit.params, map(float, spend_draws[k]), strict=True))
+        )
+        values[k] = (
+            draw_fit.customer_lifetime_value(
+                draw_spend,
+                summary,
+                covariates,
+                horizon=point.horizon,
+                discount_rate=point.discount_rate,
+                step=point.step,
+            )
+            .per_customer["clv"]
+            .to_numpy()
+        )
+    tail = (1 - level) / 2
+    low, high = np.quantile(values, [tail, 1 - tail], axis=0)
+    total_low, total_high = np.quantile(values.sum(axis=1), [tail, 1 - tail])
+    frame = point.per_customer[[c for c in ("customer_id", "clv") if c in point.per_customer]]
+    return CLVIntervals(
+        per_customer=frame.assign(clv_low=low, clv_high=high),
+        total=point.total,
+        total_low=float(total_low),
+        total_high=float(total_high),
+        level=level,
+        n_draws=n_draws,
+        seed=seed,
+    )
+
+
+def _prefixed(process: str, coefficients: dict[str, float]) -> dict[str, float]:
+    return {f"{process}.{column}": value for column, value in coefficients.items()}

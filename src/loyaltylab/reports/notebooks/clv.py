@@ -200,6 +200,8 @@ def to_metrics(
     retention_value: float = 0.0,
     new_customer: NewCustomerValue | str | None = None,
     fit_timeout_seconds: float | None = None,
+    basis: str = "plain",
+    plain_total: float | None = None,
 ) -> dict[str, Any]:
     """Collect the key numbers of a CLV analysis for the metrics file of notebook 02_clv.
 
@@ -230,6 +232,11 @@ def to_metrics(
         ``new_customer.*`` (``status`` "computed", or "n/a" with the ``reason``).
     fit_timeout_seconds : float, optional
         The time limit each fit had (``fit_timeout_seconds``).
+    basis : {"plain", "covariates"}, default "plain"
+        Which model ``result`` comes from (``clv.basis``,
+        :func:`~loyaltylab.reports.notebooks.clv_sections.value_customers`).
+    plain_total : float, optional
+        Total CLV of the plain fit (``clv.plain_total``; default: ``result``'s total).
 
     Returns
     -------
@@ -333,6 +340,8 @@ def to_metrics(
         "holdout": holdout,
         "final": final,
         "clv": {
+            "basis": basis,
+            "plain_total": total if plain_total is None else plain_total,
             "total": total,
             "total_low": intervals.total_low,
             "total_high": intervals.total_high,

@@ -12,6 +12,9 @@ call here:
   a failed fit as a row with its reason;
 * :func:`fit_retention`, :func:`retention_table`, :func:`retention_markdown` - the contractual
   retention section (shifted-beta-geometric, Fader & Hardie 2007);
+* :func:`value_customers` - the per-customer CLV and its intervals from the model the report
+  uses: the covariate fit of the default family when ``covariates`` is set (the plain fit is
+  kept for comparison), else the plain fit;
 * :func:`new_customer`, :func:`new_customer_markdown` - what a newly acquired customer is
   expected to bring, or "n/a" when the spend model has no mean (q <= 1).
 
@@ -22,24 +25,33 @@ metrics of these sections (:func:`loyaltylab.reports.notebooks.clv.to_metrics` a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
 from loyaltylab.clv import (
     MODEL_LABELS,
+    CLVIntervals,
+    CLVResult,
     CovariateModelFit,
+    CustomerCovariates,
     ModelComparison,
     NewCustomerValue,
     ProfileLikelihood,
     RetentionFit,
     SpendModelFit,
     TransactionModelFit,
+    clv_intervals,
+    covariate_clv_intervals,
+    customer_lifetime_value,
     fit_retention_model,
     new_customer_value,
     profile_likelihood,
 )
 
 __all__ = [
+    "CustomerValuation",
+    "value_customers",
     "boundary_markdown",
     "boundary_profile",
     "choice_markdown",
@@ -54,6 +66,125 @@ __all__ = [
     "retention_metrics",
     "retention_table",
 ]
+
+
+@dataclass(frozen=True)
+class CustomerValuation:
+    """The per-customer CLV the report shows, with the model it comes from.
+
+    Attributes
+    ----------
+    result : CLVResult
+        Per-customer P(alive), expected purchases and CLV of the model used.
+    intervals : CLVIntervals
+        Their parameter-uncertainty intervals.
+    basis : str
+        ``"covariates"`` (the covariate fit of the default family) or ``"plain"``.
+    plain : CLVResult
+        The plain fit's CLV of the same customers (equal to ``result`` when basis is plain).
+    note : str
+        The sentence that says which model the numbers come from.
+    """
+
+    result: CLVResult
+    intervals: CLVIntervals
+    basis: str
+    plain: CLVResult
+    note: str
+
+    def summary(self) -> pd.DataFrame:
+        """Return one row: basis, total CLV of the model used and of the plain fit."""
+        return pd.DataFrame(
+            [
+                {
+                    "basis": self.basis,
+                    "model": MODEL_LABELS[self.result.model],
+                    "clv_total": self.result.total,
+                    "clv_total_plain": self.plain.total,
+                }
+            ]
+        )
+
+
+def value_customers(
+    final_fit: TransactionModelFit,
+    final_spend: SpendModelFit,
+    summary: pd.DataFrame,
+    *,
+    horizon: float,
+    discount_rate: float,
+    n_draws: int,
+    level: float,
+    seed: int,
+    covariate_fits: Mapping[str, CovariateModelFit | str] | None = None,
+    covariates: CustomerCovariates | None = None,
+) -> CustomerValuation:
+    """Value every customer with the model the report uses, the plain fit kept for comparison.
+
+    With covariates the covariate fit of the default family (``final_fit.model``) is the model
+    (CLVTools' practice): each customer's own parameters give their P(alive), expected
+    purchases and CLV, and the intervals draw its parameters and coefficients together. When
+    that family has no covariate fit (none given, its fit failed, or no covariate family) the
+    plain fit is used and the note says why.
+
+    Parameters
+    ----------
+    final_fit, final_spend : TransactionModelFit, SpendModelFit
+        The fits on all data.
+    summary : pandas.DataFrame
+        Customers on all data.
+    horizon, discount_rate : float
+        CLV horizon (time units) and annual discount rate.
+    n_draws, level, seed
+        Intervals: parameter draws, coverage, seed.
+    covariate_fits : mapping, optional
+        :meth:`~loyaltylab.reports.notebooks.clv.CLVParameters.fit_covariate_models`.
+    covariates : CustomerCovariates, optional
+        The covariates of ``summary``'s customers.
+
+    Returns
+    -------
+    CustomerValuation
+    """
+    plain = customer_lifetime_value(
+        final_fit, final_spend, summary, horizon=horizon, discount_rate=discount_rate
+    )
+    label = MODEL_LABELS[final_fit.model]
+    fit = (covariate_fits or {}).get(final_fit.model)
+    if isinstance(fit, CovariateModelFit) and covariates is not None:
+        result = fit.customer_lifetime_value(
+            final_spend, summary, covariates, horizon=horizon, discount_rate=discount_rate
+        )
+        intervals = covariate_clv_intervals(
+            fit,
+            final_spend,
+            summary,
+            covariates,
+            point=result,
+            n_draws=n_draws,
+            level=level,
+            seed=seed,
+        )
+        columns = ", ".join([*fit.purchase_coefficients, *fit.dropout_coefficients])
+        note = (
+            f"The CLV, P(alive) and expected purchases below come from {label} **with "
+            f"covariates** ({columns}), each customer with their own parameters; the same "
+            f"model without covariates gives a total of {plain.total:,.0f} for comparison."
+        )
+        return CustomerValuation(result, intervals, "covariates", plain, note)
+    intervals = clv_intervals(
+        final_fit, final_spend, summary, point=plain, n_draws=n_draws, level=level, seed=seed
+    )
+    if covariate_fits:
+        why = (
+            f"its covariate fit failed: {fit}"
+            if isinstance(fit, str)
+            else f"{label} has no covariate fit"
+        )
+        note = f"The CLV below comes from {label} without covariates ({why})."
+    else:
+        note = f"The CLV below comes from {label} (no covariates given)."
+    return CustomerValuation(plain, intervals, "plain", plain, note)
 
 
 def choice_markdown(comparison: ModelComparison) -> str:
