@@ -46,6 +46,7 @@ SMALL = {
         "n_draws": 2,
         "horizon_years": 1,
     },
+    "decision": {"n_customers": 300, "n_draws": 4, "horizon_years": 1},
 }
 KPIS = {name: (formula, unit) for name, formula, unit in KPI_DEFINITIONS}
 

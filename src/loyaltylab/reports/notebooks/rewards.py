@@ -86,7 +86,9 @@ class RewardParameters(NotebookParameters):
     )
     columns: ParameterMapping = {}
     load: TransactionLoad = {}
-    population_model: Annotated[Literal["bgnbd", "pareto_nbd"], BeforeValidator(_lower)] = "bgnbd"
+    population_model: Annotated[
+        Literal["bgnbd", "pareto_nbd", "nbd"], BeforeValidator(_lower)
+    ] = "bgnbd"
     observation_end: OptionalDay = None
     programs_config: _Text = ""
     targets_config: _Text = ""
@@ -175,7 +177,8 @@ def resolve_population_model(
     source : str
         ``"published"`` (Fader, Hardie & Lee 2005 + Fader & Hardie 2013 [S109][S110]), a bundled
         data set (``"cdnow_sample"``, ``"cdnow"``) or a CSV/Parquet path of canonical transactions.
-    model : {"bgnbd", "pareto_nbd"}, default "bgnbd"
+    model : {"bgnbd", "pareto_nbd", "nbd"}, default "bgnbd"
+        ``"nbd"``: the boundary model without dropout (customers never leave).
     observation_end : str, optional
         Last day used for the fit (default: the last transaction).
     columns : mapping, optional
