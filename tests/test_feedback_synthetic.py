@@ -136,3 +136,36 @@ def test_generator_is_reproducible_from_its_seed(transactions):
     pd.testing.assert_frame_equal(one.surveys, two.surveys)
     pd.testing.assert_frame_equal(one.referrals, two.referrals)
     assert one.truth == two.truth
+
+
+def test_spend_effect_and_average_marginal_effect_by_hand(surveys, transactions, effects):
+    from scipy.special import expit
+
+    panel = feedback_panel(surveys, transactions, period="Q", observation_end=END)
+    periods = sorted(panel["answer_period"].unique())
+    design = np.column_stack(
+        [np.ones(len(panel))]
+        + [(panel["nps_group"] == g).to_numpy(float) for g in ("passive", "promoter")]
+        + [(panel["answer_period"] == p).to_numpy(float) for p in periods[1:]]
+        + [panel[c].to_numpy(float) for c in ("log_past_orders", "log_past_spend", "tenure_years")]
+    )
+    # OLS by least squares: the promoter coefficient is the spend effect
+    beta, *_ = np.linalg.lstsq(design, panel["next_spend"].to_numpy(float), rcond=None)
+    spend = effects.spend.set_index("term")
+    assert spend.loc["promoter", "effect"] == pytest.approx(beta[2], rel=1e-8)
+    # AME from the logit coefficients: mean over answers of P(promoter) - P(detractor)
+    logit = effects.retention_logit.set_index("term")["estimate"]
+    coef = np.array(
+        [logit["Intercept"]]
+        + [logit[f"C(nps_group, Treatment('detractor'))[T.{g}]"] for g in ("passive", "promoter")]
+        + [logit[f"C(answer_period)[T.{p}]"] for p in periods[1:]]
+        + [logit[c] for c in ("log_past_orders", "log_past_spend", "tenure_years")]
+    )
+    as_promoter, as_detractor = design.copy(), design.copy()
+    as_promoter[:, 1:3] = [0.0, 1.0]
+    as_detractor[:, 1:3] = [0.0, 0.0]
+    ame = float(np.mean(expit(as_promoter @ coef) - expit(as_detractor @ coef)))
+    assert effects.retention_ame.set_index("term").loc["promoter", "effect"] == pytest.approx(ame)
+    assert effects.rate("promoter", adjusted=True) == pytest.approx(
+        float(np.mean(expit(as_promoter @ coef)))
+    )

@@ -9,9 +9,10 @@ next period ends after ``observation_end`` are left out (their outcome is not ye
 :func:`feedback_effects` fits
 
 * a logit of ``retained`` on the NPS group (detractor the reference) plus the controls, with its
-  average marginal effects (AME: the mean change in the retention probability when a customer
-  is moved from detractor to passive or promoter, statsmodels ``get_margeff(dummy=True)``) and
+  average marginal effects (AME: the mean change in the retention probability when every
+  answer is moved from detractor to passive or promoter, delta-method standard errors) and
   the adjusted retention of each group (everyone set to that group, predictions averaged);
+  the AME of one CSAT point from statsmodels ``get_margeff``;
 * an OLS of ``next_spend`` on the same terms (HC1 standard errors);
 * the same logit with CSAT (1-5) as a number instead of the NPS group;
 * a comparison of how well each measure predicts retention beyond the controls (McFadden
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
+from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from loyaltylab.errors import DataValidationError
@@ -250,6 +252,48 @@ def _ame_frame(result: Any, names: dict[str, str], level: float) -> pd.DataFrame
     return frame[["effect", "se", "ci_low", "ci_high", "p_value"]].rename_axis("term").reset_index()
 
 
+def _group_ame(result: Any, level: float) -> pd.DataFrame:
+    """Return the AME of passive and promoter vs detractor, each row set to both groups in turn.
+
+    ``mean_i [P(y=1 | x_i, group g) - P(y=1 | x_i, detractor)]`` with a delta-method standard
+    error from the coefficients' covariance. (statsmodels' ``get_margeff(dummy=True)`` switches
+    one dummy and leaves the other as it is, which for a three-level factor mixes the groups.)
+    """
+    exog = np.asarray(result.model.exog, dtype=float)
+    names = list(result.model.exog_names)
+    columns = {group: names.index(f"{_GROUP_TERM}[T.{group}]") for group in ("passive", "promoter")}
+    cov = np.asarray(result.cov_params())
+    params = np.asarray(result.params)
+    z = float(stats.norm.ppf(0.5 + level / 2))
+
+    def matrix(group: str) -> np.ndarray:
+        x = exog.copy()
+        for name, column in columns.items():
+            x[:, column] = 1.0 if name == group else 0.0
+        return x
+
+    base = matrix("detractor")
+    p_base = 1.0 / (1.0 + np.exp(-(base @ params)))
+    rows = []
+    for group in ("passive", "promoter"):
+        x = matrix(group)
+        p = 1.0 / (1.0 + np.exp(-(x @ params)))
+        effect = float(np.mean(p - p_base))
+        gradient = ((p * (1 - p))[:, None] * x - (p_base * (1 - p_base))[:, None] * base).mean(0)
+        se = float(np.sqrt(gradient @ cov @ gradient))
+        rows.append(
+            {
+                "term": group,
+                "effect": effect,
+                "se": se,
+                "ci_low": effect - z * se,
+                "ci_high": effect + z * se,
+                "p_value": float(2 * stats.norm.sf(abs(effect) / se)) if se > 0 else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def _coefficients(result: Any, level: float) -> pd.DataFrame:
     ci = result.conf_int(alpha=1 - level)
     return pd.DataFrame(
@@ -307,7 +351,7 @@ def feedback_effects(panel: pd.DataFrame, level: float = 0.95) -> FeedbackEffect
         "csat": "csat",
     }
     group_fit = _logit(f"retained ~ {_GROUP_TERM} + {controls}", data)
-    ame = _ame_frame(group_fit, names, level)
+    ame = _group_ame(group_fit, level)
     with_csat = data.loc[data["csat"].notna()]
     if len(with_csat) >= 30:
         csat_fit = _logit(f"retained ~ csat + {controls}", with_csat)
