@@ -82,7 +82,7 @@ def test_papermill_strings_are_coerced(tmp_path):
     ("change", "parameter", "message"),
     [
         ({"tornado_program": "gold"}, "tornado_program", "must be one of .*points_basic"),
-        ({"population_model": "mbgnbd"}, "population_model", "'bgnbd' or 'pareto_nbd'"),
+        ({"population_model": "mbgnbd"}, "population_model", "'bgnbd', 'pareto_nbd' or 'nbd'"),
         ({"population_source": " "}, "population_source", "at least 1 character"),
         ({"n_customers": 10}, "n_customers", "greater than or equal to 100"),
         ({"horizon_years": 11}, "horizon_years", "less than or equal to 10"),

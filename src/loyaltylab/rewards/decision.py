@@ -264,9 +264,10 @@ def decision_table(
     --------
     >>> margins = pd.DataFrame({"a": [3.0, 1.0, -1.0, 2.0], "b": [1.0, 2.0, 0.5, 1.0]})
     >>> decision_table(margins)[["p_profit", "p_best", "p_best_se"]].round(3)
-        p_profit  p_best  p_best_se
-    a       0.75     0.5       0.25
-    b       1.00     0.5       0.25
+            p_profit  p_best  p_best_se
+    design
+    a           0.75     0.5       0.25
+    b           1.00     0.5       0.25
     """
     if margins.empty:
         raise ParameterError("decision_table needs at least one draw and one design")
