@@ -40,14 +40,16 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from loyaltylab.errors import DataValidationError
-from loyaltylab.feedback.data import LoadedReferrals, LoadedSurveys, load_referrals, load_surveys
 from loyaltylab.paths import data_dir
+
+if TYPE_CHECKING:  # the loaders are imported when used: loyaltylab.feedback loads statsmodels
+    from loyaltylab.feedback.data import LoadedReferrals, LoadedSurveys
 
 __all__ = [
     "BASE",
@@ -401,6 +403,8 @@ def resolve_surveys(
     source: str | Path | pd.DataFrame, columns: Mapping[str, str] | None = None, **policy: Any
 ) -> LoadedSurveys:
     """Load survey answers by name (``"synthetic_feedback"``) or like :func:`load_surveys`."""
+    from loyaltylab.feedback.data import load_surveys
+
     if isinstance(source, str) and source.strip() == SYNTHETIC_FEEDBACK:
         loaded = load_surveys(_snapshot_file("surveys.csv"), **policy)
         return replace(loaded, source=SYNTHETIC_FEEDBACK)
@@ -411,6 +415,8 @@ def resolve_referrals(
     source: str | Path | pd.DataFrame, columns: Mapping[str, str] | None = None, **policy: Any
 ) -> LoadedReferrals:
     """Load referrals by name (``"synthetic_feedback"``) or like :func:`load_referrals`."""
+    from loyaltylab.feedback.data import load_referrals
+
     if isinstance(source, str) and source.strip() == SYNTHETIC_FEEDBACK:
         loaded = load_referrals(_snapshot_file("referrals.csv"), **policy)
         return replace(loaded, source=SYNTHETIC_FEEDBACK)

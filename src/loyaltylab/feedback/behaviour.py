@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
@@ -309,6 +308,8 @@ def _coefficients(result: Any, level: float) -> pd.DataFrame:
 
 
 def _logit(formula: str, data: pd.DataFrame) -> Any:
+    import statsmodels.formula.api as smf  # imported when used: it takes seconds to load
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return smf.logit(formula, data=data).fit(disp=0, maxiter=200)
@@ -376,6 +377,8 @@ def feedback_effects(panel: pd.DataFrame, level: float = 0.95) -> FeedbackEffect
                 "next_spend": float(members["next_spend"].mean()),
             }
         )
+    import statsmodels.formula.api as smf
+
     spend_fit = smf.ols(f"next_spend ~ {_GROUP_TERM} + {controls}", data=data).fit(cov_type="HC1")
     spend = _coefficients(spend_fit, level)
     spend = spend.loc[spend["term"].isin(names)].assign(term=lambda f: f["term"].map(names))
