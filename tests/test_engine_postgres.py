@@ -20,7 +20,6 @@ from loyaltylab.errors import DataValidationError
 from loyaltylab.kpi import customer_kpis, kpis_by_period
 
 
-
 @pytest.fixture(scope="module")
 def warehouse(postgres_url):
     """Tables ``sales_text`` (the CSV as text columns, COPY'd) and ``cdnow`` (typed columns)."""
@@ -81,3 +80,58 @@ def test_postgres_errors_name_the_table(warehouse):
         load_engine_transactions(f"{warehouse}?table=no_such_table")
     with pytest.raises(DataValidationError, match="missing required column"):
         load_engine_transactions(f"{warehouse}?table=cdnow")
+
+
+def _numbers(tree, prefix=""):
+    """Flatten a metrics file to {dotted key: number or text}."""
+    if isinstance(tree, dict):
+        out = {}
+        for key, value in tree.items():
+            out.update(_numbers(value, f"{prefix}{key}."))
+        return out
+    if isinstance(tree, list):
+        out = {}
+        for index, value in enumerate(tree):
+            out.update(_numbers(value, f"{prefix}{index}."))
+        return out
+    return {prefix.rstrip("."): tree}
+
+
+@pytest.mark.slow
+def test_customers_report_from_postgres_equals_the_csv_report(warehouse, tmp_path):
+    import json
+
+    import papermill
+
+    from loyaltylab.paths import project_root
+
+    def run(source: str, name: str) -> dict:
+        output = tmp_path / name
+        papermill.execute_notebook(
+            str(project_root() / "notebooks" / "01_customers.ipynb"),
+            str(tmp_path / f"{name}.ipynb"),
+            parameters={
+                "transactions": source,
+                "observation_end": END,
+                "with_clv": False,
+                "output_dir": str(output),
+            },
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(project_root()),
+        )
+        return json.loads((output / "01_customers.metrics.json").read_text())
+
+    from_csv = _numbers(run(SYNTHETIC, "csv"))
+    from_db = _numbers(run(f"{warehouse}?table=sales_text", "postgres"))
+    assert from_csv.keys() == from_db.keys()
+    compared = 0
+    for key, value in from_csv.items():
+        if key.endswith("source") or "source" in key.split("."):
+            continue  # the source is named differently, by design
+        if isinstance(value, float):
+            assert from_db[key] == pytest.approx(value, rel=1e-9, abs=1e-12, nan_ok=True), key
+            compared += 1
+        else:
+            assert from_db[key] == value, key
+    assert compared > 20

@@ -44,11 +44,22 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from loyaltylab.data.transactions import LoadedTransactions
 from loyaltylab.engine.backends import EngineTable, fetch, open_source
 from loyaltylab.errors import DataValidationError, ParameterError
 from loyaltylab.rules import NA_ID_TOKENS, QUALITY_COLUMNS, QualityLog, as_day, column_mapping
 
-__all__ = ["EngineTransactions", "load_engine_transactions"]
+__all__ = ["ENGINE_LOAD_OPTIONS", "EngineTransactions", "load_engine_transactions"]
+
+#: Options of :func:`load_engine_transactions` (the others of ``load_transactions`` need pandas).
+ENGINE_LOAD_OPTIONS: tuple[str, ...] = (
+    "observation_end",
+    "duplicates",
+    "after_end",
+    "invalid",
+    "max_amount",
+    "na_ids",
+)
 
 _CANONICAL = (
     "customer_id",
@@ -122,6 +133,24 @@ class EngineTransactions:
         frame["customer_id"] = frame["customer_id"].astype(str)
         frame["timestamp"] = frame["timestamp"].astype("datetime64[ns]")
         return frame.sort_values(["customer_id", "timestamp"], kind="stable").reset_index(drop=True)
+
+    def to_loaded(self) -> LoadedTransactions:
+        """Fetch the table into a :class:`~loyaltylab.data.LoadedTransactions` (the checks kept).
+
+        For the notebooks, whose tables and plots work on a frame: the quality table, the rows
+        and the money read are the engine's; only the loaded rows come to pandas.
+        """
+        return LoadedTransactions(
+            transactions=self.to_pandas(),
+            quality=self.quality,
+            source=self.source,
+            rows_read=self.rows_read,
+            observation_end=self.observation_end,
+            ignored_columns=self.ignored_columns,
+            policy=dict(self.policy),
+            amount_read=self.amount_read,
+            notes=(f"read and checked on the {self.engine} engine",),
+        )
 
     def summary(self) -> pd.DataFrame:
         """Key facts of the load as a two-column table (``metric``, ``value``)."""
