@@ -78,4 +78,8 @@ def test_the_decision_says_which_evidence_it_used(metrics):
     assert any(line.startswith("literature prior") for line in evidence)
     effect = metrics["program_effect"]
     assert effect["causal_low"] <= effect["causal"] <= effect["causal_high"]
+    # the running program's true effect (the generator's truth) lies inside its interval
+    truth = json.loads((ROOT / "data" / "synthetic_loyalty" / "truth.json").read_text())
+    assert effect["causal_low"] <= truth["true_program_effect"] <= effect["causal_high"]
+    assert effect["naive"] > effect["causal"]  # self-selection: the naive gap overstates
     assert metrics["settings"]["customers_in_base"] == 5000

@@ -30,13 +30,14 @@ from loyaltylab.errors import ParameterError
 from loyaltylab.rewards.behaviour import KIND_DROPOUT_FIELD, Behaviour
 from loyaltylab.rewards.config import ProgramConfig, program_from_mapping
 from loyaltylab.rewards.decision import EvidenceInput
-from loyaltylab.rewards.population import Population
+from loyaltylab.rewards.population import Population, PopulationModel, draw_population
 from loyaltylab.rewards.simulate import simulate_programs
-from loyaltylab.rewards.uncertainty import MonteCarloResult
+from loyaltylab.rewards.uncertainty import MonteCarloResult, monte_carlo
 
 __all__ = [
     "PUBLISHED",
     "chen_value_change",
+    "check_defaults",
     "experiment_evidence",
     "program_evidence",
     "published_checks",
@@ -143,9 +144,13 @@ def published_checks(
     coalition = _first(programs, "coalition")
 
     def stat(design: str | None, values: pd.Series | None) -> tuple[float, float, float]:
-        if design is None or values is None or values.dropna().empty:
+        if (
+            design is None
+            or values is None
+            or values.replace([np.inf, -np.inf], np.nan).dropna().empty
+        ):
             return (math.nan, math.nan, math.nan)
-        clean = values.dropna()
+        clean = values.replace([np.inf, -np.inf], np.nan).dropna()
         return (
             float(clean.median()),
             float(clean.quantile(tail)),
@@ -204,6 +209,40 @@ def published_checks(
             }
         )
     return pd.DataFrame(rows).set_index("check")
+
+
+def check_defaults(
+    programs: Sequence[ProgramConfig],
+    model: PopulationModel,
+    *,
+    n_customers: int = 2_000,
+    n_draws: int = 30,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Return :func:`published_checks` of the literature defaults (no measured evidence).
+
+    Runs a Monte Carlo over the assumption ranges of the first points and coalition designs
+    (:func:`~loyaltylab.rewards.uncertainty.monte_carlo`) and the five-year value of
+    :func:`chen_value_change` on 20,000 customers of ``model``.
+
+    Parameters
+    ----------
+    programs : sequence of ProgramConfig
+    model : PopulationModel
+    n_customers, n_draws : int
+    seed : int, default 0
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    names = {_first(programs, kind) for kind in ("points", "coalition")}
+    chosen = [program for program in programs if program.name in names]
+    if not chosen:
+        raise ParameterError("no points or coalition design to check against published results")
+    draws = monte_carlo(chosen, model, n_customers=n_customers, n_draws=n_draws, seed=seed)
+    chen = chen_value_change(draw_population(model, 20_000, seed=seed), seed=seed)
+    return published_checks(draws, chosen, five_year_value=chen)
 
 
 def experiment_evidence(

@@ -67,7 +67,7 @@ class DecisionParameters(ProgramDataParameters):
     --------
     >>> params = DecisionParameters.from_namespace({"n_draws": "50", "output_dir": ""})
     >>> params.n_draws, params.transactions, params.members, params.horizon_weeks
-    (50, 'synthetic', 'synthetic_loyalty', 156)
+    (50, 'synthetic_loyalty', 'synthetic_loyalty', 156)
     >>> DecisionParameters.from_namespace({"n_draws": 1})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -76,7 +76,7 @@ class DecisionParameters(ProgramDataParameters):
 
     notebook = "00_decision"
 
-    transactions: str = "synthetic"
+    transactions: str = "synthetic_loyalty"  # the program's purchases (notebook loader)
     members: OptionalSource = "synthetic_loyalty"
     ledger: OptionalSource = "synthetic_loyalty"
     observation_end: Day = pd.Timestamp("2025-12-31")
@@ -86,7 +86,7 @@ class DecisionParameters(ProgramDataParameters):
     programs_config: _Text = ""
     targets_config: _Text = ""
     n_customers: int = Field(2000, ge=100)
-    n_draws: int = Field(200, ge=2)
+    n_draws: int = Field(300, ge=2)
     horizon_years: int = Field(3, ge=1, le=10)
     running_program_kinds: list[str] = ["points", "tiered", "campaign"]
     experiment_report: _Text = "experiment_synthetic"
@@ -178,14 +178,14 @@ def gather_evidence(
     if metrics:
         evidence += experiment_evidence(metrics, programs, report=experiment_report)
     if evaluation is not None and running_kinds:
-        # the pilot's own measurement wins for its design; the running program's for the rest
-        piloted = {item.design for item in evidence}
+        # a pilot's measurement of the same parameter of the same design wins over the program's
+        piloted = {(item.design, item.parameter) for item in evidence}
         evidence += [
             item
             for item in program_evidence(
                 evaluation, programs, population, kinds=tuple(running_kinds), seed=seed
             )
-            if item.design not in piloted
+            if (item.design, item.parameter) not in piloted
         ]
     measured = {item.design for item in evidence}
     labels = [f"{item.design}: {item.source}" for item in evidence]
