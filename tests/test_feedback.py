@@ -11,6 +11,7 @@ import pytest
 from loyaltylab.errors import DataValidationError
 from loyaltylab.feedback import (
     csat,
+    csat_by,
     customer_stages,
     feedback_panel,
     lifecycle_funnel,
@@ -218,6 +219,13 @@ def test_csat_mean_and_top2_by_hand():
     assert result.top2_share == pytest.approx(0.6)
     # Wilson interval for 3 of 5 (statsmodels proportion_confint docs: 0.2307, 0.8824)
     assert (result.top2_low, result.top2_high) == pytest.approx((0.23072, 0.88238), abs=1e-4)
+
+
+def test_csat_by_group_by_hand():
+    table = pd.DataFrame({"tier": ["gold", "gold", "gold", "base"], "csat": [5, 3, None, 2]})
+    result = csat_by(table, "tier").set_index("tier")
+    assert result.loc["gold", "mean"] == 4.0 and result.loc["gold", "n"] == 2
+    assert result.loc["gold", "top2_share"] == 0.5 and result.loc["base", "top2_share"] == 0.0
 
 
 def test_response_rate_counts_invited_customers_only():

@@ -36,6 +36,7 @@ __all__ = [
     "NPSChange",
     "NPSResult",
     "csat",
+    "csat_by",
     "nps",
     "nps_by",
     "nps_change",
@@ -340,6 +341,25 @@ def csat(scores: pd.Series | Sequence[float], level: float = 0.95) -> CSATResult
     top = int((values >= 4).sum())
     low, high = proportion_confint(top, n, alpha=1 - level, method="wilson")
     return CSATResult(mean, mean - half, mean + half, top / n, float(low), float(high), n, level)
+
+
+def csat_by(surveys: pd.DataFrame, by: str | Sequence[str], level: float = 0.95) -> pd.DataFrame:
+    """Return the CSAT mean and top-2-box share with their intervals for each group of ``by``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"tier": ["gold", "gold", "base"], "csat": [5, 4, 2]})
+    >>> csat_by(table, "tier")[["tier", "mean", "top2_share", "n"]].values.tolist()
+    [['base', 2.0, 0.0, 1], ['gold', 4.5, 1.0, 2]]
+    """
+    keys = [by] if isinstance(by, str) else list(by)
+    rows = []
+    for key, group in surveys.groupby(keys, observed=True, sort=True, dropna=False):
+        labels = key if isinstance(key, tuple) else (key,)
+        row: dict[str, Any] = dict(zip(keys, labels, strict=True))
+        row.update(csat(group["csat"], level).to_metrics())
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def response_rate(

@@ -34,6 +34,7 @@ from loyaltylab.feedback import (
     NPSResult,
     ReferralResult,
     csat,
+    csat_by,
     customer_stages,
     feedback_effects,
     feedback_panel,
@@ -134,8 +135,8 @@ class FeedbackReport:
     nps, nps_change, csat
         Over all answers; the change is from the first to the last wave.
     by_wave, by_segment : pandas.DataFrame
-        NPS per wave, and per segment (the member's tier, ``non-member``, or the survey's
-        ``segment`` column without a member base).
+        NPS per wave, and NPS and CSAT per segment (the member's tier, ``non-member``, or the
+        survey's ``segment`` column without a member base).
     csat_by_wave, response : pandas.DataFrame
     effects : FeedbackEffects or None
         ``None`` when too few answers have an observed next period (``effects_note`` says why).
@@ -339,7 +340,12 @@ class FeedbackParameters(TransactionParameters):
             nps_change=change,
             csat=csat(answers["csat"]),
             by_wave=nps_by(answers, "wave"),
-            by_segment=nps_by(answers, "segment"),
+            by_segment=nps_by(answers, "segment").merge(
+                csat_by(answers, "segment")
+                .add_prefix("csat_")
+                .rename(columns={"csat_segment": "segment"}),
+                on="segment",
+            ),
             csat_by_wave=pd.DataFrame(csat_rows),
             response=response_rate(answers, invited_by_wave(tx, answers, self.period)),
             effects=effects,
