@@ -348,3 +348,83 @@ def test_no_members_gives_an_empty_ledger_and_undefined_rates():
     assert data.truth["enrolment_rate"] == 0.0 and np.isnan(data.truth["breakage_rate"])
     with pytest.raises(ParameterError, match="finite rates >= 0"):
         simulate_program(tx, customers.assign(lam=[-1.0, 1.0]))
+
+
+# --- the true program effect --------------------------------------------------------------------
+
+
+def test_extra_purchases_come_at_the_effect_times_the_rate_while_alive():
+    from loyaltylab.datasets.loyalty_effect import program_purchases
+
+    # 4,000 members alive 100 weeks from enrolment (half of them drop out after 50 weeks) with
+    # lam = 1 a week and effect 0.5: Poisson(50) resp. Poisson(25) extra orders each
+    n = 4000
+    enrolled = pd.Timestamp("2024-01-01")
+    members = pd.DataFrame(
+        {
+            "customer_id": [f"m{i}" for i in range(n)],
+            "enrolled_at": enrolled,
+            "lam": 1.0,
+            "alive_until": [pd.NaT, enrolled + pd.Timedelta(weeks=50)] * (n // 2),
+            "nu": 2.0,
+            "mean_spend": 30.0,
+        }
+    )
+    end = enrolled + pd.Timedelta(weeks=100)
+    extra = program_purchases(members, 0.5, end, np.random.default_rng(0))
+    counts = extra.groupby("customer_id").size().reindex(members["customer_id"], fill_value=0)
+    alive = members["alive_until"].isna().to_numpy()
+    # means 50 and 25, sd of the mean sqrt(50 / 2000) = 0.16 and 0.11: allow 4 sd
+    assert abs(counts[alive].mean() - 50) < 4 * np.sqrt(50 / 2000)
+    assert abs(counts[~alive].mean() - 25) < 4 * np.sqrt(25 / 2000)
+    assert extra["timestamp"].min() >= enrolled and extra["timestamp"].max() < end
+    early = extra["customer_id"].isin(members.loc[~alive, "customer_id"])
+    assert extra.loc[early, "timestamp"].max() <= enrolled + pd.Timedelta(weeks=50)
+    # spend Gamma(shape 30 x 2 = 60, rate 2): mean 30, sd of the mean sqrt(60) / 2 / sqrt(N)
+    assert abs(extra["amount"].mean() - 30) < 4 * np.sqrt(60) / 2 / np.sqrt(len(extra))
+    assert extra["incremental"].all() and extra["order_id"].is_unique
+
+
+def test_the_program_effect_adds_purchases_only_after_enrolment_and_earns_their_points():
+    effect = generate_loyalty(3000, seed=4, program_start="2024-07-01", program_effect=0.3)
+    none = generate_loyalty(3000, seed=4, program_start="2024-07-01", program_effect=0.0)
+    # the extra purchases have their own random stream: the same members either way
+    assert effect.members["customer_id"].tolist() == none.members["customer_id"].tolist()
+    extra = effect.transactions.loc[effect.transactions["incremental"]]
+    assert len(extra) == effect.truth["incremental_orders"] > 0
+    assert extra["member"].all()  # from enrolment on
+    base = effect.transactions.loc[~effect.transactions["incremental"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        base[["customer_id", "timestamp", "amount"]],
+        none.transactions[["customer_id", "timestamp", "amount"]],
+    )
+    # the ledger earns floor(amount) on every extra purchase, like on any member purchase
+    earned = effect.ledger.loc[effect.ledger["kind"] == "earn"].set_index("order_id")["points"]
+    expected = np.floor(extra.set_index("order_id")["amount"])
+    expected = expected[expected > 0]
+    pd.testing.assert_series_equal(
+        earned.loc[expected.index], expected, check_names=False, check_index_type=False
+    )
+    assert effect.truth["true_program_effect"] == effect.truth["program_effect"] == 0.3
+    assert effect.truth["realised_program_effect"] == pytest.approx(0.3, abs=0.06)
+    with pytest.raises(ParameterError, match="'program_effect' must be a finite lift >= 0"):
+        generate_loyalty(50, program_effect=-0.1)
+    tx, customers = _population(10)
+    with pytest.raises(
+        ParameterError, match="needs the generator's alive_until, nu and mean_spend"
+    ):
+        simulate_program(tx, customers, program_effect=0.1)
+
+
+def test_behaviour_selection_enrols_recent_heavier_buyers_more():
+    data = generate_loyalty(20000, seed=2, program_start="2024-07-01", selection="behaviour")
+    frame = data.customers
+    eligible = frame["enrol_probability"] > 0
+    # logistic(logit(0.3) + 1.0 * (log(1 + n) - median)): the probability rises with n only
+    assert frame.loc[~eligible, "enrolled"].sum() == 0
+    p = frame.loc[eligible, "enrol_probability"]
+    sd = np.sqrt((p * (1 - p)).sum()) / len(frame)
+    assert abs(data.truth["enrolment_rate"] - p.sum() / len(frame)) < 4 * sd
+    assert data.truth["naive_program_gap"] > 0.1  # members buy more: selection only (no effect)
+    with pytest.raises(ParameterError, match="'selection' must be 'rate' or 'behaviour'"):
+        generate_loyalty(50, selection="intent")

@@ -68,6 +68,13 @@ from scipy.special import expit
 
 from loyaltylab.data import LoadedTransactions
 from loyaltylab.data.loyalty import LoadedLedger, LoadedMembers, load_ledger, load_members
+from loyaltylab.datasets.loyalty_effect import (
+    PROGRAM_EFFECT_UNIT,
+    RECENT_DAYS,
+    effect_truth,
+    program_purchases,
+    recent_orders,
+)
 from loyaltylab.datasets.loyalty_points import (
     SYNTHETIC_POINTS_RULES,
     SyntheticPointsProgram,
@@ -78,6 +85,8 @@ from loyaltylab.files import write_gzip_text
 from loyaltylab.rules import as_day
 
 __all__ = [
+    "PROGRAM_EFFECT_UNIT",
+    "RECENT_DAYS",
     "SNAPSHOT_FILES",
     "SNAPSHOT_SETTINGS",
     "SYNTHETIC_LOYALTY",
@@ -108,12 +117,6 @@ SNAPSHOT_SETTINGS: dict[str, Any] = {
     "program_effect": 0.08,
     "seed": 1,
 }
-#: What ``true_program_effect`` measures (written to the truth).
-PROGRAM_EFFECT_UNIT = (
-    "relative lift in orders per customer-month while alive, from the enrolment on (0.08 = +8 %)"
-)
-#: Days of history the ``"behaviour"`` selection counts orders in, before the decision purchase.
-RECENT_DAYS = 182
 _CHANNELS = ("store", "app", "web")
 _CHANNEL_SHARES = (0.6, 0.3, 0.1)
 
@@ -295,7 +298,7 @@ def simulate_program(
         floor = np.finfo(float).tiny
         score = np.log(np.maximum(lam, floor) / max(float(np.median(lam)), floor))
     else:
-        recent = _recent_orders(tx, truth_frame["customer_id"], can_enrol)
+        recent = recent_orders(tx, truth_frame["customer_id"], can_enrol)
         eligible_score = np.log1p(recent[can_enrol.notna().to_numpy()])
         centre = float(np.median(eligible_score)) if eligible_score.size else 0.0
         score = np.log1p(recent) - centre
@@ -313,7 +316,7 @@ def simulate_program(
     enrolled_at = truth_frame.set_index("customer_id")["enrolled_at"]
     tx["incremental"] = False
     if program_effect > 0:
-        extra = _program_purchases(
+        extra = program_purchases(
             truth_frame.loc[enrolled],
             program_effect,
             end_exclusive,
@@ -367,7 +370,7 @@ def simulate_program(
         "program_effect": float(program_effect),
         "true_program_effect": float(program_effect),
         "program_effect_unit": PROGRAM_EFFECT_UNIT,
-        **_effect_truth(tx, members, launch, end),
+        **effect_truth(tx, members, launch, end),
         "program": program.settings(),
         "program_start": launch.date().isoformat(),
         "observation_end": end.date().isoformat(),
@@ -383,73 +386,6 @@ def simulate_program(
         customers=truth_frame,
         truth=truth,
     )
-
-
-def _recent_orders(tx: pd.DataFrame, ids: pd.Series, decision: pd.Series) -> np.ndarray:
-    """Orders of each customer in the :data:`RECENT_DAYS` days before her decision time."""
-    window = pd.Timedelta(days=RECENT_DAYS)
-    at = tx["customer_id"].map(pd.Series(decision.to_numpy(), index=ids.to_numpy()))
-    inside = (at.notna() & (tx["timestamp"] < at) & (tx["timestamp"] >= at - window)).to_numpy()
-    counts = tx.loc[inside].groupby("customer_id").size()
-    return ids.map(counts).fillna(0).to_numpy(dtype=float)
-
-
-def _program_purchases(
-    members: pd.DataFrame, effect: float, end_exclusive: pd.Timestamp, rng: np.random.Generator
-) -> pd.DataFrame:
-    """Draw the members' extra purchases: rate ``effect * lam`` from enrolment to dropout."""
-    start_ns = members["enrolled_at"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-    until = members["alive_until"].to_numpy(dtype="datetime64[ns]")
-    stop_ns = np.where(np.isnat(until), end_exclusive.value, until.view(np.int64))
-    stop_ns = np.minimum(stop_ns, end_exclusive.value)
-    weeks = np.maximum(stop_ns - start_ns, 0) / (7 * 86_400 * 10**9)
-    lam = members["lam"].to_numpy(dtype=float)
-    counts = rng.poisson(effect * lam * weeks)
-    owner = np.repeat(np.arange(len(members)), counts)
-    offset = rng.random(len(owner)) * (stop_ns - start_ns)[owner]
-    stamp_ns = start_ns[owner] + (np.floor(offset / 1e9) * 1e9).astype(np.int64)
-    stamp_ns = np.minimum(stamp_ns, end_exclusive.value - 10**9)
-    nu = members["nu"].to_numpy(dtype=float)[owner]
-    shape = members["mean_spend"].to_numpy(dtype=float)[owner] * nu
-    amount = np.maximum(np.round(rng.gamma(shape, 1.0 / nu), 2), 0.01)
-    return pd.DataFrame(
-        {
-            "customer_id": members["customer_id"].to_numpy()[owner].astype(object),
-            "timestamp": pd.to_datetime(stamp_ns, unit="ns"),
-            "amount": amount,
-            "order_id": [f"p{index:07d}" for index in range(len(owner))],
-            "incremental": np.ones(len(owner), dtype=bool),
-        }
-    )
-
-
-def _effect_truth(
-    tx: pd.DataFrame, members: pd.DataFrame, launch: pd.Timestamp, end: pd.Timestamp
-) -> dict[str, Any]:
-    """Truth of the program effect: extra orders and revenue, realised lift, naive gap."""
-    from loyaltylab.evaluation import naive_gap
-
-    extra = tx["incremental"].to_numpy(bool)
-    if members.empty:
-        return {
-            "incremental_orders": 0,
-            "incremental_revenue": 0.0,
-            "realised_program_effect": 0.0,
-            "naive_program_gap": float("nan"),
-        }
-    enrolled = pd.Series(
-        members["enrolled_at"].to_numpy(dtype="datetime64[ns]"), index=members["customer_id"]
-    )
-    joined = tx["customer_id"].map(enrolled)
-    after = (joined.notna() & (tx["timestamp"] > joined)).to_numpy()
-    base_after = int((after & ~extra).sum())
-    gap = naive_gap(tx, members, program_start=launch, observation_end=end)
-    return {
-        "incremental_orders": int(extra.sum()),
-        "incremental_revenue": float(tx.loc[extra, "amount"].sum()),
-        "realised_program_effect": float(extra.sum()) / base_after if base_after else 0.0,
-        "naive_program_gap": gap,
-    }
 
 
 def generate_loyalty(
