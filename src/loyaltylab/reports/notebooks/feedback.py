@@ -380,25 +380,33 @@ def with_segment(surveys: pd.DataFrame, members: LoadedMembers | None) -> pd.Dat
 
 
 def invited_by_wave(transactions: pd.DataFrame, surveys: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Return the customers counted as invited to each wave: those who bought in its period.
+    """Return the customers counted as invited to each wave: those who bought while it ran.
 
-    A wave is matched to the calendar period of its answers (the most common one); this is the
-    denominator of the response rate of post-purchase surveys.
+    A wave runs over the calendar periods (of ``period``) its answers fall in; a customer who
+    bought in any of them counts once. This is the denominator of the response rate of
+    post-purchase surveys.
+
+    Examples
+    --------
+    >>> answers = pd.DataFrame({"wave": ["w1", "w1"], "customer_id": ["1", "2"],
+    ...     "answered_at": pd.to_datetime(["2024-07-03", "2024-08-01"])})
+    >>> tx = pd.DataFrame({"customer_id": ["1", "3", "3", "4"], "timestamp": pd.to_datetime(
+    ...     ["2024-07-01", "2024-08-30", "2024-07-02", "2024-10-01"])})
+    >>> invited_by_wave(tx, answers, "M").sort_values("customer_id").values.tolist()
+    [['1', 'w1'], ['3', 'w1']]
     """
     freq = PANDAS_PERIOD_FREQ[period]
-    wave_period = (
-        surveys.assign(_p=surveys["answered_at"].dt.to_period(freq).astype(str))
-        .groupby("wave")["_p"]
-        .agg(lambda values: values.mode().iloc[0])
-    )
+    runs = pd.DataFrame(
+        {"wave": surveys["wave"], "_p": surveys["answered_at"].dt.to_period(freq).astype(str)}
+    ).drop_duplicates()
     bought = pd.DataFrame(
         {
             "customer_id": transactions["customer_id"].astype(str),
             "_p": transactions["timestamp"].dt.to_period(freq).astype(str),
         }
     ).drop_duplicates()
-    waves = wave_period.rename("_p").reset_index()
-    return bought.merge(waves, on="_p")[["customer_id", "wave"]]
+    invited = bought.merge(runs, on="_p")[["customer_id", "wave"]]
+    return invited.drop_duplicates().reset_index(drop=True)
 
 
 def answer(report: FeedbackReport) -> str:
