@@ -561,22 +561,24 @@ def plot_program_effect(evaluation: ProgramEvaluation, ax: Any = None) -> Any:
     table = evaluation.summary()
     y = np.arange(len(table))
     ax.barh(
-        y + 0.2,
+        y - 0.2,
         table["naive"] * 100,
         height=0.35,
         color="#bbbbbb",
         label="naive: members vs non-members",
     )
     ax.barh(
-        y - 0.2, table["causal"] * 100, height=0.35, color="#1f77b4", label="causal: matched DiD"
+        y + 0.2, table["causal"] * 100, height=0.35, color="#1f77b4", label="causal: matched DiD"
     )
     errors = np.vstack([table["causal"] - table["low"], table["high"] - table["causal"]]) * 100
     if np.all(np.isfinite(errors)):
         ax.errorbar(
-            table["causal"] * 100, y - 0.2, xerr=errors, fmt="none", color="black", capsize=3
+            table["causal"] * 100, y + 0.2, xerr=errors, fmt="none", color="black", capsize=3
         )
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, table["outcome"])
-    ax.set_xlabel(f"relative lift, % ({evaluation.confidence:.0%} interval)")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.invert_yaxis()  # orders on top, the naive bar above the causal one
+    ax.set_xlabel(f"relative lift, % ({100 * evaluation.confidence:.0f} % interval)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize="small")
+    ax.set_title("Members vs non-members (naive) and the program's own effect")
     return ax
