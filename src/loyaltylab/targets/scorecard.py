@@ -608,7 +608,7 @@ def evaluate_targets(
         statuses.append(
             evaluate_target(
                 target, series=series, current=value,
-                as_of=dated if dated not in (None, "") else (as_of if series is None else None),
+                as_of=dated if dated not in (None, "") else as_of,
                 missing=note, current_months=current_months, min_history=min_history,
                 data_source=label,
             )
