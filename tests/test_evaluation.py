@@ -163,6 +163,10 @@ def test_bad_input_is_named():
         evaluate_program(tx, members.drop(columns="enrolled_at"), observation_end="2024-12-31")
     with pytest.raises(ParameterError, match="no enrolment cohort has 6 observed months before"):
         evaluate_program(tx, members, observation_end="2024-12-31")
+    with pytest.raises(ParameterError, match="'max_orders_bin' must be a whole number >= 1"):
+        evaluate_program(tx, members, observation_end="2024-12-31", max_orders_bin=0)
+    with pytest.raises(ParameterError, match="'members' has no member with an enrolment date"):
+        evaluate_program(tx, members.iloc[:0], observation_end="2024-12-31")
     with pytest.raises(ParameterError, match="'anchor' must be 'purchase' or 'none'"):
         evaluate_program(tx, members, observation_end="2024-12-31", anchor="till")  # type: ignore[arg-type]
 
