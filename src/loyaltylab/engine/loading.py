@@ -49,7 +49,7 @@ from loyaltylab.engine.backends import EngineTable, fetch, open_source
 from loyaltylab.errors import DataValidationError, ParameterError
 from loyaltylab.rules import NA_ID_TOKENS, QUALITY_COLUMNS, QualityLog, as_day, column_mapping
 
-__all__ = ["ENGINE_LOAD_OPTIONS", "EngineTransactions", "load_engine_transactions"]
+__all__ = ["ENGINE_LOAD_OPTIONS", "EngineTransactions", "id_rule", "load_engine_transactions"]
 
 #: Options of :func:`load_engine_transactions` (the others of ``load_transactions`` need pandas).
 ENGINE_LOAD_OPTIONS: tuple[str, ...] = (
@@ -243,7 +243,7 @@ def load_engine_transactions(
     ignored = tuple(col for col in available if col not in set(kept.values()))
     end_day = as_day(observation_end, "observation_end", optional=True)
 
-    ids, id_missing, id_normalised = _ids(raw[kept["customer_id"]], na_ids or NA_ID_TOKENS)
+    ids, id_missing, id_normalised = id_rule(raw[kept["customer_id"]], na_ids or NA_ID_TOKENS)
     stamps, stamp_bad = _timestamps(raw[kept["timestamp"]])
     amounts, amount_missing, amount_bad = _amounts(raw[kept["amount"]])
     marked = raw.mutate(
@@ -440,8 +440,13 @@ def load_engine_transactions(
 # the rules as expressions
 
 
-def _ids(column: ir.Column, tokens: tuple[str, ...]) -> tuple[Any, Any, Any]:
-    """Return (id text, missing, normalised) for a customer-id column of any type."""
+def id_rule(column: ir.Column, tokens: tuple[str, ...]) -> tuple[Any, Any, Any]:
+    """Return (id text, missing, normalised) for a customer-id column of any type.
+
+    The id rule of :mod:`loyaltylab.rules.ids` as expressions: text with spaces stripped, a
+    whole-number float (``123.0``, also as text) as ``"123"``, NA-like ``tokens`` (any case)
+    and empty text missing.
+    """
     kind = column.type()
     if kind.is_integer():
         text = column.cast("string")
