@@ -39,6 +39,7 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/clv_pipeline.py --sizes 1e6,1e7
 	$(BIN)/python benchmarks/kpi.py
+	$(BIN)/python benchmarks/scale.py
 	$(BIN)/python benchmarks/experiment_analysis.py
 	$(BIN)/python benchmarks/reward_simulation.py
 
