@@ -128,7 +128,9 @@ class SyntheticLoyalty:
     Attributes
     ----------
     transactions : pandas.DataFrame
-        Canonical transactions plus ``order_id`` and ``member`` (bought as a member).
+        Canonical transactions plus ``order_id``, ``member`` (bought as a member) and, when
+        generated (not in the snapshot file), ``incremental`` (an extra purchase the program
+        caused).
     members : pandas.DataFrame
         ``customer_id``, ``enrolled_at``, ``tier``, ``channel``.
     ledger : pandas.DataFrame
@@ -162,6 +164,8 @@ class SyntheticLoyalty:
             "breakage_rate",
             "reward_cost",
             "reward_cost_share",
+            "true_program_effect",
+            "naive_program_gap",
         ]
         return pd.DataFrame([(key, self.truth[key]) for key in keys], columns=["quantity", "value"])
 
