@@ -110,8 +110,8 @@ def load_transactions_for_notebook(
     Parameters
     ----------
     transactions : str or pandas.DataFrame
-        A bundled data set name (``"synthetic_loyalty"`` reads as ``"synthetic"``, the
-        purchases beside the program tables), a CSV/Parquet path or a frame.
+        A bundled data set name (``"synthetic_loyalty"``: the program's purchases, the
+        ``synthetic`` ones plus the members' extra ones), a CSV/Parquet path or a frame.
     columns : mapping, optional
         Canonical name -> the data's column (the notebook's ``columns`` parameter).
     load : mapping, optional
