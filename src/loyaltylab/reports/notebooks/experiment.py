@@ -19,7 +19,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, fie
 
 from loyaltylab.display import format_money, format_p_value, format_percent, format_probability
 from loyaltylab.errors import ParameterError
-from loyaltylab.experiments import ExperimentAnalysis, load_experiment_data, recommendation
+from loyaltylab.experiments import ExperimentAnalysis, load_experiment_data
 from loyaltylab.experiments.data import ExperimentData
 from loyaltylab.reports.notebooks.parameters import (
     MappingText,
@@ -352,7 +352,11 @@ def truth_metrics(data: ExperimentData) -> dict[str, dict[str, dict[str, float]]
 def experiment_recommendation(
     analysis: ExperimentAnalysis, uplift: UpliftReport, params: ExperimentParameters
 ) -> str:
-    """Return the report's recommendation: the decision per arm plus the targeting sentences.
+    """Return the report's recommendation: the opening answer's decision and targeting plan.
+
+    The same sentences as :func:`answer` (its decision, the other arms' effects and the targeting
+    plan), as plain text for the metrics file and the run index: p-values read ``< 0.001``,
+    the chance to beat control is capped at ``> 99 %``, money in ``params.currency``.
 
     Parameters
     ----------
@@ -360,15 +364,19 @@ def experiment_recommendation(
     uplift : UpliftReport
         The targeting report of the same data.
     params : ExperimentParameters
-        For the profit outcome and the currency label.
+        For the profit outcome, the binary outcomes and the currency.
 
     Returns
     -------
     str
-        Markdown.
     """
-    targeting = uplift.sentences(f"{params.currency} ")
-    return recommendation(analysis, params.profit_outcome, targeting=targeting)
+    metrics = {**analysis.metrics(), "uplift": uplift.metrics()}
+    sentences = answer(
+        metrics, params.profit_outcome, binary_outcomes=params.binary_outcomes,
+        currency=params.currency,
+    )
+    decision = [s for s in sentences if not s.startswith("The random split was healthy")]
+    return " ".join(s.replace("**", "") for s in decision)
 
 
 def experiment_metrics(
