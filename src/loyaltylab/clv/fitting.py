@@ -68,6 +68,8 @@ __all__ = [
     "FitFailure",
     "FitTimeoutError",
     "BoundaryReached",
+    "EdgeReached",
+    "check_edge",
     "DEFAULT_FIT_TIMEOUT_SECONDS",
     "fit_deadline",
     "check_deadline",
@@ -103,6 +105,10 @@ GRADIENT_TOLERANCE = 1e-3
 # boundary maximum: the full model adds nothing (log-likelihood units, summed over customers).
 BOUNDARY_TOLERANCE = 0.01
 
+# An optimiser whose parameters leave this range (wider than PARAMETER_RANGE, on the optimiser's
+# own time scale) is stopped there: it was running to a boundary, which it would never reach.
+EDGE_RANGE: tuple[float, float] = (1e-12, 1e9)
+
 # Every fit has a time limit (seconds); checked in the optimisers' objectives and between attempts.
 DEFAULT_FIT_TIMEOUT_SECONDS = 60.0
 
@@ -121,6 +127,27 @@ class FitFailure(ModelConvergenceError):
 
 class FitTimeoutError(FitFailure):
     """A fit ran past its time limit (``timeout_seconds``); the attempts so far are listed."""
+
+
+class EdgeReached(ConvergenceError):  # type: ignore[misc]
+    """An optimiser left :data:`EDGE_RANGE`: the attempt ends there with ``params``.
+
+    Raised inside an objective (whose optimiser would otherwise wander on towards 0 or ∞ for
+    tens of seconds); the attempt returns the parameters it reached, which the checks of
+    :func:`fit_with_retries` then reject as absurd, with their log-likelihood recorded.
+    """
+
+    def __init__(self, params: dict[str, float]) -> None:
+        super().__init__(f"ran to the edge of the parameter space: {params}")
+        self.params = params
+
+
+def check_edge(names: Sequence[str], values: np.ndarray) -> None:
+    """Raise :class:`EdgeReached` when a parameter value is outside :data:`EDGE_RANGE`."""
+    low, high = EDGE_RANGE
+    if np.all((values >= low) & (values <= high)):
+        return
+    raise EdgeReached(dict(zip(names, map(float, values), strict=True)))
 
 
 class BoundaryReached(Exception):

@@ -34,9 +34,11 @@ from scipy.optimize import minimize
 from loyaltylab.clv.fitting import (
     BOUNDARY_TOLERANCE,
     DEFAULT_FIT_TIMEOUT_SECONDS,
+    PARAMETER_RANGE,
     BoundaryFit,
     BoundaryReached,
     ConvergenceError,
+    EdgeReached,
     FitAttempt,
     FitFailure,
     FitRun,
@@ -45,6 +47,7 @@ from loyaltylab.clv.fitting import (
     Likelihood,
     TransactionModelFit,
     check_deadline,
+    check_edge,
     compress_customers,
     fit_deadline,
     fit_with_retries,
@@ -321,10 +324,17 @@ class TransactionModel(ABC):
         reduced = self.fit_boundary_model(rows, time_unit)
 
         def reached_boundary(attempt: FitAttempt) -> bool:
+            if reduced is None or attempt.log_likelihood is None:
+                return False
+            gain = attempt.log_likelihood - reduced.log_likelihood
+            if abs(gain) <= BOUNDARY_TOLERANCE:
+                return True
+            # an attempt held at the edge of the usable range in a dropout parameter and not
+            # significantly better than the NBD: the maximum is beyond reach, dropout undetected
             return (
-                reduced is not None
-                and attempt.log_likelihood is not None
-                and abs(attempt.log_likelihood - reduced.log_likelihood) <= BOUNDARY_TOLERANCE
+                not attempt.success
+                and self._at_range_edge(attempt)
+                and 2.0 * gain < LIKELIHOOD_RATIO_CRITICAL
             )
 
         try:
@@ -339,7 +349,16 @@ class TransactionModel(ABC):
             )
         except BoundaryReached as reached:
             assert reduced is not None
-            return self.boundary_result(reduced, reached.attempts, time_unit)
+            best = max(
+                (a.log_likelihood for a in reached.attempts if a.log_likelihood is not None),
+                default=reduced.log_likelihood,
+            )
+            return self.boundary_result(
+                reduced,
+                reached.attempts,
+                time_unit,
+                significant=best <= reduced.log_likelihood + BOUNDARY_TOLERANCE,
+            )
         except FitTimeoutError:
             raise
         except FitFailure as error:
@@ -368,6 +387,12 @@ class TransactionModel(ABC):
             attempts=attempts,
             time_unit=time_unit,
         )
+
+    def _at_range_edge(self, attempt: FitAttempt) -> bool:
+        """Whether a dropout parameter of the attempt is at (1 % of) an end of the range."""
+        low, high = PARAMETER_RANGE
+        values = [float((attempt.params or {}).get(name, 1.0)) for name in self.dropout_parameters]
+        return any(v <= low * 1.01 or v >= high / 1.01 for v in values)
 
     def fit_boundary_model(self, rows: pd.DataFrame, time_unit: str) -> TransactionModelFit | None:
         """Fit the model this family reduces to at its boundary (None if it has none)."""
@@ -493,17 +518,22 @@ class TransactionModel(ABC):
 
             def objective(log_params: np.ndarray) -> float:
                 check_deadline()
+                check_edge(names, np.exp(log_params))
                 return float(-loglik(log_params, *data) / total)
 
-            result = minimize(
-                objective,
-                start,
-                method="Nelder-Mead",
-                options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20000, "maxfev": 40000},
-            )
-            if not result.success:
-                raise ConvergenceError(f"Nelder-Mead: {result.message}")
-            params = dict(zip(names, np.exp(result.x), strict=True))
+            try:
+                result = minimize(
+                    objective,
+                    start,
+                    method="Nelder-Mead",
+                    options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20000, "maxfev": 40000},
+                )
+            except EdgeReached as edge:
+                params = dict(edge.params)
+            else:
+                if not result.success:
+                    raise ConvergenceError(f"Nelder-Mead: {result.message}")
+                params = dict(zip(names, np.exp(result.x), strict=True))
             for key in self.time_scale_parameters:
                 params[key] /= scale
             return {k: float(v) for k, v in params.items()}
