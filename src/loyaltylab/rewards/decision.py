@@ -37,6 +37,7 @@ from loyaltylab.rewards.uncertainty import OUTPUT_COLUMNS, MonteCarloResult
 
 __all__ = [
     "CLEAR_WINNER",
+    "pilot_effect",
     "BreakEven",
     "Decision",
     "DecisionDraws",
@@ -418,6 +419,28 @@ def break_even(
     return BreakEven(table=pd.DataFrame(rows).set_index("design"))
 
 
+def pilot_effect(breaks: BreakEven, design: str) -> tuple[float, str]:
+    """Return the effect a pilot of ``design`` must detect, and its description.
+
+    The break-even when it lies inside the plausible range (the pilot tells whether the design
+    pays); the low end of the range when the break-even lies below it (the pilot confirms the
+    smallest plausible effect); the high end when above.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"break_even": [0.2], "plausible_low": [0.15],
+    ...                       "plausible_high": [0.8], "position": ["inside"]}, index=["x"])
+    >>> pilot_effect(BreakEven(table), "x")
+    (0.2, 'the break-even effect')
+    """
+    row = {str(k): v for k, v in breaks.table.to_dict("index")[design].items()}
+    if row["position"] == "inside":
+        return float(row["break_even"]), "the break-even effect"
+    if row["position"] == "below":
+        return float(row["plausible_low"]), "the smallest plausible effect"
+    return float(row["plausible_high"]), "the largest plausible effect"
+
+
 def pilot_size(delta: float, sd: float, alpha: float = 0.05, power: float = 0.8) -> int:
     """Return customers per arm for a two-sample t test to detect ``delta`` (rounded up).
 
@@ -458,14 +481,22 @@ class PilotPlan:
     feasible: bool
     options: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    def summary(self) -> str:
-        """Return the plan as one sentence."""
-        text = (
-            f"test **{self.design}** on {self.n_per_arm:,} customers per arm for "
-            f"{self.weeks} weeks (detects the break-even effect, "
-            f"{self.delta:+.3f} orders per customer, with 80 % power at the 5 % level)"
+    def summary(self, what: str = "the break-even effect") -> str:
+        """Return the plan as one sentence (``what``: the effect the pilot must detect)."""
+        detail = (
+            f"{self.delta:+.3f} orders per customer over the pilot, with 80 % power at the 5 % "
+            "level"
         )
-        return text if self.feasible else text + "; more customers than the base holds"
+        if self.feasible:
+            return (
+                f"test **{self.design}** on {self.n_per_arm:,} customers per arm for "
+                f"{self.weeks} weeks (detects {what}, {detail})"
+            )
+        return (
+            f"a pilot of **{self.design}** on our customers cannot tell: detecting {what} "
+            f"({detail}) needs {self.n_per_arm:,} customers per arm for {self.weeks} weeks, more "
+            "than the customer base holds - the churn effect shows only over years"
+        )
 
 
 def plan_pilot(

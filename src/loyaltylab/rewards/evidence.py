@@ -217,19 +217,22 @@ def check_defaults(
     *,
     n_customers: int = 2_000,
     n_draws: int = 30,
+    chen_customers: int = 20_000,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Return :func:`published_checks` of the literature defaults (no measured evidence).
 
     Runs a Monte Carlo over the assumption ranges of the first points and coalition designs
     (:func:`~loyaltylab.rewards.uncertainty.monte_carlo`) and the five-year value of
-    :func:`chen_value_change` on 20,000 customers of ``model``.
+    :func:`chen_value_change` on ``chen_customers`` customers of ``model``.
 
     Parameters
     ----------
     programs : sequence of ProgramConfig
     model : PopulationModel
     n_customers, n_draws : int
+        Customers per draw and draws of the Monte Carlo.
+    chen_customers : int, default 20000
     seed : int, default 0
 
     Returns
@@ -241,7 +244,7 @@ def check_defaults(
     if not chosen:
         raise ParameterError("no points or coalition design to check against published results")
     draws = monte_carlo(chosen, model, n_customers=n_customers, n_draws=n_draws, seed=seed)
-    chen = chen_value_change(draw_population(model, 20_000, seed=seed), seed=seed)
+    chen = chen_value_change(draw_population(model, chen_customers, seed=seed), seed=seed)
     return published_checks(draws, chosen, five_year_value=chen)
 
 

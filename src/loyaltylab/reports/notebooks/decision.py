@@ -33,6 +33,7 @@ from loyaltylab.rewards.decision import (
     EvidenceInput,
     PilotPlan,
     as_metrics,
+    pilot_effect,
 )
 from loyaltylab.rewards.evidence import experiment_evidence, program_evidence
 from loyaltylab.rewards.population import Population, PopulationModel, fit_population
@@ -284,7 +285,7 @@ def answer(
         f"- Break-even: {breaks.sentence(decision.design)}",
     ]
     if pilot is not None and decision.recommendation == "pilot":
-        lines.append(f"- Pilot: {pilot.summary()}.")
+        lines.append(f"- Pilot: {pilot.summary(pilot_effect(breaks, decision.design)[1])}.")
     lines.append(f"- Customers: {population_label}.")
     return "\n".join(lines)
 
