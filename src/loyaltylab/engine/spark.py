@@ -164,8 +164,9 @@ def spark_session(settings: SparkSettings | Mapping[str, Any] | None = None) -> 
     Parameters
     ----------
     settings : SparkSettings or mapping, optional
-        Master, application name and extra configuration (default: ``local[2]``); a mapping is
-        validated as :class:`SparkSettings` (the ``spark:`` section of ``reports.yaml``).
+        Master, application name and extra configuration; a mapping is validated as
+        :class:`SparkSettings` (the ``spark:`` section of ``reports.yaml``). ``None``: the
+        session already built, or one with the defaults (``local[2]``).
 
     Returns
     -------
@@ -187,6 +188,9 @@ def spark_session(settings: SparkSettings | Mapping[str, Any] | None = None) -> 
     from loyaltylab.config.base import validate_model
 
     if settings is None:
+        cached = _SESSION.get("session")
+        if cached is not None and _alive(cached):
+            return cached
         settings = SparkSettings()
     elif not isinstance(settings, SparkSettings):
         settings = validate_model(SparkSettings, dict(settings), root="spark")
@@ -402,7 +406,17 @@ def read_spark_source(
             f"transactions file {text!r} does not exist (relative paths are read from {Path.cwd()})"
         )
     if path.is_dir() or lowered.endswith(_PARQUET):
-        return SparkSource(frame=spark.read.parquet(text), name=text, kind="parquet")
+        try:
+            frame = spark.read.parquet(text)
+        except Exception as error:  # pyspark's AnalysisException
+            if "NANOS" not in str(error):
+                raise
+            raise DataValidationError(
+                f"transactions file {text!r} stores timestamps in nanoseconds, which Spark cannot "
+                "read; write it with microseconds (pandas: frame.to_parquet(path, "
+                "coerce_timestamps='us', allow_truncated_timestamps=True))"
+            ) from None
+        return SparkSource(frame=frame, name=text, kind="parquet")
     if lowered.endswith(_CSV):
         sep = delimiter or ("\t" if lowered.endswith(".tsv") else ",")
         options = {"header": "true", "sep": sep, "encoding": encoding or "UTF-8"}

@@ -41,22 +41,35 @@ __all__ = ["compressed_summary", "summarize_customers_spark", "summary_to_pandas
 ROUND_DECIMALS = 9
 
 
-def _frame(transactions: Any) -> DataFrame:
-    frame = getattr(transactions, "frame", transactions)
-    if not hasattr(frame, "schema"):
+def _table(transactions: Any) -> tuple[Any, Any]:
+    """(Ibis backend on Spark, canonical table) of a Spark DataFrame or a table on Spark."""
+    opened = getattr(transactions, "canonical", transactions)  # EngineTransactions
+    if hasattr(opened, "engine") and hasattr(opened, "table"):  # EngineTable
+        if opened.engine != "spark":
+            raise ParameterError(
+                f"transactions are on the {opened.engine} engine, not Spark; summarise them with "
+                "loyaltylab.customers.summarize_customers"
+            )
+        backend, table = opened.backend, opened.table
+    elif hasattr(transactions, "schema") and hasattr(transactions, "sparkSession"):
+        backend, table = spark_table(transactions)
+    else:
         raise ParameterError(
-            "parameter 'transactions' must be a Spark DataFrame or a SparkTransactions "
-            f"(loyaltylab.engine.spark_load.load_spark_transactions), got "
+            "parameter 'transactions' must be a Spark DataFrame or a table on Spark "
+            "(loyaltylab.engine.spark_load.load_spark_transactions), got "
             f"{type(transactions).__name__}"
         )
-    missing = [c for c in ("customer_id", "timestamp", "amount") if c not in frame.columns]
+    missing = [c for c in ("customer_id", "timestamp", "amount") if c not in table.columns]
     if missing:
         raise DataValidationError(
-            f"transactions are missing column(s) {missing}; they have {frame.columns[:20]}"
+            f"transactions are missing column(s) {missing}; they have {list(table.columns)[:20]}"
             " (load them with loyaltylab.engine.spark_load.load_spark_transactions to map your "
             "column names)"
         )
-    return frame
+    canonical = [
+        c for c in ("customer_id", "timestamp", "amount", "order_id") if c in table.columns
+    ]
+    return backend, table.select(*canonical)
 
 
 def _day_number(stamp: pd.Timestamp) -> int:
@@ -75,9 +88,10 @@ def summarize_customers_spark(
 
     Parameters
     ----------
-    transactions : pyspark.sql.DataFrame or SparkTransactions
+    transactions : pyspark.sql.DataFrame, EngineTransactions or EngineTable on Spark
         Canonical columns ``customer_id`` (string), ``timestamp``, ``amount`` (double) and
-        optionally ``order_id``.
+        optionally ``order_id`` (e.g. from
+        :func:`loyaltylab.engine.spark_load.load_spark_transactions`).
     observation_end : str or pandas.Timestamp
         Last day of observation (inclusive).
     time_unit : {"W", "D", "M"}, default "W"
@@ -101,11 +115,7 @@ def summarize_customers_spark(
     unit = _time_unit(time_unit)
     unit_days = float(TIME_UNIT_DAYS[unit])
     end = _day_number(as_day(observation_end, "observation_end"))
-    frame = _frame(transactions)
-    canonical = [
-        c for c in ("customer_id", "timestamp", "amount", "order_id") if c in frame.columns
-    ]
-    backend, table = spark_table(frame.select(*canonical))
+    backend, table = _table(transactions)
     per_customer = customer_summary(daily(table, end_day=end))
     days = per_customer.days
     epoch = ibis.date(1970, 1, 1)
