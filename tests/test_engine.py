@@ -14,7 +14,7 @@ from loyaltylab.data import load_transactions
 from loyaltylab.engine import is_engine_source, open_source, parse_database_url
 from loyaltylab.engine.loading import load_engine_transactions
 from loyaltylab.errors import DataValidationError, ParameterError
-from loyaltylab.kpi import customer_kpis, kpis_by_period
+from loyaltylab.kpi import cohort_retention, customer_kpis, kpis_by_period
 
 SYNTHETIC = "data/synthetic/transactions.csv.gz"
 END = "2025-12-31"
@@ -78,6 +78,11 @@ def test_kpis_on_the_engine_equal_the_dataframe_kpis(csv_loaded, parquet_glob):
     for name, value in theirs.to_metrics().items():
         assert getattr(ours, name) == pytest.approx(value, rel=1e-9, nan_ok=True), name
     assert ours.transactions_outside_window == theirs.transactions_outside_window
+    for period in ("W", "M", "Q"):
+        cohorts = cohort_retention(on_engine, period=period)
+        expected_cohorts = cohort_retention(frame, period=period)
+        pd.testing.assert_frame_equal(cohorts.counts, expected_cohorts.counts)
+        pd.testing.assert_frame_equal(cohorts.matrix, expected_cohorts.matrix, rtol=1e-12)
     by_period = kpis_by_period(on_engine, "Q")
     expected = kpis_by_period(frame, "Q")
     pd.testing.assert_index_equal(by_period.index, expected.index)

@@ -17,7 +17,7 @@ from loyaltylab.data import load_transactions
 from loyaltylab.datasets import load_cdnow
 from loyaltylab.engine.loading import load_engine_transactions
 from loyaltylab.errors import DataValidationError
-from loyaltylab.kpi import customer_kpis, kpis_by_period
+from loyaltylab.kpi import cohort_retention, customer_kpis, kpis_by_period
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +57,8 @@ def test_postgres_table_gives_the_csv_numbers(warehouse):
     ours, theirs = customer_kpis(table), customer_kpis(csv.transactions)
     for name, value in theirs.to_metrics().items():
         assert getattr(ours, name) == pytest.approx(value, rel=1e-9, nan_ok=True), name
+    cohorts, expected_cohorts = cohort_retention(table), cohort_retention(csv.transactions)
+    pd.testing.assert_frame_equal(cohorts.counts, expected_cohorts.counts)
     for period in ("W", "M"):
         got, expected = kpis_by_period(table, period), kpis_by_period(csv.transactions, period)
         pd.testing.assert_index_equal(got.index, expected.index)

@@ -38,6 +38,7 @@ import ibis
 import ibis.expr.types as ir
 
 __all__ = [
+    "cohort_cells",
     "customer_summary",
     "daily",
     "firsts",
@@ -269,3 +270,25 @@ def retention_pairs(
     return joined.group_by(["grp", joined.next_start.name("period_start")]).aggregate(
         base=joined.count(), retained=joined.hit.count()
     )
+
+
+def cohort_cells(order_rows: ir.Table, *, period: str) -> ir.Table:
+    """Count active customers per first-purchase cohort and periods since (``period``: W/M/Q).
+
+    ``order_rows`` are :func:`orders` with ``period_start``; a customer's cohort is the period of
+    their first order, ``since`` the whole periods from the cohort to the order's period (weeks
+    from day numbers, months and quarters from year and month). Columns ``cohort``, ``since``,
+    ``customers``.
+    """
+    act = order_rows.select("customer_id", "period_start").distinct()
+    cohorts = act.group_by("customer_id").aggregate(cohort=act.period_start.min())
+    cells = act.join(cohorts, "customer_id")
+    if period == "W":
+        since = (cells.period_start.date().epoch_days() - cells.cohort.date().epoch_days()) // 7
+    else:
+        months = (cells.period_start.year() - cells.cohort.year()) * 12 + (
+            cells.period_start.month() - cells.cohort.month()
+        )
+        since = months // 3 if period == "Q" else months
+    cells = cells.mutate(since=since.cast("int64"))
+    return cells.group_by(["cohort", "since"]).aggregate(customers=cells.count())

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 
-from loyaltylab.kpi.definitions import PERIODS
+from loyaltylab.engine import expressions as ex
+from loyaltylab.engine.backends import fetch
 from loyaltylab.kpi.engine import (
     as_period,
     complete_periods,
@@ -16,6 +18,7 @@ from loyaltylab.kpi.engine import (
     observation_window,
     period_starts,
 )
+from loyaltylab.kpi.engine_kpis import engine_table, engine_window
 from loyaltylab.kpi.validation import validate_transactions
 
 __all__ = ["CohortRetention", "cohort_retention"]
@@ -58,7 +61,7 @@ class CohortRetention:
 
 
 def cohort_retention(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | Any,
     *,
     period: str = "M",
     observation_end: Any = None,
@@ -70,8 +73,9 @@ def cohort_retention(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        Canonical transactions (all history up to ``observation_end``).
+    transactions : pandas.DataFrame or EngineTransactions
+        Canonical transactions (all history up to ``observation_end``), or a table on an
+        engine (the cells are counted there).
     period : {"W", "M", "Q"}, default "M"
         Cohort and offset period.
     observation_end : date-like, optional
@@ -82,28 +86,24 @@ def cohort_retention(
     -------
     CohortRetention
     """
-    frame = validate_transactions(transactions)
     period = as_period(period)
-    window = observation_window(frame, None, observation_end, period)
-    unit = PERIODS[period]["duckdb"]
-    con = connect(frame, window)
-    try:
-        cells = con.execute(
-            f"""
-            WITH act AS (SELECT DISTINCT customer_id, period_start FROM orders),
-            cohorts AS (
-                SELECT customer_id, MIN(period_start) AS cohort FROM act GROUP BY customer_id
-            )
-            SELECT c.cohort, date_diff('{unit}', c.cohort, a.period_start) AS since,
-                   COUNT(*) AS customers
-            FROM act a JOIN cohorts c USING (customer_id)
-            GROUP BY 1, 2
-            """
-        ).df()
-    finally:
-        con.close()
-    if period == "W":
-        cells["since"] = cells["since"].astype(int)
+    on_engine = engine_table(transactions)
+    if on_engine is not None:  # a table on an engine: the same expression, run there
+        window = engine_window(on_engine, None, observation_end, period)
+        order_rows = ex.orders(
+            on_engine.table, start=window.start, stop=window.end_exclusive, period=period
+        )
+        cells = fetch(on_engine.backend, ex.cohort_cells(order_rows, period=period))
+    else:
+        frame = validate_transactions(transactions)
+        window = observation_window(frame, None, observation_end, period)
+        con = connect(frame, window)
+        try:
+            backend = ibis.duckdb.from_connection(con)
+            expr = ex.cohort_cells(backend.table("orders"), period=period)
+            cells = fetch(backend, expr)
+        finally:
+            con.close()
     counts = cells.pivot(index="cohort", columns="since", values="customers")
     counts.index = pd.DatetimeIndex(counts.index).astype("datetime64[ns]")
     starts = period_starts(window).astype("datetime64[ns]")
