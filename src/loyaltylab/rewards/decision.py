@@ -323,8 +323,9 @@ class BreakEven:
     ----------
     table : pandas.DataFrame
         Index design; columns parameter, break_even (the parameter's value), plausible_low,
-        plausible_high (its range), break_even_pp, plausible_low_pp, plausible_high_pp (members'
-        12-month churn cut in percentage points at those values) and position (``"below"``:
+        plausible_high (its range), break_even_pp, plausible_low_pp, plausible_high_pp (the cut
+        of members' 12-month churn in percentage points the effect delivers at those values:
+        retention change at the value minus at no effect) and position (``"below"``:
         pays even at the low end, ``"inside"``, ``"above"``: does not pay even at the high end).
     """
 
@@ -399,8 +400,14 @@ def break_even(
 
         root = find_root(lambda value: float(run(value)["incremental_margin"]), 0.0, upper)
 
-        def churn_pp(value: float) -> float:
-            return float(run(value)["retention_change"]) if math.isfinite(value) else math.inf
+        # the churn cut the effect itself delivers: members' 12-month retention change at the
+        # value minus that at no effect (other mechanics, e.g. demotions, move it too)
+        no_effect = float(run(0.0)["retention_change"])
+
+        def churn_pp(value: float, no_effect: float = no_effect) -> float:
+            if not math.isfinite(value):
+                return math.inf
+            return float(run(value)["retention_change"]) - no_effect
 
         row = {
             "design": program.name,
