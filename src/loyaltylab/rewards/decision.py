@@ -616,8 +616,8 @@ def recommend(
     * ``launch`` when the design with the highest P(best) is a clear winner (P(best) >=
       ``clear_winner``), pays in >= 80 % of the draws, and its break-even lies below the
       plausible range or its effect was measured (``measured``);
-    * otherwise ``pilot`` the design with the highest expected margin among those that pay in at
-      least half of the draws.
+    * otherwise ``pilot`` the design with the highest P(best) (then expected margin) among those
+      that pay in at least half of the draws.
 
     Parameters
     ----------
@@ -672,11 +672,12 @@ def recommend(
             f"{p_profit[leader]:.0%}.",
             full,
         )
-    candidate = max(paying, key=margin.__getitem__)
+    candidate = max(paying, key=lambda name: (p_best[name], margin[name]))
     if not clear:
         why = (
             f"No clear winner (highest P(best): {leader}, {p_best[leader]:.0%} < "
-            f"{clear_winner:.0%}); {candidate} has the highest expected margin"
+            f"{clear_winner:.0%}); {candidate} is the most often best of the designs that pay in "
+            "at least half of the draws"
         )
     else:
         why = f"{candidate} is the best design in {p_best[candidate]:.0%} of the draws"
