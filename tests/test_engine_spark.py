@@ -107,6 +107,20 @@ def test_settings_refuse_bad_values(raw, message):
         validate_model(SparkSettings, raw, root="spark")
 
 
+def test_reports_yaml_spark_section(tmp_path, monkeypatch):
+    from loyaltylab.config import load_config
+    from loyaltylab.engine.spark import configured_settings
+
+    config = load_config({"spark": {"master": "local[1]", "conf": {"spark.driver.memory": "2g"}}})
+    assert config.spark.master == "local[1]" and config.spark.conf["spark.driver.memory"] == "2g"
+    assert load_config({}).spark == SparkSettings()
+    with pytest.raises(ConfigError, match=r"spark\.master: .*not a master URL"):
+        load_config({"spark": {"master": "my-laptop"}})
+    (tmp_path / "reports.yaml").write_text("spark:\n  master: local[3]\n  app_name: shop\n")
+    monkeypatch.chdir(tmp_path)
+    assert configured_settings() == SparkSettings(master="local[3]", app_name="shop")
+
+
 def test_local_defaults():
     defaults = local_defaults(SparkSettings(master="local[3]"))
     assert defaults["spark.sql.shuffle.partitions"] == "6"

@@ -9,7 +9,9 @@
 - ``programs``: ``ProgramConfig`` (:mod:`~loyaltylab.config.programs`, one model per ``kind``),
   the reward-program designs :mod:`loyaltylab.rewards` simulates;
 - ``targets``: :class:`~loyaltylab.config.targets.TargetConfig`, the SMART targets
-  :mod:`loyaltylab.targets` scores.
+  :mod:`loyaltylab.targets` scores;
+- ``spark`` (optional): :class:`~loyaltylab.config.spark.SparkSettings`, where Spark runs for
+  sources on the Spark engine (``spark:TABLE``; :func:`loyaltylab.engine.spark.spark_session`).
 
 :func:`load_config` reads the file once with :func:`loyaltylab.config.yaml.load_yaml` (dates
 stay strings, a key written twice is an error) and validates every section; every problem is
@@ -42,13 +44,14 @@ from loyaltylab.config.reports import (
     resolve_report_data,
     unique_reports,
 )
+from loyaltylab.config.spark import SparkSettings
 from loyaltylab.config.targets import TargetConfig, unique_targets
 from loyaltylab.config.yaml import load_yaml
 from loyaltylab.errors import ConfigError
 
 __all__ = ["SECTIONS", "LoyaltyConfig", "load_config", "read_config_file"]
 
-SECTIONS = ("settings", "data", "reports", "programs", "targets")
+SECTIONS = ("settings", "data", "reports", "programs", "targets", "spark")
 """Top-level sections of ``reports.yaml``."""
 
 
@@ -76,6 +79,8 @@ class LoyaltyConfig(ConfigModel):
         ``None`` when the file has no ``programs:`` section.
     targets : tuple of TargetConfig
         The SMART targets; names and metrics unique.
+    spark : SparkSettings
+        Spark master, application name and configuration (default: local mode, ``local[2]``).
     path : pathlib.Path or None
         The file read (``None`` for a config built from a mapping).
     root : pathlib.Path
@@ -93,6 +98,7 @@ class LoyaltyConfig(ConfigModel):
     reports: Annotated[tuple[ReportSpec, ...], BeforeValidator(_or_empty_list)] = ()
     programs: ProgramList | None = None
     targets: Annotated[tuple[TargetConfig, ...], BeforeValidator(_or_empty_list)] = ()
+    spark: Annotated[SparkSettings, BeforeValidator(_or_empty_mapping)] = SparkSettings()
     _path: Path | None = PrivateAttr(default=None)
     _root: Path = PrivateAttr(default_factory=Path.cwd)
 

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PYSPARK_WARNINGS",
     "SparkSource",
+    "configured_settings",
     "from_pandas",
     "local_defaults",
     "open_spark_table",
@@ -158,6 +159,41 @@ def _log_config() -> str:
     return str(path)
 
 
+def configured_settings() -> SparkSettings:
+    """Return the ``spark:`` section of the project's ``reports.yaml`` (defaults without one).
+
+    Only that section is read and validated, so a notebook on Spark does not depend on the rest
+    of the file.
+
+    Returns
+    -------
+    SparkSettings
+
+    Raises
+    ------
+    loyaltylab.errors.ConfigError
+        The section is invalid (named by its YAML path, e.g. ``spark.master``).
+
+    Examples
+    --------
+    >>> configured_settings().master  # doctest: +SKIP
+    'local[2]'
+    """
+    from loyaltylab.config.base import validate_model
+    from loyaltylab.config.model import read_config_file
+    from loyaltylab.paths import reports_config
+
+    path = reports_config()
+    if not path.is_file():
+        return SparkSettings()
+    raw = read_config_file(path)
+    section = raw.get("spark") if isinstance(raw, dict) else None
+    settings: SparkSettings = validate_model(
+        SparkSettings, section or {}, root="spark", source=path.name
+    )
+    return settings
+
+
 def spark_session(settings: SparkSettings | Mapping[str, Any] | None = None) -> SparkSession:
     """Return the Spark session for ``settings``, built once per process and cached.
 
@@ -165,8 +201,8 @@ def spark_session(settings: SparkSettings | Mapping[str, Any] | None = None) -> 
     ----------
     settings : SparkSettings or mapping, optional
         Master, application name and extra configuration; a mapping is validated as
-        :class:`SparkSettings` (the ``spark:`` section of ``reports.yaml``). ``None``: the
-        session already built, or one with the defaults (``local[2]``).
+        :class:`SparkSettings`. ``None``: the session already built, or one with the ``spark:``
+        section of the project's ``reports.yaml`` (:func:`configured_settings`).
 
     Returns
     -------
@@ -191,7 +227,7 @@ def spark_session(settings: SparkSettings | Mapping[str, Any] | None = None) -> 
         cached = _SESSION.get("session")
         if cached is not None and _alive(cached):
             return cached
-        settings = SparkSettings()
+        settings = configured_settings()
     elif not isinstance(settings, SparkSettings):
         settings = validate_model(SparkSettings, dict(settings), root="spark")
     assert isinstance(settings, SparkSettings)
