@@ -44,7 +44,7 @@ import re
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -398,7 +398,8 @@ def read_spark_source(
     ----------
     source : str, path-like or pyspark.sql.DataFrame
         ``db.table`` or ``table`` (a table of the session's catalog), a path or glob ending in
-        ``.parquet``/``.pq`` or a folder (Parquet), or a path or glob ending in ``.csv``,
+        ``.parquet``/``.pq`` or a folder (Parquet), a URI Spark reads (``s3a://``, ``hdfs://``,
+        ``abfss://``: Parquet unless it ends in ``.csv``), or a path or glob ending in ``.csv``,
         ``.txt``, ``.tsv`` (optionally compressed, e.g. ``.csv.gz``; read with a header, every
         column as text, so the loader's rules parse the values). A Spark DataFrame is used as is.
     spark : pyspark.sql.SparkSession
@@ -429,7 +430,16 @@ def read_spark_source(
     for suffix in _COMPRESSED:
         lowered = lowered.removesuffix(suffix)
     has_glob = any(mark in text for mark in "*?[")
-    if not has_glob and not path.exists() and _TABLE_NAME.match(text) and "/" not in text:
+    remote = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text) is not None  # s3a://, hdfs://, ...
+    if remote and not lowered.endswith(_CSV):
+        return SparkSource(frame=spark.read.parquet(text), name=text, kind="parquet")
+    if (
+        not remote
+        and not has_glob
+        and not path.exists()
+        and _TABLE_NAME.match(text)
+        and "/" not in text
+    ):
         if not spark.catalog.tableExists(text):
             tables = [table.name for table in spark.catalog.listTables()][:20]
             raise DataValidationError(
@@ -437,11 +447,11 @@ def read_spark_source(
                 f"catalog (tables: {tables}); give a Parquet/CSV path or a table name"
             )
         return SparkSource(frame=spark.table(text), name=text, kind="table")
-    if not has_glob and not path.exists():
+    if not remote and not has_glob and not path.exists():
         raise DataValidationError(
             f"transactions file {text!r} does not exist (relative paths are read from {Path.cwd()})"
         )
-    if path.is_dir() or lowered.endswith(_PARQUET):
+    if not remote and (path.is_dir() or lowered.endswith(_PARQUET)):
         try:
             frame = spark.read.parquet(text)
         except Exception as error:  # pyspark's AnalysisException
@@ -463,12 +473,6 @@ def read_spark_source(
         f"transactions source {text!r}: Spark reads Parquet (.parquet, .pq, a folder) and CSV "
         "(.csv, .txt, .tsv, optionally .gz); rename the file or convert it"
     )
-
-
-def example_rows(frame: DataFrame, condition: Any, columns: Sequence[str], limit: int = 5) -> str:
-    """Up to ``limit`` rows of ``frame`` where ``condition`` holds, as ``{column: value}`` text."""
-    rows = frame.filter(condition).select(*columns).limit(limit).collect()
-    return "; ".join(str(row.asDict()) for row in rows)
 
 
 def from_pandas(spark: SparkSession, frame: pd.DataFrame) -> DataFrame:
