@@ -198,12 +198,14 @@ def test_failed_notebooks_are_kept_with_the_error_visible(history):
     failed = nbformat.read(run_dir / "fail.ipynb", as_version=4)
     assert "papermill-error-cell-tag" in failed.cells[0].metadata.get("tags", [])
     fail_html = (run_dir / "fail.html").read_text(encoding="utf-8")
-    assert "An Exception was encountered" in fail_html
+    assert "An Exception was encountered" not in fail_html  # boilerplate: in the .ipynb only
+    assert "Where:" in fail_html and "What to do:" in fail_html
     assert "deliberate failure in the fixture notebook" in fail_html
     slow = nbformat.read(run_dir / "slow.ipynb", as_version=4)
     assert "loyaltylab-error-note" in slow.cells[0].metadata.get("tags", [])
     slow_html = (run_dir / "slow.html").read_text(encoding="utf-8")
     assert "This report did not finish" in slow_html
+    assert "of the section “The slow step”" in slow_html  # a time limit: where it stopped
     assert "CellTimeoutError" in slow_html
 
 

@@ -179,6 +179,16 @@ def _trim_failed(notebook: nbformat.NotebookNode, report_name: str | None) -> di
         ),
         None,
     )
+    if failing is None:  # a time limit or a dead kernel: the first code cell that did not finish
+        counted = [
+            i for i, cell in enumerate(cells)
+            if cell.get("cell_type") == "code" and cell.get("execution_count")
+        ]
+        after = [
+            i for i, cell in enumerate(cells)
+            if cell.get("cell_type") == "code" and counted and i > counted[-1]
+        ]
+        failing = after[0] if after else (counted[-1] if counted else None)
     section = ""
     cell_label = ""
     if failing is not None:
@@ -188,7 +198,7 @@ def _trim_failed(notebook: nbformat.NotebookNode, report_name: str | None) -> di
                     if line.startswith("#"):
                         section = line.lstrip("#").strip()
         count = cells[failing].get("execution_count")
-        cell_label = f"cell In [{count}]" if count else "a cell"
+        cell_label = f"cell In [{count}]" if count else "the cell that was running"
         cells[failing].outputs = [
             out for out in cells[failing].get("outputs", []) if out.get("output_type") != "error"
         ]
