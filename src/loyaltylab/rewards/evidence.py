@@ -361,6 +361,8 @@ def program_evidence(
         ``causal``, ``causal_low``, ``causal_high`` (relative lifts).
     programs : sequence of ProgramConfig
     population : Population
+        Customers the six-month lift is simulated on; take many (the decision page uses ten
+        times its draws' customers): the lift is small and its noise moves the evidence.
     kinds : sequence of str, default ("tiered",)
         The kinds of design the running program is (the synthetic program has points and tiers).
     behaviour : Behaviour, optional
