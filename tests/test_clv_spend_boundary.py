@@ -211,6 +211,14 @@ def test_poisson_buyers_calibration_fits_are_boundary_rows_not_failed():
         assert "Poisson" in fit.boundary.note
         assert fit.params["r"] / fit.params["alpha"] == pytest.approx(RATE, rel=0.1)
     assert set(comparison.summary()["status"]) == {"boundary"}
+    # the boundary fits predict as the NBD's Poisson limit: nobody has left, E[Y(t)] = λ t
+    # (Pareto/NBD's P(alive) was NaN there, which made the report's CLV total 0)
+    summary = clv.calibration_summary(split)
+    nbd = clv.fit_transaction_model(summary, "nbd")
+    expected = clv.expected_purchases(nbd, summary, 52)
+    for name, fit in comparison.fits.items():
+        assert (clv.probability_alive(fit, summary) == 1.0).all(), name
+        np.testing.assert_allclose(clv.expected_purchases(fit, summary, 52), expected, rtol=1e-6)
 
 
 # --------------------------------------------------------------------------- Pareto/NBD speed

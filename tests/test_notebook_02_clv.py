@@ -268,10 +268,67 @@ def test_a_covariate_file_gives_the_coefficient_table(tmp_path, cdnow_sample):
         purchase_covariates="channel[shop]",
         dropout_covariates="channel[shop]",
     )
-    covariates = _metrics(out_dir)["models"]["bgnbd"]["covariates"]
+    metrics = _metrics(out_dir)
+    # the covariate fit is the model the CLV comes from; the plain total is kept beside it
+    assert metrics["clv"]["basis"] == "covariates"
+    assert metrics["clv"]["plain_total"] > 0 and metrics["clv"]["total"] > 0
+    assert "with covariates" in _shown(tmp_path / "executed.ipynb")
+    covariates = metrics["models"]["bgnbd"]["covariates"]
     assert covariates["error"] == ""  # the same keys as a failed fit, which says why
     # a channel drawn at random has no effect: the coefficients are within about 3 SE of 0
     for process in ("purchase", "dropout"):
         entry = covariates[process]["channel[shop]"]
         assert abs(entry["estimate"]) < 3 * entry["se"], covariates
     assert "likelihood_ratio" in _shown(tmp_path / "executed.ipynb")
+
+
+def _poisson_log(path: Path, *, one_price: bool, n: int = 300, seed: int = 1) -> Path:
+    """Poisson buyers who never die (one rate, 0.3 a week) over 2020.
+
+    ``one_price``: every order costs 12.50 (no spend variation at all); else each customer's
+    orders are Gamma(3, ν) with ν ~ Gamma(0.7, 1/5): Gamma-Gamma with q = 0.7 < 1.
+    """
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2020-01-01")
+    rows = []
+    for customer in range(n):
+        first = int(rng.integers(0, 182))
+        rate = rng.gamma(0.7, 1 / 5.0)
+        days = rng.integers(first + 1, 365, rng.poisson(0.3 * (365 - first) / 7))
+        for day in [first, *sorted(set(days.tolist()))]:
+            amount = 12.50 if one_price else round(float(rng.gamma(3.0, 1 / rate)), 2) + 0.01
+            rows.append((f"c{customer}", start + pd.Timedelta(days=int(day)), amount))
+    pd.DataFrame(rows, columns=["customer_id", "timestamp", "amount"]).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("one_price", [True, False], ids=["one-price", "heavy-tailed-spend"])
+def test_poisson_buyers_end_with_notes_not_a_crash(tmp_path, one_price):
+    # issue 10: the spend model's boundary (one price: no variation in spend) and q <= 1 (mean
+    # spend undefined) are notes; Poisson buyers who never die are boundary rows, not failed
+    path = _poisson_log(tmp_path / "poisson.csv", one_price=one_price)
+    out_dir = _run(
+        tmp_path,
+        transactions=str(path),
+        calibration_end="2020-09-30",
+        observation_end="2020-12-30",
+        n_draws=20,
+    )
+    metrics = _metrics(out_dir)
+    statuses = {name: entry["status"] for name, entry in metrics["models"].items()}
+    assert "failed" not in statuses.values(), metrics["models"]
+    assert metrics["final"]["status"] == "boundary"
+    assert metrics["clv"]["total"] > 0
+    shown = _shown(tmp_path / "executed.ipynb")
+    if one_price:
+        assert metrics["final"]["spend_status"] == "boundary"
+        assert "no variation in spend within customers" in metrics["final"]["spend_note"]
+        assert "no variation in spend within customers" in shown
+        assert metrics["new_customer"]["status"] == "computed"
+        assert metrics["new_customer"]["mean_spend"] == pytest.approx(12.50)
+    else:
+        assert metrics["final"]["spend_params"]["q"] < 1
+        assert "mean spend of a customer without repeat purchases is undefined" in shown
+        assert metrics["new_customer"]["status"] == "n/a"
+        assert metrics["new_customer"]["value"] is None
+        assert "n/a: spend model has q <= 1 (mean spend undefined)" in shown

@@ -210,8 +210,11 @@ def profile_likelihood(
         reduced = family.fit_boundary_model(rows, time_unit)
         start = np.zeros(len(names))
         if reduced is not None:
+            # from the NBD's estimates; at its Poisson limit (r = 1e6) from r = 100 with the
+            # same mean rate r / α, where the full models' likelihoods are still finite
+            shrink = min(1.0, 100.0 / reduced.params["r"])
             for name, value in reduced.params.items():
-                start[names.index(name)] = np.log(value)
+                start[names.index(name)] = np.log(value * shrink)
         sub_start = start[free]
         for mean in grid:
             # log scale = log shape + offset(m) in both parametrisations

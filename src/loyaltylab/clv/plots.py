@@ -304,9 +304,21 @@ def plot_profile_likelihood(profile: ProfileLikelihood, *, ax: Axes | None = Non
     """
     ax = _axes(ax)
     table = profile.table
-    ax.plot(table["dropout_mean"], table["relative"], marker="o", label=MODEL_LABELS[profile.model])
+    finite = table[np.isfinite(table["relative"]) & (table["dropout_mean"] > 0)]
+    ax.plot(
+        finite["dropout_mean"], finite["relative"], marker="o", label=MODEL_LABELS[profile.model]
+    )
     ax.axhline(0.0, color="grey", linestyle="--", linewidth=1, label="NBD (no dropout)")
-    ax.set_xscale("log")
+    if finite.empty:  # e.g. at the NBD's Poisson limit the profile cannot be evaluated
+        ax.text(
+            0.5,
+            0.5,
+            "profile not available (non-finite likelihood)",
+            ha="center",
+            transform=ax.transAxes,
+        )
+    else:
+        ax.set_xscale("log")
     ax.set_xlabel(profile.quantity)
     ax.set_ylabel("log-likelihood minus the NBD's")
     ax.set_title(f"Profile likelihood of {MODEL_LABELS[profile.model]}'s dropout")

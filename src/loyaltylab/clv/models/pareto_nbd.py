@@ -143,9 +143,15 @@ def pareto_probability_alive(
     t_x: ArrayLike,
     T: ArrayLike,
 ) -> np.ndarray:
-    """P(alive | x, t_x, T) under Pareto/NBD (Fader & Hardie note 009, eq. 36)."""
-    log_a0 = pareto_log_a0(r, alpha, s, beta, x, t_x, T)
-    return np.asarray(expit(-pareto_log_alive_odds_from_a0(r, alpha, s, beta, x, T, log_a0)))
+    """P(alive | x, t_x, T) under Pareto/NBD (Fader & Hardie note 009, eq. 36); 1 when s = 0.
+
+    s = 0 is the boundary fit (no dropout): the hypergeometric terms need not be finite there
+    (e.g. at the NBD's Poisson limit r = 1e6), the probability is 1.
+    """
+    with np.errstate(all="ignore"):
+        log_a0 = pareto_log_a0(r, alpha, s, beta, x, t_x, T)
+        alive = expit(-pareto_log_alive_odds_from_a0(r, alpha, s, beta, x, T, log_a0))
+    return np.asarray(np.where(np.asarray(s) == 0, 1.0, alive))
 
 
 def pareto_expected_if_alive(
@@ -273,8 +279,10 @@ class ParetoNBDModel(TransactionModel):
             pairs, codes = unique_rows(pd.DataFrame({"x": x, "s": span}), ["x", "s"])
             values = pareto_a0_term(r, alpha, s, beta, pairs["x"].to_numpy(), pairs["s"].to_numpy())
             terms.append(values[..., codes])
-        log_a0 = pareto_log_a0_from_terms(*terms)
-        return np.asarray(expit(-pareto_log_alive_odds_from_a0(r, alpha, s, beta, x, T, log_a0)))
+        with np.errstate(all="ignore"):
+            log_a0 = pareto_log_a0_from_terms(*terms)
+            alive = expit(-pareto_log_alive_odds_from_a0(r, alpha, s, beta, x, T, log_a0))
+        return np.asarray(np.where(np.asarray(s) == 0, 1.0, alive))
 
     def expected_purchases_if_alive(
         self, params: Parameters, t: ArrayLike, frequency: ArrayLike, T: ArrayLike
