@@ -223,11 +223,11 @@ def reader_problems(seen: dict, ok: bool) -> list[str]:
         problems.append(f"cannot inspect: {seen['error']}")
         return problems
     first = seen.get("answer") if ok else seen.get("failure")
-    what = "the answer box" if ok else "the failure box"
+    what = "answer box" if ok else "failure box"
     if first is None:
         problems.append(f"no {what}")
     elif first["top"] > SCREEN[1] - 60:
-        problems.append(f"{what} starts {first['top']:.0f} px down, below the first screen")
+        problems.append(f"the {what} starts {first['top']:.0f} px down, below the first screen")
     elif ok and not re.search(r"\d", first["text"]):
         problems.append("the answer box holds no number")
     text = seen.get("text", "")
