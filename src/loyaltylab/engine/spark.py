@@ -2,8 +2,9 @@
 
 ``engine: spark`` runs the heavy steps on a Spark cluster (or Spark in this process,
 ``local[2]`` by default): the transactions are read by Spark (a table of the Spark catalog, a
-Parquet file/folder/glob, a CSV file), mapped to the canonical columns and checked by the rules
-of :func:`loyaltylab.data.load_transactions`, with the same data-quality table; the customer
+Parquet file/folder/glob, a CSV file; :mod:`loyaltylab.engine.spark_load`), mapped to the
+canonical columns and checked by the engine loader (:mod:`loyaltylab.engine.loading`, the rules of
+:func:`loyaltylab.data.load_transactions`) with the same data-quality table; the customer
 summary (:mod:`loyaltylab.engine.spark_summary`) and the per-customer scores
 (:mod:`loyaltylab.engine.spark_scoring`) are computed on Spark too. Only the quality table, the
 compressed summary the models are fitted on, and what a report shows come to pandas.
@@ -17,7 +18,9 @@ The session (:func:`spark_session`) is built once per process from a
   ``SPARK_LOCAL_IP=127.0.0.1`` unless set;
 * the session time zone is UTC, so a Spark timestamp's calendar day is the day of
   :mod:`loyaltylab.rules.dates` (timezone-aware values converted to UTC, then made naive);
-* Spark's logs are quiet (level ``ERROR``); Arrow transfers between Spark and pandas.
+* Spark's logs are quiet (level ``ERROR``); Arrow transfers between Spark and pandas;
+* without settings, the ``spark:`` section of the project's ``reports.yaml`` is used
+  (:func:`configured_settings`).
 
 **pandas 3.** pyspark 4.3 warns (``FutureWarning``) that it "does not yet fully support
 pandas >= 3.0.0". The pieces Loyalty Lab uses - ``createDataFrame`` from pandas, ``toPandas``

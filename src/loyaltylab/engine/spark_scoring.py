@@ -221,7 +221,9 @@ def score_customers_spark(
     Returns
     -------
     pyspark.sql.DataFrame
-        Columns :data:`SCORE_COLUMNS` (``clv_tier`` as text), one row per customer (lazy).
+        Columns :data:`SCORE_COLUMNS` (``clv_tier`` as text), one row per customer. The scores
+        are computed once and persisted (memory and disk) for the tier cut-offs; write the
+        result to a table, then free them with ``spark.catalog.clearCache()`` if needed.
     """
     from pyspark.sql import functions as F
     from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
