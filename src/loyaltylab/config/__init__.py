@@ -7,7 +7,7 @@
 - :mod:`loyaltylab.config.model`: :class:`LoyaltyConfig` (settings, data, reports, programs,
   targets) and :func:`load_config`.
 - :mod:`loyaltylab.config.reports`, :mod:`~loyaltylab.config.targets`,
-  :mod:`~loyaltylab.config.data`: the models of the sections.
+  :mod:`~loyaltylab.config.data`, :mod:`~loyaltylab.config.spark`: the models of the sections.
 
 >>> from loyaltylab.config import load_config
 >>> config = load_config()  # doctest: +SKIP
@@ -25,6 +25,7 @@ from loyaltylab.config.programs import (
     validate_programs,
 )
 from loyaltylab.config.reports import ReportSpec, RunSettings, notebook_parameters
+from loyaltylab.config.spark import SparkSettings
 from loyaltylab.config.targets import TargetConfig, validate_targets
 from loyaltylab.config.yaml import load_json, load_yaml, parse_yaml_value
 
@@ -37,6 +38,7 @@ __all__ = [
     "ProgramList",
     "ReportSpec",
     "RunSettings",
+    "SparkSettings",
     "TargetConfig",
     "config_error",
     "error_path",
