@@ -40,7 +40,7 @@ def quality_line(loaded: Any, what: str = "rows") -> str:
     ...                   "action": ["dropped", "dropped"]})
     >>> print(quality_line(SimpleNamespace(rows_read=1000, quality=q, transactions=range(988))))
     ... # doctest: +NORMALIZE_WHITESPACE
-    1,000 rows read, 988 used, 12 removed or changed (duplicate rows 12, dropped);
+    1,000 rows read, 988 used (12 removed); the checks found duplicate rows 12 (dropped);
     details in the appendix.
     """
     frame = getattr(loaded, "transactions", None)
@@ -53,15 +53,15 @@ def quality_line(loaded: Any, what: str = "rows") -> str:
     if isinstance(quality, pd.DataFrame) and {"check", "rows"} <= set(quality.columns):
         hits = quality[pd.to_numeric(quality["rows"], errors="coerce").fillna(0) > 0]
         for _, row in hits.iterrows():
-            action = f", {row['action']}" if "action" in hits and pd.notna(row["action"]) else ""
+            action = f" ({row['action']})" if "action" in hits and pd.notna(row["action"]) else ""
             parts.append(f"{str(row['check']).replace('_', ' ')} {int(row['rows']):,}{action}")
     head = f"{read:,} {what} read" if isinstance(read, int) else f"the {what}"
     if used is not None:
         head += f", {used:,} used"
+    if isinstance(read, int) and used is not None:
+        head += f" ({read - used:,} removed)"
     if parts:
-        removed = (read - used) if isinstance(read, int) and used is not None else None
-        count = f"{removed:,} " if removed else ""
-        return f"{head}, {count}removed or changed ({'; '.join(parts)}); details in the appendix."
+        return f"{head}; the checks found {'; '.join(parts)}; details in the appendix."
     return f"{head}; no row removed or changed by the checks (table in the appendix)."
 
 
