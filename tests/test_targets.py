@@ -637,3 +637,15 @@ def test_a_single_value_is_drawn_against_its_target_not_as_a_lonely_dot():
     assert [p.get_width() for p in ax.patches] == [60000.0]  # a bar, not a dot on a time axis
     assert ax.get_xlabel() == "clv.total (currency)"
     assert "report clv_cdnow" in ax.get_title()
+
+
+def test_a_series_from_another_report_is_labelled_with_its_own_last_period():
+    entry = _target(name="freq", metric="kpi_by_period.purchase_frequency",
+                    source="customers_loyalty", baseline=None, baseline_start=None,
+                    baseline_end=None, relative_change=None, target_value=2.0,
+                    deadline="2026-12-31")
+    (target,) = load_targets([entry])
+    series = {"freq": "Q-DEC", "periods": ["2024-01-01", "2024-04-01"], "values": [1.0, 1.5]}
+    metrics = {"customers_loyalty": {"kpi_by_period": {"purchase_frequency": series}}}
+    card = evaluate_targets([target], run_metrics=metrics)
+    assert card.statuses[0].data_source == "report customers_loyalty (its series to 2024Q2)"

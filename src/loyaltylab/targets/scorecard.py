@@ -601,7 +601,9 @@ def evaluate_targets(
             value = None
         dated = None if report is None else get_metric(report, "data.observation_end")
         label = f"report {target.source}"
-        if dated not in (None, ""):
+        if series is not None and len(series):
+            label += f" (its series to {_period_label(series.index[-1])})"
+        elif dated not in (None, ""):
             label += f" (data to {pd.Timestamp(dated).date()})"
         elif report is not None:
             label += " (undated: that report's own data period)"
