@@ -197,6 +197,15 @@ def test_draws_use_common_random_numbers_and_scale_to_the_base(draws):
         )
 
 
+def test_draws_are_the_same_in_one_or_two_processes():
+    programs = load_programs()[:3]
+    one = decision_draws(programs, CDNOW, n_customers=300, n_draws=4, horizon_weeks=26, seed=5)
+    two = decision_draws(
+        programs, CDNOW, n_customers=300, n_draws=4, horizon_weeks=26, seed=5, n_jobs=2
+    )
+    pd.testing.assert_frame_equal(one.margins, two.margins)
+
+
 def test_default_case_margin_lies_inside_every_designs_interval(draws):
     """The intervals are built around the central case (issue: double_points' default margin
     once lay outside its own 80 % interval): two-sided ranges only, one-sided ones held."""

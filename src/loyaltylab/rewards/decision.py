@@ -142,6 +142,50 @@ def _draw_behaviour(
     return base.with_overrides(**values), values
 
 
+@dataclass(frozen=True)
+class _DrawTask:
+    """One Monte Carlo draw of :func:`decision_draws`.
+
+    Its random numbers depend only on (seed, draw), so draws can run in any order or process
+    and give the same result.
+    """
+
+    programs: tuple[ProgramConfig, ...]
+    model: PopulationModel
+    n_customers: int
+    horizon_weeks: int
+    evidence: tuple[EvidenceInput, ...]
+    base: Behaviour
+    seed: int
+
+    def __call__(self, draw: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+        rng = np.random.default_rng([self.seed, 2_718, draw])
+        current, values = _draw_behaviour(rng, self.base)
+        names = [program.name for program in self.programs]
+        designs = list(self.programs)
+        for item in self.evidence:
+            # a fraction (dropout cuts) stays below 1; a scale (campaign_response) only >= 0
+            upper = 0.95 if item.parameter in _FRACTIONS else math.inf
+            value = min(upper, max(0.0, float(rng.normal(item.mean, item.sd))))
+            index = names.index(item.design)
+            designs[index] = designs[index].model_copy(
+                update={"behaviour": {**designs[index].behaviour, item.parameter: value}}
+            )
+            values[f"{item.design}.{item.parameter}"] = value
+        people = draw_population(self.model, self.n_customers, seed=self.seed * 100_003 + draw + 1)
+        result = simulate_programs(
+            designs,
+            people,
+            horizon_weeks=self.horizon_weeks,
+            behaviour=current,
+            seed=self.seed * 7_919 + draw,
+            liability=False,
+        )
+        frame = result.totals[list(OUTPUT_COLUMNS)].reset_index()
+        frame.insert(0, "draw", draw)
+        return frame, {"draw": draw, **values}
+
+
 def decision_draws(
     programs: Sequence[ProgramConfig],
     model: PopulationModel,
@@ -154,6 +198,7 @@ def decision_draws(
     behaviour: Behaviour | None = None,
     seed: int = 0,
     progress: bool = False,
+    n_jobs: int = 1,
 ) -> DecisionDraws:
     """Simulate all designs under ``n_draws`` random sets of assumptions (CRN across designs).
 
@@ -174,7 +219,11 @@ def decision_draws(
     behaviour : Behaviour, optional
         The central case (default: the literature defaults).
     seed : int, default 0
+        Each draw's random numbers come from (seed, draw) alone.
     progress : bool, default False
+        tqdm progress bar (one process only).
+    n_jobs : int, default 1
+        Processes the draws run in (the same result for any number).
 
     Returns
     -------
@@ -191,38 +240,21 @@ def decision_draws(
             )
     base = behaviour or Behaviour()
     scale = (customers_in_base or n_customers) / n_customers
-    rng = np.random.default_rng([seed, 2_718])
-    draws = range(n_draws)
-    if progress:
-        from tqdm import tqdm
+    task = _DrawTask(programs, model, n_customers, horizon_weeks, tuple(evidence), base, seed)
+    draws: Any = range(n_draws)
+    if n_jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
 
-        draws = tqdm(draws, desc="decision draws", unit="draw")
-    frames, sampled = [], []
-    for draw in draws:
-        current, values = _draw_behaviour(rng, base)
-        designs = list(programs)
-        for item in evidence:
-            # a fraction (dropout cuts) stays below 1; a scale (campaign_response) only >= 0
-            upper = 0.95 if item.parameter in _FRACTIONS else math.inf
-            value = min(upper, max(0.0, float(rng.normal(item.mean, item.sd))))
-            index = names.index(item.design)
-            designs[index] = designs[index].model_copy(
-                update={"behaviour": {**designs[index].behaviour, item.parameter: value}}
-            )
-            values[f"{item.design}.{item.parameter}"] = value
-        people = draw_population(model, n_customers, seed=seed * 100_003 + draw + 1)
-        result = simulate_programs(
-            designs,
-            people,
-            horizon_weeks=horizon_weeks,
-            behaviour=current,
-            seed=seed * 7_919 + draw,
-            liability=False,
-        )
-        frame = result.totals[list(OUTPUT_COLUMNS)].reset_index()
-        frame.insert(0, "draw", draw)
-        frames.append(frame)
-        sampled.append({"draw": draw, **values})
+        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+            outcomes = list(pool.map(task, draws, chunksize=max(1, n_draws // (4 * n_jobs))))
+    else:
+        if progress:
+            from tqdm import tqdm
+
+            draws = tqdm(draws, desc="decision draws", unit="draw")
+        outcomes = [task(draw) for draw in draws]
+    frames = [frame for frame, _ in outcomes]
+    sampled = [values for _, values in outcomes]
     table = pd.concat(frames, ignore_index=True)
     monte_carlo = MonteCarloResult(
         draws=table,

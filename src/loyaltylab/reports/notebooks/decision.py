@@ -87,7 +87,8 @@ class DecisionParameters(ProgramDataParameters):
     programs_config: _Text = ""
     targets_config: _Text = ""
     n_customers: int = Field(2000, ge=100)
-    n_draws: int = Field(300, ge=2)
+    n_draws: int = Field(600, ge=2)
+    n_jobs: int = Field(2, ge=1, le=64)
     horizon_years: int = Field(3, ge=1, le=10)
     running_program_kinds: list[str] = ["points", "tiered", "campaign"]
     experiment_report: _Text = "experiment_synthetic"
