@@ -186,3 +186,18 @@ def test_source_syntax():
         open_source(pd.DataFrame({"a": [1]}), engine="postgres")
     with pytest.raises(ParameterError, match="engine must be one of"):
         open_source(pd.DataFrame({"a": [1]}), engine="oracle")
+
+
+def test_a_parquet_glob_reaches_notebooks_and_reports_yaml(csv_loaded, parquet_glob):
+    from loyaltylab.config.data import DataSource
+    from loyaltylab.reports.notebooks.sources import load_transactions_for_notebook
+
+    loaded = load_transactions_for_notebook(
+        parquet_glob, load={"duplicates": "drop"}, observation_end=END
+    )
+    pd.testing.assert_frame_equal(loaded.transactions, csv_loaded.transactions)
+    assert loaded.notes == ("read and checked on the duckdb engine",)
+    source = DataSource.model_validate({"transactions": parquet_glob, "load": {"returns": "net"}})
+    assert len(source.load_transactions(observation_end=END).transactions) == loaded.rows_read
+    with pytest.raises(ParameterError, match=r"\['date_format'\] do not apply"):
+        load_transactions_for_notebook(parquet_glob, load={"date_format": "%d/%m/%Y"})

@@ -5,7 +5,8 @@ name it instead of repeating paths and column mappings::
 
     data:
       shop:
-        transactions: data/shop/orders.parquet   # a CSV/Parquet path or a bundled name
+        transactions: data/shop/orders.parquet   # a CSV/Parquet path or a bundled name,
+                                                 # or postgresql://me@db/shop?table=sales
         columns: {customer_id: customer, timestamp: ts, amount: value}
         load: {returns: net}                     # loader options, passed on as given
         members: data/shop/members.csv           # optional, for program KPIs
@@ -163,8 +164,15 @@ class DataSource(ConfigModel):
         'cdnow_sample'
         """
         from loyaltylab.datasets.resolve import resolve_transactions
+        from loyaltylab.engine import is_engine_source
 
         policy = {k: v for k, v in self.load.items() if k not in PROGRAM_TABLES}
+        if is_engine_source(self.transactions):  # a database table or a Parquet glob
+            from loyaltylab.engine.loading import load_engine_as_loaded
+
+            return load_engine_as_loaded(
+                self.transactions, dict(self.columns) or None, {**policy, **options}
+            )
         return resolve_transactions(
             self.transactions, dict(self.columns) or None, **{**policy, **options}
         )

@@ -49,7 +49,13 @@ from loyaltylab.engine.backends import EngineTable, fetch, open_source
 from loyaltylab.errors import DataValidationError, ParameterError
 from loyaltylab.rules import NA_ID_TOKENS, QUALITY_COLUMNS, QualityLog, as_day, column_mapping
 
-__all__ = ["ENGINE_LOAD_OPTIONS", "EngineTransactions", "id_rule", "load_engine_transactions"]
+__all__ = [
+    "ENGINE_LOAD_OPTIONS",
+    "EngineTransactions",
+    "id_rule",
+    "load_engine_as_loaded",
+    "load_engine_transactions",
+]
 
 #: Options of :func:`load_engine_transactions` (the others of ``load_transactions`` need pandas).
 ENGINE_LOAD_OPTIONS: tuple[str, ...] = (
@@ -434,6 +440,31 @@ def load_engine_transactions(
         ignored_columns=ignored,
         policy=policy,
     )
+
+
+def load_engine_as_loaded(
+    source: str, columns: Mapping[str, str] | None, options: Mapping[str, Any]
+) -> LoadedTransactions:
+    """Check ``source`` on its engine with loader ``options``, then fetch it (for notebooks).
+
+    ``options`` are those of ``load_transactions``; those an engine cannot apply (everything but
+    :data:`ENGINE_LOAD_OPTIONS`, and ``returns`` other than ``"net"``) are an error.
+
+    Returns
+    -------
+    loyaltylab.data.LoadedTransactions
+    """
+    chosen = dict(options)
+    if chosen.get("returns", "net") == "net":
+        chosen.pop("returns", None)
+    unsupported = sorted(set(chosen) - set(ENGINE_LOAD_OPTIONS))
+    if unsupported:
+        raise ParameterError(
+            f"load option(s) {unsupported} do not apply to {source.split('?')[0]}: an engine "
+            f"source supports {list(ENGINE_LOAD_OPTIONS)} (export the data to CSV for the "
+            "others)"
+        )
+    return load_engine_transactions(source, columns or None, **chosen).to_loaded()
 
 
 # ----------------------------------------------------------------------------------------------

@@ -134,7 +134,9 @@ def load_transactions_for_notebook(
     if observation_end not in (None, ""):
         options["observation_end"] = observation_end
     if isinstance(transactions, str) and _on_engine(transactions):
-        return _load_on_engine(transactions, columns, options)
+        from loyaltylab.engine.loading import load_engine_as_loaded
+
+        return load_engine_as_loaded(transactions, columns, options)
     return call_with_notebook_hints(
         resolve_loyalty_transactions, transactions, columns or None, **options
     )
@@ -145,24 +147,6 @@ def _on_engine(source: str) -> bool:
     from loyaltylab.engine import is_engine_source
 
     return is_engine_source(source) and not source.startswith("spark:")
-
-
-def _load_on_engine(
-    source: str, columns: Mapping[str, str] | None, options: dict[str, Any]
-) -> LoadedTransactions:
-    """Check a database table or Parquet glob on its engine, then fetch it for the notebook."""
-    from loyaltylab.engine.loading import ENGINE_LOAD_OPTIONS, load_engine_transactions
-
-    if options.get("returns", "net") == "net":
-        options.pop("returns", None)
-    unsupported = sorted(set(options) - set(ENGINE_LOAD_OPTIONS))
-    if unsupported:
-        raise ParameterError(
-            f"load option(s) {unsupported} do not apply to {source.split('?')[0]}: an engine "
-            f"source supports {list(ENGINE_LOAD_OPTIONS)} (export the data to CSV for the "
-            "others)"
-        )
-    return load_engine_transactions(source, columns or None, **options).to_loaded()
 
 
 def optional_source(value: Any, name: str, *, pair: Any = None, pair_name: str = "") -> str:
