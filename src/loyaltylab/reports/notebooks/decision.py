@@ -251,10 +251,16 @@ def segments_sentence(totals: pd.DataFrame, design: str) -> str:
         if float(row[f"member_margin_change_{segment}"]) > 0
     ]
     who = ", ".join(gains) if gains else "no segment"
-    return (
+    text = (
         f"For whom: **{who}** members gain purchase margin (per member over the horizon, after "
         f"rewards: {'; '.join(parts)}); heavy buyers redeem most but change little (Liu 2007)."
     )
+    if float(row.get("fee_income", 0.0) or 0.0) > 0:
+        text += (
+            " The design earns through its fee, paid mostly by heavy buyers: program income, "
+            "not customer value."
+        )
+    return text
 
 
 def targets_for(draws: DecisionDraws, targets: Sequence[SmartTarget], design: str) -> pd.DataFrame:
@@ -298,7 +304,13 @@ def what_would_change(decision: Decision, breaks: BreakEven) -> str:
     runner_up = str(others["margin"].idxmax()) if not others.empty else ""
     be = _row(breaks.table, decision.design)
     parts = []
-    if decision.recommendation == "pilot":
+    if float(be["break_even"]) <= 0:
+        parts.append(
+            f"{decision.design} pays back without any churn effect (on its fee or partner "
+            "income), so what would change the decision is its uptake and what members cost "
+            "in rewards: a lower uptake or heavier reward use than assumed."
+        )
+    elif decision.recommendation == "pilot":
         parts.append(
             f"A pilot measuring a churn cut above {float(be['break_even_pp']):.1f} pp (or the "
             f"equivalent lift in orders) would turn the pilot into a launch of {decision.design}; "
