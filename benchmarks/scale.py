@@ -122,14 +122,14 @@ FROM ranked
 """
 
 # synthetic transactions by DuckDB SQL, BG/NBD-like: customer c starts on a random day of
-# 2023-2024, buys at an exponential(mean 0.1 a day) rate over an exponential(mean 120 days) life
-# cut at 2025-12-31: its first purchase on the first day, the others uniform over the life;
-# {customers} customers give about 13 rows each. {order}: row order of the file.
+# 2023-2024, buys at an exponential(mean {rate} a day) rate over an exponential(mean 120 days)
+# life cut at 2025-12-31: its first purchase on the first day, the others uniform over the life;
+# about 1 + 120 * {rate} rows each. {order}: row order of the file.
 GENERATE_SQL = """
 COPY (
     WITH cust AS (
         SELECT c, hash(c, 1) % 63072000 AS birth,
-               -ln((hash(c, 2) % 1000000 + 0.5) / 1e6) * 0.1 AS rate,
+               -ln((hash(c, 2) % 1000000 + 0.5) / 1e6) * {rate} AS rate,
                -ln((hash(c, 3) % 1000000 + 0.5) / 1e6) * 120 AS life
         FROM range({customers}) AS t(c)
     ),
@@ -148,7 +148,12 @@ COPY (
     FROM rows {order}
 ) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)
 """
-ROWS_PER_CUSTOMER = 13.0  # about: 1 + 0.1 * 120 (less the lives cut at the end)
+LARGE_RATE = 0.1  # part 2: about 13 rows a customer
+RATIO_RATE = 0.017  # part 1: about 3 rows a customer, as the issue's log (3.29 M per 10 M rows)
+
+
+def _rows_per_customer(rate: float) -> float:
+    return 1.0 + 120.0 * rate
 
 
 def _best(repeats: int, ours: Callable[[], Any], raw: Callable[[], Any]) -> tuple[float, float]:
@@ -172,13 +177,15 @@ def _raw(frame: pd.DataFrame, sql: str) -> pd.DataFrame:
         con.close()
 
 
-def make_frame(rows: int, customers: int) -> pd.DataFrame:
+def make_frame(rows: int, customers: int, rate: float = RATIO_RATE) -> pd.DataFrame:
     """Synthetic transactions in random row order, made by DuckDB SQL, as a pandas frame."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "tx.parquet"
         con = duckdb.connect()
         order = "ORDER BY hash(customer_id, timestamp)"  # rows in random order
-        con.execute(GENERATE_SQL.format(start=START, customers=customers, order=order, path=path))
+        con.execute(
+            GENERATE_SQL.format(start=START, customers=customers, order=order, path=path, rate=rate)
+        )
         frame = con.execute(f"SELECT * FROM read_parquet('{path}')").df()
         con.close()
     frame["customer_id"] = frame["customer_id"].astype(str)
@@ -190,7 +197,7 @@ def ratios(rows: int, repeats: int) -> None:
     from loyaltylab.customers import summarize_customers
     from loyaltylab.kpi import customer_kpis, kpis_by_period
 
-    customers = max(100, round(rows / ROWS_PER_CUSTOMER))
+    customers = max(100, round(rows / _rows_per_customer(RATIO_RATE)))
     mark = time.perf_counter()
     frame = make_frame(rows, customers)
     print(
@@ -267,13 +274,17 @@ def pipeline(source: str, threads: int, memory_limit: str) -> None:
 
 
 def large(target: int, threads: int, memory_limit: str) -> None:
-    customers = max(100, round(target / ROWS_PER_CUSTOMER))
+    customers = max(100, round(target / _rows_per_customer(LARGE_RATE)))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "tx.parquet"
         mark = time.perf_counter()
         con = duckdb.connect()
         con.execute(f"SET threads = {threads}")
-        con.execute(GENERATE_SQL.format(start=START, customers=customers, order="", path=path))
+        con.execute(
+            GENERATE_SQL.format(
+                start=START, customers=customers, order="", path=path, rate=LARGE_RATE
+            )
+        )
         written = con.execute(f"SELECT COUNT(*) FROM read_parquet('{path}')").fetchone()
         con.close()
         rows = int(written[0]) if written else 0
