@@ -133,3 +133,17 @@ def test_a_displayed_none_is_left_out_of_the_stakeholder_page():
                     new_output("display_data", data={"text/plain": "kept text"})]
     page = notebook_to_html(new_notebook(cells=[cell]), title="None test")
     assert ">None<" not in page and "kept text" in page
+
+
+def test_dollar_amounts_in_markdown_are_currency_not_formulas():
+    # issue 12: "**Total CLV: $68,825** (interval $60,000 - $70,000)" kept its ** on the page,
+    # because the Markdown parser read $...$ as a formula
+    text = "**Total CLV: $68,825** (interval $60,000 - $70,000), see `$HOME`"
+    cell = new_code_cell("display(Markdown(text))")
+    cell.outputs = [new_output("display_data", data={"text/markdown": text, "text/plain": "x"})]
+    page = notebook_to_html(
+        new_notebook(cells=[new_markdown_cell("Worth **$5** each"), cell]), title="Dollars"
+    )
+    assert "<strong>Total CLV: $68,825</strong>" in page
+    assert "<strong>$5</strong>" in page
+    assert "**" not in page.split("<body", 1)[1]

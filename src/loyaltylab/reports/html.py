@@ -120,6 +120,7 @@ def notebook_to_html(
     copy = nbformat.from_dict(nbformat.v4.upgrade(nbformat.from_dict(dict(notebook))))
     copy.metadata["title"] = title
     _drop_object_reprs(copy)
+    _literal_dollars(copy)
     advice = _trim_failed(copy, report_name) if status == "failed" else None
     resources = {
         "loyaltylab_header": _header_html(title, run_id, status, error, parameters, advice),
@@ -161,6 +162,37 @@ def _drop_object_reprs(notebook: nbformat.NotebookNode) -> None:
             )
             and not (output.get("output_type") == "stream" and output.get("name") == "stderr")
         ]
+
+
+def literal_dollars(markdown: str) -> str:
+    r"""Escape ``$`` in Markdown so it is a currency sign, not the start of a formula.
+
+    The page has no MathJax, but nbconvert's Markdown parser still reads ``$...$`` as math:
+    ``**Total CLV: $68,825** (interval $60,000 - ...)`` kept its ``**`` literally. Inline code
+    spans are left as they are.
+
+    Examples
+    --------
+    >>> literal_dollars("**$5** and `$HOME` and \\$6")
+    '**\\$5** and `$HOME` and \\$6'
+    """
+    parts = re.split(r"(`[^`]*`)", markdown)
+    return "".join(
+        part if part.startswith("`") else re.sub(r"(?<!\\)\$", r"\\$", part) for part in parts
+    )
+
+
+def _literal_dollars(notebook: nbformat.NotebookNode) -> None:
+    """Apply :func:`literal_dollars` to Markdown cells and Markdown outputs."""
+    for cell in notebook.cells:
+        if cell.get("cell_type") == "markdown":
+            cell.source = literal_dollars(str(cell.source))
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/markdown" in data:
+                text = data["text/markdown"]
+                text = "".join(text) if isinstance(text, list) else str(text)
+                data["text/markdown"] = literal_dollars(text)
 
 
 def _trim_failed(notebook: nbformat.NotebookNode, report_name: str | None) -> dict[str, str]:
