@@ -78,12 +78,14 @@ def report():
 
 
 def test_the_answer_is_written_from_the_results(report):
-    text = answer(report)
+    sentences = answer(report, currency="$")
+    text = " ".join(sentences)
+    assert 3 <= len(sentences) <= 5
     assert f"{report.nps.value:+.0f} points" in text
+    assert f"spend ${report.referral.value:,.0f} in" in text  # the run's currency
     assert f"{report.effects.rate('promoter'):.0%}".replace("%", " %") in text
     assert f"{report.referral.rate:.1%}".replace("%", " %") in text
     assert "predicts who stays" in text  # the promoter effect's interval is above 0
-    assert 3 <= text.count(". ") + 1 <= 6
 
 
 def test_metrics_hold_the_required_keys(report):

@@ -50,6 +50,7 @@ from loyaltylab.feedback import (
     reward_preference_shares,
 )
 from loyaltylab.kpi.periods import PANDAS_PERIOD_FREQ
+from loyaltylab.reports.notebooks.answers import money
 from loyaltylab.reports.notebooks.loading import (
     MEMBER_LOAD_OPTIONS,
     TRANSACTION_LOAD_OPTIONS,
@@ -409,17 +410,19 @@ def invited_by_wave(transactions: pd.DataFrame, surveys: pd.DataFrame, period: s
     return invited.drop_duplicates().reset_index(drop=True)
 
 
-def answer(report: FeedbackReport) -> str:
+def answer(report: FeedbackReport, *, currency: str | None = None) -> list[str]:
     """Return the report's opening answer (3-5 sentences) written from its results.
 
     Parameters
     ----------
     report : FeedbackReport
+    currency : str, optional
+        Currency symbol of the referral value; default the run's (``settings.currency``).
 
     Returns
     -------
-    str
-        Markdown.
+    list of str
+        One sentence per item (``**bold**`` allowed), for :func:`loyaltylab.display.show_answer`.
     """
     score = report.nps
     parts = [
@@ -453,10 +456,11 @@ def answer(report: FeedbackReport) -> str:
         ref = report.referral
         parts.append(
             f"{ref.rate:.1%} of customers referred someone; referred customers are "
-            f"{ref.referred_share:.0%} of new customers and spend {ref.value:,.2f} in their first "
-            f"{ref.horizon_days} days ({ref.value_difference:+,.2f} vs other new customers)."
+            f"{ref.referred_share:.0%} of new customers and spend {money(ref.value, currency)} in "
+            f"their first {ref.horizon_days} days ({'+' if ref.value_difference >= 0 else '-'}"
+            f"{money(abs(ref.value_difference), currency)} vs other new customers)."
         )
-    return " ".join(parts).replace("%", " %").replace("  %", " %")
+    return [part.replace("%", " %").replace("  %", " %") for part in parts]
 
 
 def to_metrics(report: FeedbackReport) -> dict[str, Any]:
