@@ -641,3 +641,13 @@ def test_summaries_are_frames(fits, spend, validations):
     assert list(fits["bgnbd"].summary()["parameter"]) == ["r", "alpha", "a", "b"]
     assert list(spend.summary()["parameter"]) == ["p", "q", "v"]
     assert validations["bgnbd"].summary()["holdout_actual"].iloc[0] == 1882
+
+
+def test_a_clv_that_is_not_finite_is_refused_not_summed_as_zero(fits, spend, calibration):
+    # a NaN CLV would be skipped by the total (pandas sums skip NaN): one clear error instead
+    import dataclasses
+
+    broken = dataclasses.replace(fits["bgnbd"], params={**fits["bgnbd"].params, "r": float("nan")})
+    with pytest.raises(ModelConvergenceError, match=r"no finite CLV for \d+ of \d+ customers"):
+        clv.customer_lifetime_value(broken, spend, calibration, horizon=52)
+    assert np.isfinite(clv.customer_lifetime_value(fits["bgnbd"], spend, calibration).total)

@@ -23,7 +23,7 @@ there is no pandas-index NaN (btyd #57), and H and d are in explicit units.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,7 @@ from loyaltylab.clv.fitting import (
 )
 from loyaltylab.clv.models import SPEND_MODEL, get_transaction_model
 from loyaltylab.clv.models.base import Parameters
-from loyaltylab.errors import ParameterError
+from loyaltylab.errors import ModelConvergenceError, ParameterError
 from loyaltylab.rules import TIME_UNIT_DAYS  # the one table of time units; re-exported
 
 __all__ = [
@@ -421,6 +421,7 @@ def customer_lifetime_value(
     frame["expected_purchases"] = purchases[codes]
     frame["expected_spend"] = spend
     frame["clv"] = discounted[codes] * spend
+    _refuse_non_finite(frame, transaction_fit.model, transaction_fit.params)
     frame["clv_tier"] = clv_tiers(frame["clv"]).values
     return CLVResult(
         per_customer=frame.reset_index(drop=True),
@@ -429,6 +430,22 @@ def customer_lifetime_value(
         discount_rate=discount_rate,
         time_unit=unit,
         step=float(step),
+    )
+
+
+def _refuse_non_finite(frame: pd.DataFrame, model: str, params: Mapping[str, float]) -> None:
+    """Refuse a CLV table with a NaN or infinite value (a total would silently skip it)."""
+    columns = ["probability_alive", "expected_purchases", "expected_spend", "clv"]
+    bad = ~np.isfinite(frame[columns].to_numpy(dtype=float)).all(axis=1)
+    if not bad.any():
+        return
+    shown = frame.loc[bad, ["frequency", "recency", "T", "monetary_value", *columns]].head(5)
+    fitted = ", ".join(f"{name}={value:.4g}" for name, value in params.items())
+    raise ModelConvergenceError(
+        f"the {model} fit ({fitted}) gives no finite CLV for {int(bad.sum())} of {len(frame)} "
+        f"customers (a total would skip them); examples:\n{shown.to_string()}\n"
+        "Use another model (parameter 'models' / model=...) or check the time unit and the "
+        "calibration period."
     )
 
 
