@@ -78,8 +78,11 @@ def test_renewal_survivors_are_checked_where_they_are_written() -> None:
 
 
 def test_population_models_come_from_the_clv_registry() -> None:
-    with pytest.raises(ParameterError, match=r"\['bgnbd', 'pareto_nbd'\].*got 'nbd'"):
-        PopulationModel("nbd", r=1.0, alpha=1.0, p=1.0, q=2.0, v=1.0, a=1.0, b=1.0)
+    with pytest.raises(ParameterError, match=r"\['bgnbd', 'pareto_nbd', 'nbd'\].*got 'weibull'"):
+        PopulationModel("weibull", r=1.0, alpha=1.0, p=1.0, q=2.0, v=1.0, a=1.0, b=1.0)
+    # the NBD boundary model (no dropout) is drawn: nobody drops out
+    nbd = PopulationModel("nbd", r=1.0, alpha=1.0, p=1.0, q=2.0, v=1.0)
+    assert (draw_population(nbd, 10, seed=1).dropout == 0).all()
     with pytest.raises(ParameterError, match="from_fits simulates an MBG/NBD fit as BG/NBD"):
         PopulationModel("mbgnbd", r=1.0, alpha=1.0, p=1.0, q=2.0, v=1.0, a=1.0, b=1.0)
     # drift fixed: an unknown name gave the BG/NBD estimates silently
