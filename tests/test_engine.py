@@ -201,3 +201,17 @@ def test_a_parquet_glob_reaches_notebooks_and_reports_yaml(csv_loaded, parquet_g
     assert len(source.load_transactions(observation_end=END).transactions) == loaded.rows_read
     with pytest.raises(ParameterError, match=r"\['date_format'\] do not apply"):
         load_transactions_for_notebook(parquet_glob, load={"date_format": "%d/%m/%Y"})
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [["a", "b", "c"], [" a", "b", "c"], ["1.0", "2", "3"], ["a", "b", "null"], ["-", "x", "y"]],
+)
+def test_the_id_shortcut_agrees_with_the_id_rule(ids):
+    from loyaltylab.customers import _ids_unchanged
+    from loyaltylab.rules import parse_customer_ids
+
+    series = pd.Series(ids, dtype="str")
+    parsed = parse_customer_ids(series)
+    unchanged = not parsed.missing.any() and parsed.ids.tolist() == ids
+    assert _ids_unchanged(series) == unchanged

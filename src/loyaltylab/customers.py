@@ -33,7 +33,7 @@ import pandas as pd
 from loyaltylab.engine import expressions as ex
 from loyaltylab.engine.backends import ENGINES, EngineTable, fetch, open_source
 from loyaltylab.errors import DataValidationError, ParameterError
-from loyaltylab.rules import TIME_UNIT_DAYS, as_day, customer_ids
+from loyaltylab.rules import NA_ID_TOKENS, TIME_UNIT_DAYS, as_day, customer_ids
 from loyaltylab.rules import time_unit as _time_unit
 
 __all__ = [
@@ -397,7 +397,7 @@ def _summary_columns(
         monetary = np.where(days > 1, repeat / np.maximum(days - 1, 1), 0.0)
     out = pd.DataFrame(
         {
-            "customer_id": result["customer_id"].astype(str).to_numpy(),
+            "customer_id": result["customer_id"].astype("str").array,
             f"frequency{suffix}": days - 1,
             f"recency{suffix}": (last - first) / unit_days,
             f"T{suffix}": (end_day - first) / unit_days,
@@ -484,5 +484,28 @@ def _canonical(transactions: pd.DataFrame | Any, *, orders: bool = True) -> pd.D
                 f"column {col!r}: {int(bad.sum())} of {len(frame)} rows are missing or not "
                 f"finite; examples:\n{rows.to_string()}"
             )
+    if _ids_unchanged(frame["customer_id"]):
+        return frame
     # one id rule for every table (loyaltylab.rules): 123.0 -> "123", as in the KPI tables
     return frame.assign(customer_id=customer_ids(frame["customer_id"]))
+
+
+def _ids_unchanged(ids: pd.Series) -> bool:
+    """Whether the id rule (:func:`loyaltylab.rules.customer_ids`) would leave text ids as they are.
+
+    A shortcut for the common case, in Arrow compute (about half the work of the rule): text
+    without a ``.`` (no ``123.0``), without surrounding spaces and without an NA-like token is
+    its own normalised id. Anything else goes through the rule itself.
+    """
+    if not isinstance(ids.dtype, pd.StringDtype) or ids.dtype.storage != "pyarrow":
+        return False
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.chunked_array(ids.array._pa_array)  # noqa: SLF001 (pandas' Arrow storage)
+    if values.null_count or pc.any(pc.match_substring(values, ".")).as_py():
+        return False
+    if not pc.all(pc.equal(pc.utf8_trim_whitespace(values), values)).as_py():
+        return False
+    tokens = pa.array(sorted({token.strip().lower() for token in NA_ID_TOKENS} | {""}))
+    return not pc.any(pc.is_in(pc.utf8_lower(values), value_set=tokens)).as_py()
