@@ -56,7 +56,23 @@ def metrics(tmp_path_factory):
         progress_bar=False,
         cwd=str(ROOT),
     )
-    return json.loads((out_dir / "00_decision.metrics.json").read_text())
+    executed = json.loads((tmp_path / "executed.ipynb").read_text())
+    metrics = json.loads((out_dir / "00_decision.metrics.json").read_text())
+    metrics["_opening"] = next(  # the first answer box of the page (not a metrics key)
+        "".join(output.get("data", {}).get("text/html", ""))
+        for cell in executed["cells"]
+        for output in cell.get("outputs", [])
+        if "ll-answer" in "".join(output.get("data", {}).get("text/html", ""))
+    )
+    return metrics
+
+
+def test_the_page_opens_with_the_decision_in_words_and_numbers(metrics):
+    opening = metrics["_opening"]
+    words = {"launch": "Launch", "pilot": "Pilot", "do_not_launch": "Do not launch"}
+    assert words[metrics["recommendation"]].lower() in opening.lower()
+    assert metrics["design"] in opening
+    assert f"{abs(metrics['designs'][metrics['design']]['margin']):,.0f}" in opening
 
 
 def test_the_decision_names_a_step_a_design_and_every_designs_numbers(metrics):

@@ -20,8 +20,10 @@ import pandas as pd
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
 from loyaltylab.data import LoadedTransactions
+from loyaltylab.display import format_probability
 from loyaltylab.metrics import RunMetrics, read_run
 from loyaltylab.paths import reports_config
+from loyaltylab.reports.notebooks.answers import money
 from loyaltylab.reports.notebooks.loading import OptionalSource, ProgramDataParameters
 from loyaltylab.reports.notebooks.parameters import Day
 from loyaltylab.rewards import load_programs
@@ -278,23 +280,32 @@ def answer(
     customers: int,
     horizon_years: int,
     population_label: str,
-) -> str:
-    """Return the page's opening: recommendation, design, margin with range, P(best)."""
+    *,
+    currency: str | None = None,
+) -> list[str]:
+    """Return the page's opening sentences: recommendation, design, margin with range, P(best).
+
+    Returns
+    -------
+    list of str
+        For :func:`loyaltylab.display.show_answer` (``**bold**`` allowed); money in the run's
+        currency unless ``currency`` is given.
+    """
     row = _row(decision.table, decision.design)
-    lines = [
+    sentences = [
         decision.summary(),
-        "",
-        f"- Expected incremental margin of **{decision.design}**: {row['margin']:,.0f} over "
-        f"{horizon_years} years for our {customers:,} customers (80 % interval "
-        f"{row['margin_low']:,.0f} to {row['margin_high']:,.0f}); it makes money in "
-        f"{row['p_profit']:.0%} of the draws and is the best design in {row['p_best']:.0%} "
-        f"(± {row['p_best_se']:.2f}).",
-        f"- Break-even: {breaks.sentence(decision.design)}",
+        f"Expected incremental margin of **{decision.design}**: "
+        f"**{money(row['margin'], currency)}** over {horizon_years} years for our "
+        f"{customers:,} customers (80 % interval {money(row['margin_low'], currency)} to "
+        f"{money(row['margin_high'], currency)}); it makes money in "
+        f"{format_probability(row['p_profit'])} of the draws and is the best design in "
+        f"{format_probability(row['p_best'])} (± {row['p_best_se']:.2f}).",
+        f"Break-even: {breaks.sentence(decision.design)}",
     ]
     if pilot is not None and decision.recommendation == "pilot":
-        lines.append(f"- Pilot: {pilot.summary(pilot_effect(breaks, decision.design)[1])}.")
-    lines.append(f"- Customers: {population_label}.")
-    return "\n".join(lines)
+        sentences.append(f"Pilot: {pilot.summary(pilot_effect(breaks, decision.design)[1])}.")
+    sentences.append(f"Customers: {population_label}.")
+    return sentences
 
 
 def what_would_change(decision: Decision, breaks: BreakEven) -> str:
