@@ -20,8 +20,8 @@ parent prints the child's wall time and peak resident memory (``resource.getrusa
 child). ``--large 0`` skips it.
 
 Measured 2026-12-01 on the shared 2-core machine (load average about 12 from other jobs):
-part 1, 9.95 M rows, 3.29 M customers: summary 5.48 s vs 4.19 s raw (1.31; the rest is the
-pandas check and id normalisation of the input frame, about 1 s), window KPIs 23.5 s vs 23.3 s
+part 1, 9.95 M rows, 3.29 M customers: summary 5.48 s vs 4.19 s raw (1.31, before the id
+shortcut and Arrow ids; after them 0.88, 0.95 and 0.97 in three runs), window KPIs 23.5 s vs 23.3 s
 (1.01; 5.7 against the issue's smaller query, which has no retention pairs or new customers),
 monthly KPIs 23.9 s vs 19.0 s (1.26). Part 2, 99.35 M rows, 7.69 M customers, 1.1 GB Parquet
 (written in 122 s): 196 s wall in the child, peak RSS 2.9 GB; summary 98.9 s, BG/NBD +
