@@ -63,7 +63,7 @@ REWARDS = {
                                "incremental_margin_high": 700.0},
     },
     "settings": {"n_customers": 2000, "horizon_weeks": 104, "n_draws": 50,
-                 "population_source": "cdnow_sample"},
+                 "population_source": "bgnbd fit on cdnow_sample"},
 }
 
 
@@ -85,7 +85,7 @@ def test_rewards_answer_names_the_winner_the_runner_up_and_the_losers():
         "a points liability of $2,346 at the end."
     )
     assert text[4] == (
-        "Simulated: 2,000 customers over 2.0 years, drawn from a model fitted on cdnow_sample, "
+        "Simulated: 2,000 customers over 2.0 years, drawn from the bgnbd fit on cdnow_sample, "
         "50 draws over the assumption ranges."
     )
     with pytest.raises(ValueError, match="incremental_margin"):

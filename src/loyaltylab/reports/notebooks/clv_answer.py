@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from loyaltylab.clv.models import MODEL_LABELS
 from loyaltylab.display import format_money, format_number, format_percent
 
 __all__ = ["answer", "metric"]
@@ -129,7 +130,8 @@ def answer(metrics: Mapping[str, Any], *, currency: str | None = None) -> list[s
     if model and actual and predicted is not None:
         error = predicted / actual - 1
         sentences.append(
-            f"The {model} model behind it forecast {format_number(predicted)} repeat purchases in "
+            f"The {MODEL_LABELS.get(str(model), model)} model behind it forecast "
+            f"{format_number(predicted)} repeat purchases in "
             f"the holdout period against {format_number(actual)} observed "
             f"({'+' if error >= 0 else ''}{format_percent(error)})."
         )

@@ -123,7 +123,7 @@ def answer(metrics: Mapping[str, Any], *, currency: str | None = None) -> list[s
         draws = _number(metric(metrics, "settings.n_draws"))
         sentences.append(
             f"Simulated: {int(n_customers):,} customers over {weeks / 52:.1f} years"
-            + (f", drawn from a model fitted on {source}" if source else "")
+            + (f", drawn from the {source}" if source else "")
             + (f", {int(draws):,} draws over the assumption ranges" if draws else "")
             + "."
         )
