@@ -42,6 +42,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import sys
@@ -327,14 +328,17 @@ def to_spark(backend: Any, expr: Any) -> DataFrame:
 
 
 def open_spark_table(name: str, settings: SparkSettings | Mapping[str, Any] | None = None) -> Any:
-    """Open a table of the Spark catalog as a :class:`loyaltylab.engine.EngineTable`.
+    """Open a table of the Spark catalog, or a file Spark reads, as an ``EngineTable``.
 
-    ``spark:<table>`` sources of :func:`loyaltylab.engine.open_source` come here.
+    ``spark:<table>`` and ``spark:<path>`` sources of :func:`loyaltylab.engine.open_source` come
+    here (so a notebook's ``transactions: "spark:data/sales/*.parquet"`` runs its loading on
+    Spark); a file is registered as a temporary view of the session.
 
     Parameters
     ----------
     name : str
-        ``table`` or ``db.table`` of the session's catalog.
+        ``table`` or ``db.table`` of the session's catalog, or a Parquet/CSV path, folder, glob
+        or URI (:func:`read_spark_source`).
     settings : SparkSettings or mapping, optional
         For :func:`spark_session`.
 
@@ -352,10 +356,12 @@ def open_spark_table(name: str, settings: SparkSettings | Mapping[str, Any] | No
 
     session = spark_session(settings)
     source = read_spark_source(name, session)
-    if source.kind != "table":
-        raise DataValidationError(f"spark:{name} is not a table of the Spark catalog")
     backend = spark_backend(session)
-    return EngineTable(backend, backend.table(name), "spark", f"spark:{name}")
+    if source.kind == "table":
+        return EngineTable(backend, backend.table(name), "spark", f"spark:{name}")
+    view = "loyaltylab_source_" + hashlib.sha1(name.encode()).hexdigest()[:12]
+    source.frame.createOrReplaceTempView(view)
+    return EngineTable(backend, backend.table(view), "spark", f"spark:{name}")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -143,10 +143,10 @@ def load_transactions_for_notebook(
 
 
 def _on_engine(source: str) -> bool:
-    """Whether the engine layer reads ``source`` (a database URL, a Parquet glob or folder)."""
+    """Whether the engine layer reads ``source`` (a database URL, ``spark:``, a Parquet glob)."""
     from loyaltylab.engine import is_engine_source
 
-    return is_engine_source(source) and not source.startswith("spark:")
+    return is_engine_source(source)
 
 
 def optional_source(value: Any, name: str, *, pair: Any = None, pair_name: str = "") -> str:
