@@ -264,3 +264,37 @@ def test_nbd_population_has_no_dropout_and_dropout_effects_do_nothing():
     ).totals
     assert with_cut["retention_12m"].iloc[0] == 1.0 == without["retention_12m"].iloc[0]
     assert with_cut["incremental_margin"].iloc[0] == without["incremental_margin"].iloc[0]
+
+
+def test_a_design_that_pays_on_its_fee_gets_an_uptake_pilot():
+    # the default run's paid_club pays back without a churn effect, so a pilot sized on orders
+    # needed ~9.6 M customers per arm; what decides it is how many join at the fee
+    from loyaltylab.rewards.decision import plan_next_pilot
+    from loyaltylab.rewards.pilot import uptake_pilot_size
+
+    # by hand: n = 1.96^2 (1 - p) / (0.2^2 p); p = 0.1 -> 864.3, p = 0.5 -> 96.04
+    assert uptake_pilot_size(0.1) == 865
+    assert uptake_pilot_size(0.5) == 97
+    with pytest.raises(ParameterError, match="between 0 and 1"):
+        uptake_pilot_size(0.0)
+    paid = next(p for p in load_programs() if p.kind == "paid")
+    table = pd.DataFrame(
+        {
+            "break_even": [-0.1],
+            "plausible_low": [0.0],
+            "plausible_high": [0.3],
+            "position": ["below"],
+        },
+        index=[paid.name],
+    )
+    people = draw_population(CDNOW, 200, seed=1)
+    plan = plan_next_pilot(paid, people, BreakEven(table), customers_in_base=5_000)
+    assert plan.measure == "uptake"
+    assert plan.delta == pytest.approx(paid.paid.uptake())
+    assert plan.n_per_arm == uptake_pilot_size(paid.paid.uptake())
+    assert "count who join" in plan.summary()
+    decision = recommend(
+        pd.DataFrame({"p_profit": [1.0], "p_best": [0.4], "margin": [5.0]}, index=[paid.name]),
+        BreakEven(table.assign(break_even_pp=[-1.0])),
+    )
+    assert decision.recommendation == "pilot" and "how many customers join" in decision.reason

@@ -31,7 +31,14 @@ from scipy import optimize
 from loyaltylab.errors import ParameterError
 from loyaltylab.rewards.behaviour import ASSUMPTIONS, KIND_DROPOUT_FIELD, Behaviour
 from loyaltylab.rewards.config import ProgramConfig
-from loyaltylab.rewards.pilot import PilotPlan, pilot_effect, pilot_size, plan_pilot
+from loyaltylab.rewards.pilot import (
+    PilotPlan,
+    pilot_effect,
+    pilot_size,
+    plan_next_pilot,
+    plan_pilot,
+    plan_uptake_pilot,
+)
 from loyaltylab.rewards.population import Population, PopulationModel, draw_population
 from loyaltylab.rewards.simulate import simulate_programs
 from loyaltylab.rewards.uncertainty import OUTPUT_COLUMNS, MonteCarloResult
@@ -50,7 +57,9 @@ __all__ = [
     "find_root",
     "measured_designs",
     "pilot_size",
+    "plan_next_pilot",
     "plan_pilot",
+    "plan_uptake_pilot",
     "recommend",
 ]
 
@@ -566,8 +575,15 @@ def recommend(
         )
     else:
         why = f"{candidate} is the best design in {p_best[candidate]:.0%} of the draws"
+    income_only = {str(k): float(v) <= 0 for k, v in full.get("break_even", pd.Series()).items()}
+    pays_on_income = income_only.get(candidate, False)
     if where.get(candidate) == "inside":
         why += ", and its break-even lies inside the plausible range of its effect"
+    elif pays_on_income and candidate not in measured:
+        why += (
+            ", and it pays back on its fee or partner income even without a churn effect, but "
+            "how many customers join at that price is an assumption"
+        )
     elif candidate not in measured:
         why += ", but its effect rests on literature, not on a measurement of our customers"
     return Decision("pilot", candidate, clear, why + ": test it before a launch.", full)

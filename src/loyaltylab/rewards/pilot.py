@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from loyaltylab.errors import ParameterError
 from loyaltylab.experiments.power import sample_size_means
 from loyaltylab.rewards.behaviour import KIND_DROPOUT_FIELD, Behaviour
 from loyaltylab.rewards.config import ProgramConfig
@@ -27,7 +28,15 @@ from loyaltylab.rewards.simulate import simulate_programs
 if TYPE_CHECKING:
     from loyaltylab.rewards.decision import BreakEven
 
-__all__ = ["PilotPlan", "pilot_effect", "pilot_size", "plan_pilot"]
+__all__ = [
+    "PilotPlan",
+    "pilot_effect",
+    "pilot_size",
+    "plan_next_pilot",
+    "plan_pilot",
+    "plan_uptake_pilot",
+    "uptake_pilot_size",
+]
 
 
 def pilot_effect(breaks: BreakEven, design: str) -> tuple[float, str]:
@@ -92,9 +101,18 @@ class PilotPlan:
     sd: float
     feasible: bool
     options: pd.DataFrame = field(default_factory=pd.DataFrame)
+    measure: str = "orders"
 
     def summary(self, what: str = "the break-even effect") -> str:
         """Return the plan as one sentence (``what``: the effect the pilot must detect)."""
+        if self.measure == "uptake":
+            return (
+                f"offer **{self.design}** to {self.n_per_arm:,} customers for {self.weeks} weeks "
+                f"and count who join: at the assumed uptake of {self.delta:.1%} that measures it "
+                "within ±20 % of itself (95 % confidence); the design pays back on its fee or "
+                "partner income even without a churn effect, so uptake and reward use, not "
+                "churn, decide it"
+            ).replace("%", " %").replace("  %", " %")
         detail = (
             f"{self.delta:+.3f} orders per customer over the pilot, with 80 % power at the 5 % "
             "level"
@@ -176,4 +194,88 @@ def plan_pilot(
         sd=float(chosen["sd"]),
         feasible=not fits.empty,
         options=options,
+    )
+
+
+def uptake_pilot_size(uptake: float, relative_precision: float = 0.2, level: float = 0.95) -> int:
+    """Return how many customers to offer a design to learn its uptake within ± a relative share.
+
+    The normal approximation of a binomial share: ``n = z^2 (1 - p) / (r^2 p)`` with ``p`` the
+    assumed uptake, ``r`` the relative half-width and ``z`` the ``level`` quantile.
+
+    Examples
+    --------
+    >>> uptake_pilot_size(0.1)  # 1.96^2 * 0.9 / (0.04 * 0.1) = 864.3
+    865
+    """
+    if not 0 < uptake < 1:
+        raise ParameterError(f"uptake must lie strictly between 0 and 1, got {uptake}")
+    from scipy.stats import norm
+
+    z = float(norm.ppf(0.5 + level / 2))
+    return int(math.ceil(z**2 * (1 - uptake) / (relative_precision**2 * uptake)))
+
+
+def plan_uptake_pilot(
+    program: ProgramConfig,
+    *,
+    customers_in_base: int,
+    weeks: int = 8,
+    behaviour: Behaviour | None = None,
+) -> PilotPlan:
+    """Size the pilot of a design that pays on its fee or partner income: measure its uptake.
+
+    The assumed uptake is the paid membership's uptake at its fee, else the free programs'
+    enrolment rate (:class:`~loyaltylab.rewards.behaviour.Behaviour`).
+
+    Parameters
+    ----------
+    program : ProgramConfig
+    customers_in_base : int
+    weeks : int, default 8
+    behaviour : Behaviour, optional
+
+    Returns
+    -------
+    PilotPlan
+        ``measure="uptake"``, ``delta`` the assumed uptake, ``n_per_arm`` the customers to offer
+        it to (no control arm is needed to count who joins).
+    """
+    paid = getattr(program, "paid", None)
+    uptake = float(paid.uptake()) if paid is not None else (behaviour or Behaviour()).enrolment_rate
+    n = uptake_pilot_size(uptake)
+    return PilotPlan(
+        design=program.name,
+        n_per_arm=n,
+        weeks=weeks,
+        delta=uptake,
+        sd=math.sqrt(uptake * (1 - uptake)),
+        feasible=n <= customers_in_base,
+        measure="uptake",
+    )
+
+
+def plan_next_pilot(
+    program: ProgramConfig,
+    population: Population,
+    breaks: BreakEven,
+    *,
+    customers_in_base: int,
+    seed: int = 0,
+) -> PilotPlan:
+    """Return the pilot that would tell: uptake when the design pays without a churn effect.
+
+    A design whose break-even churn cut is zero or below (it pays on its fee or partner income)
+    is decided by how many join, so its pilot counts uptake (:func:`plan_uptake_pilot`); any other
+    design's pilot detects its effect on orders (:func:`plan_pilot` at :func:`pilot_effect`).
+    """
+    row = {str(k): v for k, v in breaks.table.to_dict("index")[program.name].items()}
+    if float(row["break_even"]) <= 0:
+        return plan_uptake_pilot(program, customers_in_base=customers_in_base)
+    return plan_pilot(
+        program,
+        population,
+        pilot_effect(breaks, program.name)[0],
+        customers_in_base=customers_in_base,
+        seed=seed,
     )
