@@ -53,6 +53,7 @@ from loyaltylab.reports.notebooks.sources import (
     call_with_notebook_hints,
     load_transactions_for_notebook,
     optional_source,
+    source_on_engine,
 )
 from loyaltylab.rules import time_unit
 
@@ -273,6 +274,16 @@ class TransactionParameters(NotebookParameters):
     columns: ParameterMapping = {}
     load: TransactionLoad = {}
     observation_end: Day = pd.Timestamp("1998-06-30")
+    engine: str = "auto"
+
+    @field_validator("engine")
+    @classmethod
+    def _engine_reads_the_source(cls, value: str, info: ValidationInfo) -> str:
+        try:
+            source_on_engine(str(info.data.get("transactions", "")), value)
+        except ParameterError as error:
+            raise ValueError(str(error)) from None
+        return value
 
     @property
     def transaction_options(self) -> dict[str, Any]:
@@ -293,7 +304,7 @@ class TransactionParameters(NotebookParameters):
             parameter (``set `load: {invalid: drop}` in the notebook parameters ...``).
         """
         return load_transactions_for_notebook(
-            self.transactions,
+            source_on_engine(self.transactions, self.engine),
             self.columns,
             self.transaction_options,
             observation_end=self.observation_end,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -25,6 +26,8 @@ from loyaltylab.errors import ParameterError
 from loyaltylab.rules import LoadError, render_options
 
 __all__ = [
+    "ENGINES",
+    "source_on_engine",
     "call_with_notebook_hints",
     "load_transactions_for_notebook",
     "notebook_hint",
@@ -140,6 +143,61 @@ def load_transactions_for_notebook(
     return call_with_notebook_hints(
         resolve_loyalty_transactions, transactions, columns or None, **options
     )
+
+
+#: Values of the notebooks' ``engine`` parameter: ``"auto"`` lets the source decide (a database
+#: URL runs in its database, ``spark:...`` on Spark, files and bundled names in pandas/DuckDB).
+ENGINES: tuple[str, ...] = ("auto", "duckdb", "postgres", "spark")
+
+
+def source_on_engine(transactions: str, engine: str) -> str:
+    """Return the ``transactions`` source that the notebook's ``engine`` reads, or refuse it.
+
+    ``engine: spark`` reads a table of the Spark catalog or a file/folder/glob/URI with Spark
+    (the source becomes ``spark:<source>``); ``engine: postgres`` needs a PostgreSQL URL;
+    ``engine: duckdb`` refuses a source that names another engine; ``"auto"`` keeps the source.
+
+    Examples
+    --------
+    >>> source_on_engine("lake/sales/*.parquet", "spark")
+    'spark:lake/sales/*.parquet'
+    >>> source_on_engine("postgresql://me@db/shop?table=sales", "auto")
+    'postgresql://me@db/shop?table=sales'
+    """
+    from loyaltylab.datasets.resolve import DATASET_NAMES
+
+    if engine not in ENGINES:
+        raise ParameterError(f"engine must be one of {list(ENGINES)}, got {engine!r}")
+    text = str(transactions)
+    on_spark = text.startswith("spark:")
+    in_database = urlsplit(text).scheme in ("postgresql", "postgres")
+    bundled = text.strip().lower() in (*DATASET_NAMES, "synthetic_loyalty")
+    if engine == "auto":
+        return text
+    if engine == "spark":
+        if on_spark:
+            return text
+        if in_database or bundled:
+            raise ParameterError(
+                f"engine 'spark' reads a Spark table or a Parquet/CSV path, got transactions "
+                f"{text!r}; give a table name or a file path (bundled data sets and database URLs "
+                "are read with engine: auto)"
+            )
+        return f"spark:{text}"
+    if engine == "postgres":
+        if not in_database:
+            raise ParameterError(
+                f"engine 'postgres' needs transactions as a PostgreSQL URL "
+                f"(postgresql://user@host/db?table=NAME or ?query=...), got {text!r}"
+            )
+        return text
+    if on_spark or in_database:
+        where = "Spark" if on_spark else "PostgreSQL"
+        raise ParameterError(
+            f"transactions {text!r} is read by {where}, not by DuckDB; set engine: auto (or "
+            f"{'spark' if on_spark else 'postgres'})"
+        )
+    return text
 
 
 def _on_engine(source: str) -> bool:
