@@ -16,10 +16,10 @@ Examples
 --------
 >>> from loyaltylab.reports.pages import render_page
 >>> print(render_page("notebook_toc.html.j2", headings=[(2, "Fit", "Fit & <check>")]))
-<nav class="ll-toc"><strong>Contents</strong>
+<nav class="ll-toc"><details><summary><strong>Contents</strong> (1 section)</summary>
 <ul>
 <li class="ll-toc-2"><a href="#Fit">Fit &amp; &lt;check&gt;</a></li>
-</ul></nav>
+</ul></details></nav>
 """
 
 from __future__ import annotations
