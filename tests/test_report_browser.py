@@ -252,7 +252,7 @@ def project_run(tmp_path_factory):
         pytest.skip("chromium not installed (apt-get install chromium; .ci/run does this)")
     given = os.environ.get("LOYALTYLAB_REPORT_RUN")
     if given:
-        return Path(given)
+        return Path(given).resolve()
     root = tmp_path_factory.mktemp("project-run")
     return run_reports(reports_config(), reports_dir=root / "reports", progress=False).run_dir
 
