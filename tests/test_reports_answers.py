@@ -86,7 +86,8 @@ def test_rewards_answer_names_the_winner_the_runner_up_and_the_losers():
     )
     assert text[4] == (
         "Simulated: 2,000 customers over 2.0 years, drawn from the bgnbd fit on cdnow_sample, "
-        "50 draws over the assumption ranges."
+        "50 draws over the assumption ranges; the run's decision page weighs the designs on "
+        "the company's own data with P(best), break-even and the measured evidence."
     )
     with pytest.raises(ValueError, match="incremental_margin"):
         rewards_answer.answer({"programs": {}})

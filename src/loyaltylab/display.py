@@ -480,7 +480,11 @@ def format_by_unit(value: Any, unit: str, currency: str | None = None) -> str:
     ('24.3 %', '$75,123')
     >>> format_by_unit(5000, "customers"), format_by_unit(1.23456, "orders per customer")
     ('5,000', '1.23')
+    >>> format_by_unit(4.35, "points (-100..100)")  # a net score, in whole signed points
+    '+4'
     """
+    if str(unit).strip().lower().startswith("points (") and isinstance(value, int | float):
+        return f"{value:+.0f}"
     kind = _unit_kind(unit) or ("count" if isinstance(value, int) else "number")
     return format_value(value, kind, currency)
 

@@ -66,7 +66,7 @@ HEADLINES: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("its incremental margin", "programs.{best_program}.incremental_margin"),
     ),
     "05_scorecard": (("targets on track", "n_on_track"), ("targets", "n_targets")),
-    "00_decision": (("decision", "recommendation"),),
+    "00_decision": (("decision", "recommendation"), ("design", "design")),
     "06_feedback": (("NPS", "nps.value"), ("response rate", "response_rate")),
 }
 """Headline numbers of each metrics file on the run index: ``(label, catalog key)``.

@@ -125,6 +125,7 @@ def answer(metrics: Mapping[str, Any], *, currency: str | None = None) -> list[s
             f"Simulated: {int(n_customers):,} customers over {weeks / 52:.1f} years"
             + (f", drawn from the {source}" if source else "")
             + (f", {int(draws):,} draws over the assumption ranges" if draws else "")
-            + "."
+            + "; the run's decision page weighs the designs on the company's own data with "
+            "P(best), break-even and the measured evidence."
         )
     return sentences[:5]
