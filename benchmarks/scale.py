@@ -27,6 +27,11 @@ monthly KPIs 23.9 s vs 19.0 s (1.26). Part 2, 99.35 M rows, 7.69 M customers, 1.
 (written in 122 s): 196 s wall in the child, peak RSS 2.9 GB; summary 98.9 s, BG/NBD +
 Gamma-Gamma fits 80.7 s (the compressed summary still has millions of distinct rows), CLV 11.0 s.
 
+Re-measured the same day with the machine otherwise idle: part 1 summary 3.63 s vs 3.34 s raw
+(1.09), window KPIs 7.43 s vs 6.20 s (1.20; 3.53 against the issue's smaller query), monthly KPIs
+9.28 s vs 7.27 s (1.27); part 2, 99.35 M rows, 7.69 M customers: 54 s wall in the child (imports
+included), peak RSS 3.3 GB; summary 14.5 s, fits 32.2 s, CLV 5.4 s.
+
 Usage::
 
     .venv/bin/python benchmarks/scale.py                         # 10 M ratios + 100 M pipeline
