@@ -87,9 +87,14 @@ class CLVIntervals:
     level : float
         Coverage of the intervals (e.g. 0.9).
     n_draws : int
-        Parameter draws used.
+        Parameter draws made.
     seed : int
         Seed of the generator.
+    dropped_draws : int
+        Draws left out because they gave no finite CLV for some customer (extreme parameter
+        values far out in a wide sampling distribution); counted, never silently skipped.
+    note : str
+        Why the intervals are missing (NaN) or what was left out; empty when all draws count.
     """
 
     per_customer: pd.DataFrame
@@ -99,6 +104,8 @@ class CLVIntervals:
     level: float
     n_draws: int
     seed: int
+    dropped_draws: int = 0
+    note: str = ""
 
     def summary(self) -> pd.DataFrame:
         """Return one row: total CLV and its interval, level and draws."""
@@ -199,18 +206,22 @@ def clv_intervals(
         spend_rows["monetary_value"].to_numpy(),
         spend_fit.observed_mean_spend,
     )  # (n_draws, n_unique_spend)
+    usable = np.isfinite(discounted).all(axis=1) & np.isfinite(spend).all(axis=1)
+    dropped, note = _unusable_draws(usable)
+    discounted, spend = discounted[usable], spend[usable]
     tail = (1 - level) / 2
-    low = np.empty(len(summary))
-    high = np.empty(len(summary))
-    totals = np.zeros(n_draws)
-    for begin in range(0, len(summary), chunk_customers):
+    low = np.full(len(summary), np.nan)
+    high = np.full(len(summary), np.nan)
+    totals = np.zeros(int(usable.sum()))
+    enough = usable.sum() >= MIN_USABLE_DRAWS
+    for begin in range(0, len(summary), chunk_customers) if enough else ():
         block = slice(begin, begin + chunk_customers)
         values = discounted[:, codes[block]] * spend[:, spend_codes[block]]
         totals += values.sum(axis=1)
         low[block], high[block] = np.quantile(values, [tail, 1 - tail], axis=0)
     frame = point.per_customer[[c for c in ("customer_id", "clv") if c in point.per_customer]]
     frame = frame.assign(clv_low=low, clv_high=high)
-    total_low, total_high = np.quantile(totals, [tail, 1 - tail])
+    total_low, total_high = np.quantile(totals, [tail, 1 - tail]) if enough else (np.nan, np.nan)
     return CLVIntervals(
         per_customer=frame,
         total=point.total,
@@ -219,6 +230,30 @@ def clv_intervals(
         level=level,
         n_draws=n_draws,
         seed=seed,
+        dropped_draws=dropped,
+        note=note,
+    )
+
+
+MIN_USABLE_DRAWS = 20
+"""Fewer parameter draws with a finite CLV than this: no interval (NaN, with the reason)."""
+
+
+def _unusable_draws(usable: np.ndarray) -> tuple[int, str]:
+    """Count the draws without a finite CLV and word what that means for the intervals."""
+    total, kept = len(usable), int(usable.sum())
+    dropped = total - kept
+    if dropped == 0:
+        return 0, ""
+    if kept < MIN_USABLE_DRAWS:
+        return dropped, (
+            f"no interval: only {kept} of {total} parameter draws give a finite CLV for every "
+            "customer (the fit's standard errors are too wide to draw from); the point estimate "
+            "stands alone"
+        )
+    return dropped, (
+        f"{dropped} of {total} parameter draws gave no finite CLV for some customer (extreme "
+        "values of a wide sampling distribution) and are left out of the intervals"
     )
 
 
@@ -302,8 +337,15 @@ def covariate_clv_intervals(
             .to_numpy()
         )
     tail = (1 - level) / 2
-    low, high = np.quantile(values, [tail, 1 - tail], axis=0)
-    total_low, total_high = np.quantile(values.sum(axis=1), [tail, 1 - tail])
+    usable = np.asarray(np.isfinite(values).all(axis=1))
+    dropped, note = _unusable_draws(usable)
+    values = values[usable]
+    if len(values) >= MIN_USABLE_DRAWS:
+        low, high = np.quantile(values, [tail, 1 - tail], axis=0)
+        total_low, total_high = np.quantile(values.sum(axis=1), [tail, 1 - tail])
+    else:
+        low = high = np.full(len(summary), np.nan)
+        total_low = total_high = np.nan
     frame = point.per_customer[[c for c in ("customer_id", "clv") if c in point.per_customer]]
     return CLVIntervals(
         per_customer=frame.assign(clv_low=low, clv_high=high),
@@ -313,6 +355,8 @@ def covariate_clv_intervals(
         level=level,
         n_draws=n_draws,
         seed=seed,
+        dropped_draws=dropped,
+        note=note,
     )
 
 

@@ -62,6 +62,7 @@ BOUNDARY_P = 1e8
 
 _BOUNDARY_Q = 1e6  # q when the customers' means do not vary either
 _DIVERGED_P = 1e4  # an attempt with p above this went to the boundary p → ∞
+_DIVERGED_V = 1e6  # an attempt with v (or q) above this went to the boundary q, v → ∞
 
 
 def gamma_gamma_expected_spend(
@@ -340,6 +341,14 @@ class GammaGammaModel:
                 for a in error.attempts
                 if a.params and a.params.get("p", 0.0) > _DIVERGED_P
             ]
+            pooled = [
+                a
+                for a in error.attempts
+                if a.params
+                and (a.params.get("q", 0.0) > _DIVERGED_P or a.params.get("v", 0.0) > _DIVERGED_V)
+            ]
+            if not diverged and pooled:
+                return self._pooled_fit(rows, correlation, error.attempts, **common)
             if not diverged:
                 raise
             return self._boundary_fit(
@@ -391,6 +400,57 @@ class GammaGammaModel:
             params=params,
             # the likelihood grows without bound towards this boundary: no finite maximum
             log_likelihood=float("nan"),
+            covariance=pd.DataFrame(0.0, index=labels, columns=labels),
+            frequency_spend_correlation=correlation,
+            attempts=attempts,
+            boundary_note=note,
+            **counts,
+        )
+
+    def _pooled_fit(
+        self,
+        rows: pd.DataFrame,
+        correlation: float,
+        attempts: tuple[FitAttempt, ...],
+        **counts: Any,
+    ) -> SpendModelFit:
+        """Return the boundary q, v → ∞: no spend differences between customers detectable.
+
+        There every customer's rate ν is the same ν₀, so a customer's mean of ``x`` orders is
+        Gamma(p x, ν₀ x); the maximum over ν₀ is ν₀ = p / m̄ (m̄ the order-weighted mean spend)
+        and p maximises the profile likelihood. Every customer's expected spend is then m̄. The
+        parameters are stored as p, q = :data:`_BOUNDARY_Q`, v = m̄ (q - 1) / p, fixed (zero
+        covariance); the log-likelihood is the pooled model's.
+        """
+        from scipy.optimize import minimize_scalar
+        from scipy.special import gammaln
+
+        freq, mean_spend, weights = _spend_arrays(rows)
+        observed = float(counts["observed_mean_spend"])
+
+        def negative_loglik(log_p: float) -> float:
+            shape = np.exp(log_p) * freq
+            rate = np.exp(log_p) / observed * freq
+            terms = (
+                shape * np.log(rate)
+                - gammaln(shape)
+                + (shape - 1) * np.log(mean_spend)
+                - rate * mean_spend
+            )
+            return -float((weights * terms).sum())
+
+        best = minimize_scalar(negative_loglik, bounds=(-10.0, 10.0), method="bounded")
+        p_hat = float(np.exp(best.x))
+        q = _BOUNDARY_Q
+        labels = [f"log_{k}" for k in self.parameter_names]
+        note = (
+            "Gamma-Gamma: no differences in spend between customers detectable (the likelihood "
+            "is largest as q, v → ∞): every customer's expected spend per order is the observed "
+            f"mean {observed:,.2f} (spend per order varies around it with shape p = {p_hat:.3g})."
+        )
+        return SpendModelFit(
+            params={"p": p_hat, "q": q, "v": observed * (q - 1.0) / p_hat},
+            log_likelihood=-float(best.fun),
             covariance=pd.DataFrame(0.0, index=labels, columns=labels),
             frequency_spend_correlation=correlation,
             attempts=attempts,

@@ -24,6 +24,7 @@ metrics of these sections (:func:`loyaltylab.reports.notebooks.clv.to_metrics` a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -567,4 +568,40 @@ def new_customer_markdown(
         f"{currency}{value.mean_spend:,.2f} a purchase) over the next {value.horizon:g} "
         f"{unit or value.time_unit} ({MODEL_LABELS[value.model]}); times the margin, the most "
         "acquiring one is worth."
+    )
+
+
+def total_markdown(
+    intervals: CLVIntervals,
+    *,
+    horizon: float,
+    unit: str,
+    discount_rate: float,
+    top_10pct_share: float,
+    currency: str,
+) -> str:
+    """Return the CLV total with its interval (or why there is none) as one Markdown line.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from loyaltylab.clv.uncertainty import CLVIntervals
+    >>> iv = CLVIntervals(pd.DataFrame(), 1000.0, float("nan"), float("nan"), 0.9, 200, 1,
+    ...                   200, "no interval: only 0 of 200 parameter draws give a finite CLV")
+    >>> print(total_markdown(iv, horizon=52, unit="weeks", discount_rate=0.1,
+    ...                      top_10pct_share=0.5, currency="$"))
+    **Total CLV over the next 52 weeks: $1,000** (no interval: only 0 of 200 parameter draws give a finite CLV), discounted at 10 % a year. The top 10 % of customers hold 50 % of it.
+    """  # noqa: E501
+    if math.isfinite(intervals.total_low) and math.isfinite(intervals.total_high):
+        interval = (
+            f"{100 * intervals.level:.0f} % interval {currency}{intervals.total_low:,.0f} - "
+            f"{currency}{intervals.total_high:,.0f}"
+            + (f"; {intervals.note}" if intervals.note else "")
+        )
+    else:
+        interval = intervals.note or "no interval"
+    return (
+        f"**Total CLV over the next {horizon:g} {unit}: {currency}{intervals.total:,.0f}** "
+        f"({interval}), discounted at {100 * discount_rate:g} % a year. "
+        f"The top 10 % of customers hold {100 * top_10pct_share:.0f} % of it."
     )
