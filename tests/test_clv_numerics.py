@@ -103,3 +103,36 @@ def test_spend_without_differences_between_customers_is_the_pooled_boundary():
     observed = float((frequency * spend).sum() / frequency.sum())
     expected = clv.expected_spend(fit, summary)
     np.testing.assert_allclose(expected, observed, rtol=1e-3)
+
+
+@pytest.mark.parametrize("params", [(0.243, 4.414, 0.793, 2.426), (1.2, 10.0, 3.0, 8.0)])
+def test_bgnbd_expectation_by_quadrature_equals_the_closed_form(params):
+    # CDNOW BG/NBD estimates (Fader, Hardie & Lee 2005) and a second set; BG/NBD passes
+    # first = a+b-1-r, c = a+b+x-1, MBG/NBD first = a+b-r, c = a+b+x
+    from loyaltylab.clv.models.bgnbd import (
+        beta_geometric_expected_by_quadrature,
+        bgnbd_expected_if_alive,
+    )
+    from loyaltylab.clv.models.mbgnbd import mbgnbd_expected_if_alive
+
+    r, alpha, a, b = params
+    for t in (13.0, 39.0):
+        closed = bgnbd_expected_if_alive(t, r, alpha, a, b, x, T)
+        quadrature = beta_geometric_expected_by_quadrature(
+            t, alpha, a, T, a + b - 1 - r, a + b + x - 1
+        )
+        np.testing.assert_allclose(quadrature, closed, rtol=2e-6)
+        closed = mbgnbd_expected_if_alive(t, r, alpha, a, b, x, T)
+        quadrature = beta_geometric_expected_by_quadrature(t, alpha, a, T, a + b - r, a + b + x)
+        np.testing.assert_allclose(quadrature, closed, rtol=2e-6)
+
+
+def test_bgnbd_clv_of_a_log_of_one_time_buyers_is_finite_for_every_customer():
+    # the one-time-buyer log puts BG/NBD on its ridge a, b -> infinity (no heterogeneity in the
+    # dropout probability): 2F1(a+b-1-r, a-1; a+b+x-1; z) overflowed for the customers without
+    # a repeat purchase and their CLV was NaN (a total skipping them)
+    summary = summarize_customers(_mostly_one_time_buyers(), "2018-08-31")
+    fit = clv.fit_transaction_model(summary, "bgnbd")
+    result = clv.customer_lifetime_value(fit, clv.fit_spend_model(summary), summary)
+    assert np.isfinite(result.per_customer["clv"]).all()
+    assert (result.per_customer["expected_purchases"] >= 0).all()

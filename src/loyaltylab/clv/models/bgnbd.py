@@ -22,7 +22,7 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy.special import digamma, expit, gammaln, hyp2f1
+from scipy.special import digamma, expit, gammaln, hyp2f1, polygamma
 
 from loyaltylab.clv import fitting
 from loyaltylab.clv.fitting import FitStrategy, Likelihood, likelihood_from_evaluator
@@ -81,8 +81,68 @@ def beta_geometric_expected_if_alive(
     first = a+b-1-r, c = a+b+x-1; MBG/NBD first = a+b-r, c = a+b+x.
     """
     z = t / (alpha + T + t)
-    tail = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(first, a - 1.0, c, z)
-    return np.asarray(c / (a - 1.0) * (1.0 - tail))
+    with np.errstate(all="ignore"):
+        tail = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(first, a - 1.0, c, z)
+        closed = np.asarray(c / (a - 1.0) * (1.0 - tail))
+    bad = ~np.isfinite(closed)
+    if not bad.any():
+        return closed
+    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (t, alpha, a, T, first, c)))
+    fixed = np.array(np.broadcast_to(closed, arrays[0].shape), dtype=float, copy=True)
+    bad = np.broadcast_to(bad, fixed.shape)
+    fixed[bad] = beta_geometric_expected_by_quadrature(*(v[bad] for v in arrays))
+    return fixed
+
+
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(96)
+_SPAN = 12.0  # standard deviations of logit(p) on each side of its mean
+
+
+def beta_geometric_expected_by_quadrature(
+    t: ArrayLike,
+    alpha: ArrayLike,
+    a: ArrayLike,
+    T: ArrayLike,
+    first: ArrayLike,
+    c: ArrayLike,
+) -> np.ndarray:
+    """E[Y(t) | x, T, alive] of the BG/NBD family as one integral over the dropout probability.
+
+    Alive at T, a customer's purchase rate is Gamma(k, α + T) with k = r + x and her dropout
+    probability p is Beta(a, b'), b' = c - a + 1 (b + x for BG/NBD, b + x + 1 for MBG/NBD); with
+    a purchase rate λ she makes (1 - exp(-λ p t)) / p purchases in t on average, so
+    E[Y(t) | alive] = E_p[(1 - (1 + p t / (α + T))^-k) / p]. The integral runs over logit(p)
+    (96-point Gauss-Legendre over ±12 standard deviations of logit(p) around its mean, exact
+    moments from digamma and trigamma), without 2F1: it stays finite where the closed form's
+    hypergeometric function overflows (a, b -> infinity, the ridge of a one-time-buyer log) and
+    equals it elsewhere (tests/test_clv_numerics.py).
+
+    Examples
+    --------
+    >>> # CDNOW BG/NBD (Fader, Hardie & Lee 2005): x = 2, T = 38.86, t = 39 weeks
+    >>> r, alpha, a, b = 0.243, 4.414, 0.793, 2.426
+    >>> round(float(beta_geometric_expected_by_quadrature(39.0, alpha, a, 38.86,
+    ...                                                    a + b - 1 - r, a + b + 2 - 1)), 4)
+    1.6874
+    """
+    t, alpha, a, T, first, c = (
+        np.asarray(v, dtype=float)[..., None]
+        for v in np.broadcast_arrays(
+            *(np.asarray(v, dtype=float) for v in (t, alpha, a, T, first, c))
+        )
+    )
+    k, b_post = c - first, c - a + 1.0
+    mean = digamma(a) - digamma(b_post)
+    sd = np.sqrt(polygamma(1, a) + polygamma(1, b_post))
+    u = mean + _SPAN * sd * _NODES
+    log_p, log_q = -np.logaddexp(0.0, -u), -np.logaddexp(0.0, u)  # log p, log(1 - p)
+    log_density = (
+        gammaln(a + b_post) - gammaln(a) - gammaln(b_post) + a * log_p + b_post * log_q
+    )  # Beta density times dp/du = p (1 - p)
+    p = np.exp(log_p)
+    purchases = -np.expm1(-k * np.log1p(p * t / (alpha + T))) / p
+    values = (_SPAN * sd[..., 0]) * np.sum(_WEIGHTS * np.exp(log_density) * purchases, axis=-1)
+    return np.asarray(values)
 
 
 def bgnbd_probability_alive(
