@@ -73,6 +73,7 @@ def test_the_page_opens_with_the_decision_in_words_and_numbers(metrics):
     assert words[metrics["recommendation"]].lower() in opening.lower()
     assert metrics["design"] in opening
     assert f"{abs(metrics['designs'][metrics['design']]['margin']):,.0f}" in opening
+    assert "Offers:" in opening  # who gets them: the run's uplift model, or why there is none
 
 
 def test_the_decision_names_a_step_a_design_and_every_designs_numbers(metrics):

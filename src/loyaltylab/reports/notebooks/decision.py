@@ -156,6 +156,51 @@ def evaluate_running_program(
     )
 
 
+def targeting_sentence(
+    run: RunMetrics, experiment_report: str, design: str, *, currency: str | None = None
+) -> str:
+    """Return who should get the design's offers, from the run's uplift model, in one sentence.
+
+    The experiment report's uplift model of an arm named like the design (``uplift.<design>.
+    spend.{best_share, best_profit, everyone_profit}``) says which share of customers to send
+    it to; without such an arm the sentence says the targeting is not measured.
+
+    Examples
+    --------
+    >>> run = RunMetrics("", {"exp": {"uplift": {"double_points": {"spend": {
+    ...     "best_share": 0.10, "best_profit": 5944.2, "everyone_profit": -4950.9}}}}})
+    >>> print(targeting_sentence(run, "exp", "double_points", currency="$"))
+    Offers: the experiment's uplift model says send double_points to the 10 % of customers with the highest predicted uplift ($5,944 incremental profit in the experiment, against -$4,951 sending it to everyone).
+    >>> print(targeting_sentence(run, "exp", "paid_club"))
+    Offers: no uplift model for paid_club in this run (the experiment exp tested double_points); target it once a pilot has measured who responds.
+    """  # noqa: E501
+    metrics = run.metrics.get(experiment_report) or {}
+    uplift = metrics.get("uplift") or {}
+    spend = (uplift.get(design) or {}).get("spend") or {}
+    share, best, everyone = (spend.get(k) for k in ("best_share", "best_profit", "everyone_profit"))
+    if isinstance(share, int | float) and isinstance(best, int | float):
+        against = (
+            f", against {money(float(everyone), currency)} sending it to everyone"
+            if isinstance(everyone, int | float)
+            else ""
+        )
+        return (
+            f"Offers: the experiment's uplift model says send {design} to the "
+            f"{100 * float(share):.0f} % of customers with the highest predicted uplift "
+            f"({money(float(best), currency)} incremental profit in the experiment{against})."
+        )
+    if not metrics:
+        where = "no experiment ran"
+    elif uplift:
+        where = f"the experiment {experiment_report} tested {', '.join(sorted(uplift))}"
+    else:
+        where = f"the experiment {experiment_report} has no uplift model"
+    return (
+        f"Offers: no uplift model for {design} in this run ({where}); target it once a pilot "
+        "has measured who responds."
+    )
+
+
 def gather_evidence(
     run: RunMetrics,
     experiment_report: str,
