@@ -169,14 +169,14 @@ def literal_dollars(markdown: str) -> str:
 
     The page has no MathJax, but nbconvert's Markdown parser still reads ``$...$`` as math:
     ``**Total CLV: $68,825** (interval $60,000 - ...)`` kept its ``**`` literally. Inline code
-    spans are left as they are.
+    spans and fenced code blocks are left as they are.
 
     Examples
     --------
     >>> literal_dollars("**$5** and `$HOME` and \\$6")
     '**\\$5** and `$HOME` and \\$6'
     """
-    parts = re.split(r"(`[^`]*`)", markdown)
+    parts = re.split(r"(```.*?```|`[^`]*`)", markdown, flags=re.DOTALL)
     return "".join(
         part if part.startswith("`") else re.sub(r"(?<!\\)\$", r"\\$", part) for part in parts
     )
