@@ -2,7 +2,7 @@
 
 Data: the CDNOW 1/10 sample shipped in the lifetimes wheel (2,357 customers), calibration end
 1997-09-30, observation end 1998-06-30, weeks with fractional days (reference/clv.md §3).
-Sources are named in each test; "ref §3" = /work/shared/reference/clv.md §3.
+Sources are named in each test; "ref §3" = docs/reference/clv.md §3.
 """
 
 from __future__ import annotations

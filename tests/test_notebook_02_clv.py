@@ -1,7 +1,7 @@
 """Execute notebooks/02_clv.ipynb with papermill on the CDNOW sample and check what it records.
 
 Reference values: Fader, Hardie & Lee (2005) and the BTYD walkthrough via
-/work/shared/reference/clv.md §3 (calibration 1997-09-30, observation end 1998-06-30, weeks).
+docs/reference/clv.md §3 (calibration 1997-09-30, observation end 1998-06-30, weeks).
 """
 
 from __future__ import annotations
