@@ -165,7 +165,8 @@ LARGE_RATE = 0.1  # part 2: about 13 rows a customer
 RATIO_RATE = 0.017  # part 1: about 3 rows a customer, as the issue's log (3.29 M per 10 M rows)
 
 
-def _rows_per_customer(rate: float) -> float:
+def rows_per_customer(rate: float) -> float:
+    """Average rows a customer of GENERATE_SQL makes at purchase rate `rate` (a 120-day life)."""
     return 1.0 + 120.0 * rate
 
 
@@ -210,7 +211,7 @@ def ratios(rows: int, repeats: int) -> None:
     from loyaltylab.customers import summarize_customers
     from loyaltylab.kpi import customer_kpis, kpis_by_period
 
-    customers = max(100, round(rows / _rows_per_customer(RATIO_RATE)))
+    customers = max(100, round(rows / rows_per_customer(RATIO_RATE)))
     mark = time.perf_counter()
     frame = make_frame(rows, customers)
     print(
@@ -287,7 +288,7 @@ def pipeline(source: str, threads: int, memory_limit: str) -> None:
 
 
 def large(target: int, threads: int, memory_limit: str) -> None:
-    customers = max(100, round(target / _rows_per_customer(LARGE_RATE)))
+    customers = max(100, round(target / rows_per_customer(LARGE_RATE)))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "tx.parquet"
         mark = time.perf_counter()

@@ -36,7 +36,14 @@ from typing import Any
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scale import END, GENERATE_SQL, ROWS_PER_CUSTOMER, START, SUMMARY_SQL  # noqa: E402
+from scale import (  # noqa: E402
+    END,
+    GENERATE_SQL,
+    LARGE_RATE,
+    START,
+    SUMMARY_SQL,
+    rows_per_customer,
+)
 
 HORIZON = 52.0
 DISCOUNT = 0.10
@@ -72,13 +79,17 @@ def main(argv: list[str] | None = None) -> int:
     from loyaltylab.engine.spark_scoring import fit_clv_models_spark, score_customers_spark
     from loyaltylab.engine.spark_summary import summarize_customers_spark
 
-    customers = max(100, round(args.rows / ROWS_PER_CUSTOMER))
+    customers = max(100, round(args.rows / rows_per_customer(LARGE_RATE)))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "tx.parquet"
         mark = time.perf_counter()
         con = duckdb.connect()
         order = "ORDER BY hash(customer_id, timestamp)"
-        con.execute(GENERATE_SQL.format(start=START, customers=customers, order=order, path=path))
+        con.execute(
+            GENERATE_SQL.format(
+                start=START, customers=customers, order=order, path=path, rate=LARGE_RATE
+            )
+        )
         written = con.execute(f"SELECT COUNT(*) FROM read_parquet('{path}')").fetchone()
         rows = int(written[0]) if written else 0
         print(
