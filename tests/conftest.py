@@ -120,3 +120,14 @@ def postgres_url():
             capture_output=True,
         )
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _report_display_settings():
+    """Undo a test's use_report_display(currency=...): the run's currency is process state."""
+    from loyaltylab import display
+
+    saved = dict(display._STATE)
+    yield
+    display._STATE.clear()
+    display._STATE.update(saved)
