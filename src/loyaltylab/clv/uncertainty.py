@@ -219,14 +219,29 @@ def clv_intervals(
         values = discounted[:, codes[block]] * spend[:, spend_codes[block]]
         totals += values.sum(axis=1)
         low[block], high[block] = np.quantile(values, [tail, 1 - tail], axis=0)
-    frame = point.per_customer[[c for c in ("customer_id", "clv") if c in point.per_customer]]
-    frame = frame.assign(clv_low=low, clv_high=high)
     total_low, total_high = np.quantile(totals, [tail, 1 - tail]) if enough else (np.nan, np.nan)
+    return _with_intervals(
+        point, (low, high), (total_low, total_high), level, n_draws, seed, dropped, note
+    )
+
+
+def _with_intervals(
+    point: CLVResult,
+    customer_bounds: tuple[np.ndarray, np.ndarray],
+    total_bounds: tuple[float, float],
+    level: float,
+    n_draws: int,
+    seed: int,
+    dropped: int,
+    note: str,
+) -> CLVIntervals:
+    """Assemble :class:`CLVIntervals` from the point estimates and the quantiles of the draws."""
+    frame = point.per_customer[[c for c in ("customer_id", "clv") if c in point.per_customer]]
     return CLVIntervals(
-        per_customer=frame,
+        per_customer=frame.assign(clv_low=customer_bounds[0], clv_high=customer_bounds[1]),
         total=point.total,
-        total_low=float(total_low),
-        total_high=float(total_high),
+        total_low=float(total_bounds[0]),
+        total_high=float(total_bounds[1]),
         level=level,
         n_draws=n_draws,
         seed=seed,
@@ -346,17 +361,8 @@ def covariate_clv_intervals(
     else:
         low = high = np.full(len(summary), np.nan)
         total_low = total_high = np.nan
-    frame = point.per_customer[[c for c in ("customer_id", "clv") if c in point.per_customer]]
-    return CLVIntervals(
-        per_customer=frame.assign(clv_low=low, clv_high=high),
-        total=point.total,
-        total_low=float(total_low),
-        total_high=float(total_high),
-        level=level,
-        n_draws=n_draws,
-        seed=seed,
-        dropped_draws=dropped,
-        note=note,
+    return _with_intervals(
+        point, (low, high), (total_low, total_high), level, n_draws, seed, dropped, note
     )
 
 
