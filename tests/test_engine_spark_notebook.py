@@ -7,12 +7,10 @@ counted quality table); the report's numbers must equal the CSV report key by ke
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import pytest
-from test_engine import END, SYNTHETIC
-from test_engine_postgres import _numbers
+from test_engine import SYNTHETIC
+from test_engine_postgres import assert_same_report, run_customers_report
 
 pytest.importorskip("pyspark")
 
@@ -20,45 +18,11 @@ pytestmark = pytest.mark.slow
 
 
 def test_customers_report_on_spark_equals_the_csv_report(tmp_path):
-    import papermill
-
-    from loyaltylab.paths import project_root
-
     parquet = tmp_path / "sales.parquet"
     pd.read_csv(SYNTHETIC, dtype=str).to_parquet(parquet, index=False)  # text, as exported
-
-    def run(source: str, name: str, engine: str = "auto") -> dict:
-        output = tmp_path / name
-        papermill.execute_notebook(
-            str(project_root() / "notebooks" / "01_customers.ipynb"),
-            str(tmp_path / f"{name}.ipynb"),
-            parameters={
-                "transactions": source,
-                "engine": engine,
-                "observation_end": END,
-                "with_clv": False,
-                "output_dir": str(output),
-            },
-            kernel_name="python3",
-            progress_bar=False,
-            cwd=str(project_root()),
-        )
-        return json.loads((output / "01_customers.metrics.json").read_text())
-
-    from_csv = _numbers(run(str(SYNTHETIC), "csv"))
-    on_spark = _numbers(run(str(parquet), "spark", engine="spark"))
-    assert on_spark["data.source"].startswith("spark:")
-    assert from_csv.keys() == on_spark.keys()
-    compared = 0
-    for key, value in from_csv.items():
-        if "source" in key.split("."):
-            continue  # the source is named differently, by design
-        if isinstance(value, float):
-            assert on_spark[key] == pytest.approx(value, rel=1e-9, abs=1e-12, nan_ok=True), key
-            compared += 1
-        else:
-            assert on_spark[key] == value, key
-    assert compared > 20
+    on_spark = run_customers_report(tmp_path, str(parquet), "spark", engine="spark")
+    assert on_spark["data"]["source"].startswith("spark:")
+    assert_same_report(run_customers_report(tmp_path, str(SYNTHETIC), "csv"), on_spark)
 
 
 def test_the_engine_parameter_names_a_source_it_cannot_read():
